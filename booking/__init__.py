@@ -1,0 +1,1 @@
+"""Dörren in: booking service for municipal business forums."""

@@ -1,0 +1,74 @@
+"""create_app(): the composition root, the only module that knows every part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from booking.clock import Clock, SystemClock
+from booking.db import make_engine, make_session_factory
+from config import Settings, load_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    engine = make_engine(settings.database_url)
+    app.extensions["engine"] = engine
+    app.extensions["session_factory"] = make_session_factory(engine)
+    app.extensions["clock"] = clock or SystemClock()
+
+    @app.teardown_appcontext
+    def _close_db(_exc: BaseException | None) -> None:
+        db: Session | None = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    _register_blueprints(app)
+    _register_health(app)
+
+    from booking import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from booking.api import api_bp
+    from booking.api.errors import install_app_handlers
+
+    app.register_blueprint(api_bp)
+    install_app_handlers(app)
+
+
+def _register_health(app: Flask) -> None:
+    from booking.web_support import get_db
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        try:
+            get_db().execute(text("SELECT 1"))
+        except Exception as exc:  # the health check must answer, whatever the failure
+            app.logger.warning("health check failed: %s", exc)
+            return {"status": "error", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}, 200

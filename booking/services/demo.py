@@ -1,0 +1,270 @@
+"""Demo data: Forum Mora and Forum Orsa with realistic departments (see research/domain.md §2.2).
+
+Names of people are invented; addresses use the reserved .example domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking.models import (
+    Department,
+    Forum,
+    PausePeriod,
+    Representative,
+    Role,
+    SessionSeries,
+    User,
+)
+from booking.services.sessions import extend_sessions
+from booking.services.users import create_user
+
+DEMO_PASSWORD = "forum-demo-2026"
+DEMO_LOGINS = {
+    "coordinator": "samordnare@mora.example",
+    "admin": "admin@mora.example",
+    "representative": "anna.lind@moraorsa.example",
+    "viewer": "ledning@mora.example",
+}
+
+
+@dataclass(frozen=True)
+class DemoDepartment:
+    slug: str
+    name: str
+    kind: str
+    forums: tuple[str, ...]
+    areas: tuple[str, ...]
+    people: tuple[tuple[str, str, bool], ...]  # name, e-mail, is_deputy
+
+
+DEPARTMENTS: tuple[DemoDepartment, ...] = (
+    DemoDepartment(
+        "naringsliv-mora",
+        "Näringslivsfunktionen Mora",
+        "department",
+        ("mora",),
+        ("företagslots", "etablering"),
+        (
+            ("Karin Sjöberg", "karin.sjoberg@mora.example", False),
+            ("Johan Ek", "johan.ek@mora.example", False),
+            ("Lena Dahl", "lena.dahl@mora.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "naringsliv-orsa",
+        "Näringsliv Orsa",
+        "department",
+        ("orsa",),
+        ("företagslots", "etablering"),
+        (
+            ("Per Olsson", "per.olsson@orsa.example", False),
+            ("Maria Berg", "maria.berg@orsa.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "stadsbyggnad",
+        "Stadsbyggnadsförvaltningen Mora Orsa",
+        "joint_office",
+        ("mora", "orsa"),
+        ("bygglov", "detaljplan", "planbesked"),
+        (
+            ("Anna Lind", "anna.lind@moraorsa.example", False),
+            ("Erik Holm", "erik.holm@moraorsa.example", False),
+            ("Sara Nyberg", "sara.nyberg@moraorsa.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "miljokontoret",
+        "Miljökontoret Mora Orsa",
+        "joint_office",
+        ("mora", "orsa"),
+        ("miljö- och hälsoskydd", "livsmedelskontroll", "serveringstillstånd"),
+        (
+            ("Oskar Falk", "oskar.falk@moraorsa.example", False),
+            ("Elin Strand", "elin.strand@moraorsa.example", False),
+            ("Nils Åberg", "nils.aberg@moraorsa.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "brandkar",
+        "Mora Brandkår (räddningstjänst)",
+        "department",
+        ("mora", "orsa"),
+        ("brandskydd", "brandfarlig vara", "explosiva varor"),
+        (
+            ("Lars Björk", "lars.bjork@morabrandkar.example", False),
+            ("Frida Lund", "frida.lund@morabrandkar.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "teknik-mora",
+        "Tekniska förvaltningen Mora",
+        "department",
+        ("mora",),
+        ("gata och park", "markupplåtelse", "trafikanordningsplan"),
+        (("Mats Hed", "mats.hed@mora.example", False), ("Ida Sund", "ida.sund@mora.example", True)),
+    ),
+    DemoDepartment(
+        "teknik-orsa",
+        "Samhällsbyggnad Orsa (teknik)",
+        "department",
+        ("orsa",),
+        ("gata och park", "markupplåtelse"),
+        (
+            ("Gustav Ros", "gustav.ros@orsa.example", False),
+            ("Alva Myr", "alva.myr@orsa.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "moravatten",
+        "Moravatten AB",
+        "municipal_company",
+        ("mora",),
+        ("vatten och avlopp", "dagvatten"),
+        (
+            ("Henrik Vik", "henrik.vik@moravatten.example", False),
+            ("Tove Ås", "tove.as@moravatten.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "nodava",
+        "Nodava AB (vatten och avfall)",
+        "municipal_company",
+        ("mora", "orsa"),
+        ("avfall", "VA-drift"),
+        (
+            ("Jonas Berglund", "jonas.berglund@nodava.example", False),
+            ("Emma Gran", "emma.gran@nodava.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "mora-energi",
+        "Mora Energi AB",
+        "municipal_company",
+        ("mora",),
+        ("elanslutning", "fjärrvärme"),
+        (
+            ("Anders Lövgren", "anders.lovgren@moraenergi.example", False),
+            ("Klara Hagström", "klara.hagstrom@moraenergi.example", True),
+        ),
+    ),
+    DemoDepartment(
+        "polisen",
+        "Polisen, tillståndsenheten",
+        "external",
+        ("mora", "orsa"),
+        ("offentlig plats", "offentlig tillställning"),
+        (
+            ("Robert Nord", "robert.nord@polisen.example", False),
+            ("Sofia Eld", "sofia.eld@polisen.example", True),
+        ),
+    ),
+)
+
+
+def is_empty(db: Session) -> bool:
+    return not db.scalar(select(func.count()).select_from(Forum))
+
+
+def _forums(db: Session) -> dict[str, Forum]:
+    mora = Forum(
+        slug="mora",
+        name="Forum Mora",
+        municipality="Mora kommun",
+        location="Mora kommunhus, sammanträdesrum Siljan, Fredsgatan 16, Mora",
+        organizer_email="forum@mora.example",
+    )
+    orsa = Forum(
+        slug="orsa",
+        name="Forum Orsa",
+        municipality="Orsa kommun",
+        location="Orsa kommunhus, sammanträdesrum Skattungen, Dalagatan 1, Orsa",
+        organizer_email="forum@orsa.example",
+    )
+    db.add_all([mora, orsa])
+    db.flush()
+    # Mora and Orsa alternate Tuesdays, so the shared offices see one forum a week.
+    for forum, anchor in ((mora, date(2026, 12, 8)), (orsa, date(2026, 12, 1))):
+        series = SessionSeries(
+            forum_id=forum.id,
+            name=f"{forum.name} tisdagar",
+            anchor_date=anchor,
+            interval_days=14,
+            start_time=time(13, 0),
+            end_time=time(16, 30),
+            meeting_minutes=60,
+            buffer_minutes=15,
+        )
+        series.pauses = [
+            PausePeriod(start_date=date(2027, 3, 1), end_date=date(2027, 3, 7), reason="sportlov"),
+            PausePeriod(
+                start_date=date(2027, 6, 21), end_date=date(2027, 8, 15), reason="sommaruppehåll"
+            ),
+            PausePeriod(
+                start_date=date(2028, 6, 19), end_date=date(2028, 8, 13), reason="sommaruppehåll"
+            ),
+        ]
+        db.add(series)
+    return {"mora": mora, "orsa": orsa}
+
+
+def _departments(db: Session, forums: dict[str, Forum]) -> dict[str, Representative]:
+    by_email: dict[str, Representative] = {}
+    for spec in DEPARTMENTS:
+        dept = Department(
+            slug=spec.slug,
+            name=spec.name,
+            kind=spec.kind,
+            responsibility_areas=list(spec.areas),
+            capacity_per_session=3,
+            forums=[forums[f] for f in spec.forums],
+        )
+        db.add(dept)
+        for name, email, deputy in spec.people:
+            rep = Representative(
+                department=dept,
+                name=name,
+                email=email,
+                calendar_address=f"mailto:{email}",
+                is_deputy=deputy,
+            )
+            db.add(rep)
+            by_email[email] = rep
+    return by_email
+
+
+def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
+    """Load the demo data into an empty database. Returns False (and does nothing) otherwise."""
+    if not is_empty(db):
+        return False
+    forums = _forums(db)
+    reps = _departments(db, forums)
+    create_user(db, DEMO_LOGINS["admin"], "Administratör Mora", Role.ADMIN.value, DEMO_PASSWORD)
+    create_user(
+        db,
+        DEMO_LOGINS["coordinator"],
+        "Karin Sjöberg (samordnare)",
+        Role.COORDINATOR.value,
+        DEMO_PASSWORD,
+    )
+    create_user(db, DEMO_LOGINS["viewer"], "Ledningsgruppen", Role.VIEWER.value, DEMO_PASSWORD)
+    rep_user = create_user(
+        db, DEMO_LOGINS["representative"], "Anna Lind", Role.REPRESENTATIVE.value, DEMO_PASSWORD
+    )
+    reps[DEMO_LOGINS["representative"]].user_id = rep_user.id
+    db.flush()
+    for forum in forums.values():
+        extend_sessions(db, forum, today, horizon_months, commit=False)
+    db.commit()
+    return True
+
+
+def demo_user(db: Session, role: str) -> User:
+    user = db.scalar(select(User).where(User.email == DEMO_LOGINS[role]))
+    assert user is not None, "demo data not loaded"
+    return user

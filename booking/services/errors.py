@@ -1,0 +1,35 @@
+"""Errors a use case raises; the web layers turn them into 4xx answers with the same message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Invalid(ServiceError):
+    status = 422
+    code = "invalid"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"

@@ -1,0 +1,144 @@
+"""All settings, read from the environment in one place.
+
+Every setting has a documented default (README, "Configuration"). Outside development
+and tests a missing SECRET_KEY stops the start-up instead of running with a guessable key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _env_int_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a comma-separated list of integers") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    secret_key: str = "dev-only-not-secret"
+    database_url: str = f"sqlite:///{BASE_DIR / 'var' / 'booking.sqlite3'}"
+    forum_timezone: str = "Europe/Stockholm"
+    public_base_url: str = "http://127.0.0.1:8000"
+    session_horizon_months: int = 18
+    min_notice_working_days: int = 5
+    # feeds
+    feed_refresh_minutes: int = 60
+    feed_window_days_back: int = 60
+    feed_window_months_ahead: int = 18
+    feed_cancelled_keep_days: int = 30
+    # CalDAV (empty URL: invitations go by e-mail only)
+    caldav_url: str = ""
+    caldav_username: str = ""
+    caldav_password: str = ""
+    caldav_features: str = ""
+    caldav_remote_user_header: bool = False
+    organizer_email: str = "forum@dorren-in.example"
+    # SMTP
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Dörren in <forum@dorren-in.example>"
+    # worker
+    rsvp_sync_seconds: int = 60
+    reminder_working_days: tuple[int, ...] = (5, 2)
+    deputy_on_decline: bool = True
+    # follow-through
+    survey_delay_days: int = 3
+    survey_scale: int = 6
+    retention_years: int = 0
+    # web security
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings() -> Settings:
+    """Read every setting from the environment; raise ConfigError on a bad one."""
+    env = _env("APP_ENV", "development")
+    if env not in {"development", "test", "production"}:
+        raise ConfigError("APP_ENV must be development, test or production")
+    secret = _env("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+        secret = "dev-only-not-secret"
+    defaults = Settings()
+    return Settings(
+        env=env,
+        secret_key=secret,
+        database_url=_env("DATABASE_URL", defaults.database_url),
+        forum_timezone=_env("FORUM_TIMEZONE", defaults.forum_timezone),
+        public_base_url=_env("PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
+        session_horizon_months=_env_int("SESSION_HORIZON_MONTHS", 18),
+        min_notice_working_days=_env_int("MIN_NOTICE_WORKING_DAYS", 5),
+        feed_refresh_minutes=_env_int("FEED_REFRESH_MINUTES", 60),
+        feed_window_days_back=_env_int("FEED_WINDOW_DAYS_BACK", 60),
+        feed_window_months_ahead=_env_int("FEED_WINDOW_MONTHS_AHEAD", 18),
+        feed_cancelled_keep_days=_env_int("FEED_CANCELLED_KEEP_DAYS", 30),
+        caldav_url=_env("CALDAV_URL"),
+        caldav_username=_env("CALDAV_USERNAME"),
+        caldav_password=_env("CALDAV_PASSWORD"),
+        caldav_features=_env("CALDAV_FEATURES"),
+        caldav_remote_user_header=_env_bool("CALDAV_REMOTE_USER_HEADER", False),
+        organizer_email=_env("ORGANIZER_EMAIL", defaults.organizer_email),
+        smtp_host=_env("SMTP_HOST", defaults.smtp_host),
+        smtp_port=_env_int("SMTP_PORT", defaults.smtp_port),
+        smtp_username=_env("SMTP_USERNAME"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        smtp_starttls=_env_bool("SMTP_STARTTLS", False),
+        mail_from=_env("MAIL_FROM", defaults.mail_from),
+        rsvp_sync_seconds=_env_int("RSVP_SYNC_SECONDS", 60),
+        reminder_working_days=_env_int_list("REMINDER_WORKING_DAYS", (5, 2)),
+        deputy_on_decline=_env_bool("DEPUTY_ON_DECLINE", True),
+        survey_delay_days=_env_int("SURVEY_DELAY_DAYS", 3),
+        survey_scale=_env_int("SURVEY_SCALE", 6),
+        retention_years=_env_int("RETENTION_YEARS", 0),
+        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+        login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
+    )

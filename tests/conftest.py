@@ -1,0 +1,109 @@
+"""Shared fixtures.
+
+Integration tests run once per backend: SQLite always, PostgreSQL when TEST_DATABASE_URL is set
+(.ci/run sets it to a fresh database). Each backend is migrated once per run with Alembic (so the
+migrations are tested too); every test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+import booking.models  # noqa: F401
+from booking.app import create_app
+from booking.clock import FixedClock
+from booking.db import Base, make_engine
+from booking.migrate import upgrade
+from config import Settings
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+# Monday 30 November 2026, 09:00 in Stockholm.
+DEFAULT_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        url = f"sqlite:///{path}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    upgrade(url)
+    return url
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return replace(
+        Settings(),
+        env="test",
+        database_url=database_url,
+        secret_key="test-secret",
+        public_base_url="http://forum.test",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Iterator[Flask]:
+    application = create_app(
+        settings, clock=clock, test_config={"TESTING": True, "WTF_CSRF_ENABLED": False}
+    )
+    engine: Engine = application.extensions["engine"]
+    _empty_all_tables(engine)
+    yield application
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    session: Session = app.extensions["session_factory"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def seeded(db: Session, clock: FixedClock) -> Session:
+    from booking.services.demo import seed_demo
+
+    assert seed_demo(db, clock.now().date(), 18)
+    return db
