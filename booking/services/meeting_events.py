@@ -1,0 +1,42 @@
+"""What must happen, in the same transaction, when a meeting or a case changes.
+
+The booking service (and any other service that changes a meeting, a case, a department or a
+representative) calls these functions *before* it commits. They add the follow-up work to the
+same unit of work, so either everything is committed or nothing is:
+- feed_cache: invalidate exactly the feeds that show the changed thing,
+- invitations: enqueue the CalDAV/iMIP work for the worker (outbox).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from booking.models import Case, Meeting, Representative
+from booking.services import feed_cache, invitations
+
+MeetingChange = Literal["booked", "rescheduled", "cancelled", "updated", "attendees"]
+
+
+def meeting_changed(db: Session, meeting: Meeting, change: MeetingChange, now: datetime) -> None:
+    """Call after changing a meeting (book, reschedule, cancel, attendee change), before commit."""
+    meeting.updated_at = now
+    db.flush()
+    feed_cache.invalidate_meeting(db, meeting)
+    invitations.enqueue_for_meeting(db, meeting, change, now)
+
+
+def case_changed(db: Session, case: Case, now: datetime) -> None:
+    """Call after editing a case's details (what feeds and invitations show of it)."""
+    for meeting in case.meetings:
+        meeting.updated_at = now
+    db.flush()
+    feed_cache.invalidate_case(db, case)
+
+
+def representative_changed(db: Session, representative: Representative, now: datetime) -> None:
+    """Call after changing a representative (name, department, active) shown in feeds."""
+    db.flush()
+    feed_cache.invalidate_representative(db, representative)
