@@ -60,6 +60,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     install_app_handlers(app)
 
+    from booking.web import init_web
+
+    init_web(app)  # after the API's handlers: its error pages leave /api/ to the API
+
 
 def _register_health(app: Flask) -> None:
     from booking.web_support import get_db
