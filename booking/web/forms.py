@@ -5,6 +5,10 @@ language of the request that renders them; messages say what to fix."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import time
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,6 +27,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3+ wants SelectChoice objects; older versions take (value, label) tuples.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
+    """Choices for a select field, in the form this WTForms version wants."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -54,7 +70,9 @@ class ActionForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(
-        _l("Language"), choices=[("sv", "Svenska"), ("en", "English")], validators=[DataRequired()]
+        _l("Language"),
+        choices=options([("sv", "Svenska"), ("en", "English")]),
+        validators=[DataRequired()],
     )
     next = HiddenField()
     submit = SubmitField(_l("Change language"))
@@ -75,9 +93,15 @@ class ExtraSessionForm(FlaskForm):
     forum = SelectField(_l("Forum"), validators=[DataRequired()])
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date as YYYY-MM-DD."))])
     start_time = TimeField(
-        _l("Starts"), validators=[InputRequired(_l("Enter the start time as HH:MM."))]
+        _l("Starts"),
+        default=time(13, 0),
+        validators=[InputRequired(_l("Enter the start time as HH:MM."))],
     )
-    end_time = TimeField(_l("Ends"), validators=[InputRequired(_l("Enter the end time as HH:MM."))])
+    end_time = TimeField(
+        _l("Ends"),
+        default=time(16, 30),
+        validators=[InputRequired(_l("Enter the end time as HH:MM."))],
+    )
     meeting_minutes = IntegerField(
         _l("Meeting length (minutes)"),
         default=60,
@@ -111,12 +135,14 @@ class DepartmentForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[
-            ("department", _l("Department")),
-            ("joint_office", _l("Joint office")),
-            ("municipal_company", _l("Municipal company")),
-            ("external", _l("External authority")),
-        ],
+        choices=options(
+            [
+                ("department", _l("Department")),
+                ("joint_office", _l("Joint office")),
+                ("municipal_company", _l("Municipal company")),
+                ("external", _l("External authority")),
+            ]
+        ),
     )
     email = EmailField(
         _l("Functional mailbox"),
@@ -169,12 +195,14 @@ class AbsenceForm(FlaskForm):
     submit = SubmitField(_l("Add absence"))
 
 
-ROLE_CHOICES = [
-    ("coordinator", _l("Coordinator")),
-    ("representative", _l("Representative")),
-    ("viewer", _l("Viewer")),
-    ("admin", _l("Administrator")),
-]
+ROLE_CHOICES = options(
+    [
+        ("coordinator", _l("Coordinator")),
+        ("representative", _l("Representative")),
+        ("viewer", _l("Viewer")),
+        ("admin", _l("Administrator")),
+    ]
+)
 
 
 class UserForm(FlaskForm):
@@ -206,11 +234,13 @@ class PhoneReplyForm(FlaskForm):
     attendee_id = HiddenField(validators=[DataRequired()])
     partstat = SelectField(
         _l("Answer"),
-        choices=[
-            ("ACCEPTED", _l("Accepted")),
-            ("DECLINED", _l("Declined")),
-            ("TENTATIVE", _l("Tentative")),
-        ],
+        choices=options(
+            [
+                ("ACCEPTED", _l("Accepted")),
+                ("DECLINED", _l("Declined")),
+                ("TENTATIVE", _l("Tentative")),
+            ]
+        ),
     )
     note = TextAreaField(_l("Note (who called, what was said)"), validators=[Length(max=1000)])
     submit = SubmitField(_l("Record the answer"))

@@ -25,6 +25,7 @@ from booking.web.forms import (
     ExtraSessionForm,
     RepresentativeForm,
     UserForm,
+    options,
 )
 from booking.web.messages import service_message
 from booking.web.policy import can
@@ -58,7 +59,7 @@ def admin_departments() -> Any:
 
 def _department_form(department: Any = None) -> DepartmentForm:
     form = DepartmentForm(obj=department)
-    form.forums.choices = [(f.id, f.name) for f in overview_service.forums(get_db())]
+    form.forums.choices = options([(f.id, f.name) for f in overview_service.forums(get_db())])
     if department is not None and request.method == "GET":
         form.areas.data = ", ".join(department.responsibility_areas or [])
         form.forums.data = [f.id for f in department.forums]
@@ -117,9 +118,11 @@ def _form_page(template: str, form: Any, **context: Any) -> tuple[str, int]:
 def _representative_form(representative: Any = None) -> RepresentativeForm:
     db = get_db()
     form = RepresentativeForm(obj=representative)
-    form.department_id.choices = [(d.id, d.name) for d in directory.list_departments(db)]
+    form.department_id.choices = options([(d.id, d.name) for d in directory.list_departments(db)])
     users = [u for u in directory.list_users(db) if u.role == Role.REPRESENTATIVE]
-    form.user_id.choices = [(0, _("No login"))] + [(u.id, f"{u.name} ({u.email})") for u in users]
+    form.user_id.choices = options(
+        [(0, _("No login"))] + [(u.id, f"{u.name} ({u.email})") for u in users]
+    )
     if request.method == "GET":
         if representative is None and request.args.get("department", "").isdigit():
             form.department_id.data = int(request.args["department"])
@@ -243,7 +246,7 @@ def _sessions_page(
         db, [f.id for f in forums], today, today + relativedelta(months=SESSION_MONTHS)
     )
     extra_form = extra_form or ExtraSessionForm(formdata=None)
-    extra_form.forum.choices = [(f.slug, f.name) for f in forums]
+    extra_form.forum.choices = options([(f.slug, f.name) for f in forums])
     return (
         render_template(
             "web/admin/sessions.html",
@@ -295,7 +298,7 @@ def admin_session_cancel(session_id: int) -> Any:
 def admin_session_extra() -> Any:
     db = get_db()
     form = ExtraSessionForm()
-    form.forum.choices = [(f.slug, f.name) for f in overview_service.forums(db)]
+    form.forum.choices = options([(f.slug, f.name) for f in overview_service.forums(db)])
     if form.validate_on_submit():
         assert form.day.data and form.start_time.data and form.end_time.data
         try:
