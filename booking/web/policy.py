@@ -1,16 +1,15 @@
 """Who may do what, and how much of a case each role may see.
 
 One table for the whole UI, so a template hides a button with the same rule the view enforces.
-Confidentiality follows the feeds' rule (DESIGN.md §3.6): the customer's personal data is for
-coordinators and administrators; participants see the case only when the customer consented to
-share it and it is not confidential; management sees the same of such cases, never the
-customer's personal data.
+Confidentiality follows booking.domain.visibility (DESIGN.md §3.6), the rule feeds and
+invitations use: the customer's contact details are for coordinators and administrators only;
+a representative invited to the case's meeting sees what the invitation shows; management and
+other representatives see what a forum feed shows.
 """
 
 from __future__ import annotations
 
-from enum import Enum
-
+from booking.domain.visibility import Audience, Visibility, visibility
 from booking.models import Case, Role, User
 
 ADMIN, COORD, REP, VIEWER = Role.ADMIN, Role.COORDINATOR, Role.REPRESENTATIVE, Role.VIEWER
@@ -36,18 +35,20 @@ def can(user: User | None, permission: str) -> bool:
     return user.role in PERMISSIONS[permission]
 
 
-class Visibility(Enum):
-    FULL = "full"  # everything, including the customer's contact details
-    SHARED = "shared"  # organisation, category, description; no contact details
-    REFERENCE = "reference"  # "Forum – sekretess" and the reference only
+FULL = Visibility(category=True, organisation=True, description=True, contact=True)
+NOTHING = Visibility(category=False, organisation=False, description=False, contact=False)
 
 
 def case_visibility(user: User | None, case: Case, *, participant: bool = False) -> Visibility:
+    """What this user may see of the case, by the same rules as feeds and invitations.
+
+    Coordinators and administrators handle the case and see everything; a representative
+    invited to one of its meetings sees what their invitation shows; everyone else sees what
+    a forum feed shows.
+    """
     if user is None:
-        return Visibility.REFERENCE
+        return NOTHING
     if user.role in (ADMIN, COORD):
-        return Visibility.FULL
-    shareable = case.consent_to_share and not case.confidential
-    if shareable and (user.role == VIEWER or (user.role == REP and participant)):
-        return Visibility.SHARED
-    return Visibility.REFERENCE
+        return FULL
+    audience = Audience.ATTENDEE if user.role == REP and participant else Audience.FORUM
+    return visibility(audience, confidential=case.confidential, consent=case.consent_to_share)

@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
+from webhelpers import LoginAs, page_text, text_of
 
 from booking.clock import FixedClock
 from booking.models import AuditEvent, User
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD
-from webhelpers import LoginAs, page_text, text_of
 
 
 def _post_login(client: FlaskClient, email: str, password: str, next_: str = "") -> object:

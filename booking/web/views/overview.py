@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import abort, render_template, request
 
+from booking.domain.visibility import Visibility
 from booking.models import Case, Meeting, PartStat
 from booking.services import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
-from booking.web.policy import Visibility, can, case_visibility
+from booking.web.policy import can, case_visibility
 from booking.web_support import get_db, now
 
 DEFAULT_WEEKS = 6
@@ -39,9 +40,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def case_label(case: Case, visibility: Visibility) -> str:
+def case_label(case: Case, seen: Visibility) -> str:
     """What a slot shows of the case booked in it, by what the viewer may see."""
-    if visibility is Visibility.REFERENCE:
+    if not seen.organisation:
         return f"Forum – sekretess ({case.reference})" if case.confidential else case.reference
     return f"{case.reference} · {case.org_name}"
 
