@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
@@ -635,13 +635,25 @@ def _check_extras_free(ctx: _Context, cand: alloc.Candidate, rep_ids: Iterable[i
 
 
 def _race_lost(
-    db: Db, case_id: int, message: str, now: datetime, freebusy: FreeBusy | None
+    db: Db,
+    case_id: int,
+    exc: Conflict | None,
+    now: datetime,
+    freebusy: FreeBusy | None,
 ) -> Conflict:
+    """Roll back and answer a refusal with the next free slot for this case in its details."""
     db.rollback()
+    if exc is not None and "next_free_slot" in exc.details:
+        return exc
+    message = (
+        exc.message if exc is not None else "The slot or a representative was taken a moment ago."
+    )
     nxt = next_free_slot(db, case_id, now=now, freebusy=freebusy)
     db.rollback()
     hint = f" The next free slot is {nxt['starts_at']} (slot {nxt['slot_id']})." if nxt else ""
-    return Conflict(message + hint, {"next_free_slot": nxt})
+    details = dict(exc.details) if exc is not None else {}
+    details["next_free_slot"] = nxt
+    return Conflict(message + hint, details)
 
 
 def _set_case_status(
@@ -682,9 +694,31 @@ def book(
     freebusy: FreeBusy | None = None,
 ) -> Meeting:
     """Book the case into a slot (or the earliest feasible one) with one representative per
-    required department, the convener, the minute-taker and optional attendees."""
+    required department, the convener, the minute-taker and optional attendees.
+
+    Every refusal (Conflict, 409) carries ``details["next_free_slot"]``."""
     if not isinstance(request, BookingRequest):
-        request = BookingRequest.model_validate(request)
+        try:
+            request = BookingRequest.model_validate(request)
+        except ValidationError as exc:
+            raise Invalid(f"Invalid booking request: {exc.errors()[0]['msg']}", {}) from None
+    try:
+        return _book(db, case_id, request, actor, now=now, freebusy=freebusy)
+    except IntegrityError:
+        raise _race_lost(db, case_id, None, now, freebusy) from None
+    except Conflict as exc:
+        raise _race_lost(db, case_id, exc, now, freebusy) from None
+
+
+def _book(
+    db: Db,
+    case_id: int,
+    request: BookingRequest,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    freebusy: FreeBusy | None,
+) -> Meeting:
     case = _get_case(db, case_id, lock=True)
     if case.status != CaseStatus.RECEIVED or _live_meeting(case) is not None:
         raise Conflict(
@@ -720,49 +754,42 @@ def book(
     extra_only = [i for i in extras if i not in assigned]
     _check_extras_free(ctx, cand, extra_only)
 
-    try:
-        meeting = Meeting(
-            case_id=case.id,
-            uid=f"{uuid.uuid4()}@{_policy.uid_host}",
-            sequence=0,
-            slot_id=slot.id,
-            status=MeetingStatus.BOOKED,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            location=case.forum.location,
-            convener_id=request.convener_id,
-            minute_taker_id=request.minute_taker_id,
-            override_reason=request.override_reason.strip(),
-            created_at=now,
-            updated_at=now,
-        )
-        db.add(meeting)
-        db.flush()
-        for dept in ctx.depts:
-            rep = ctx.reps[check.assignments[dept.id]]
-            assign_attendee(db, meeting, rep, required=True, now=now)
-        for rep_id in extra_only:
-            assign_attendee(db, meeting, people[rep_id], required=False, now=now)
-        _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
-        audit.record(
-            db,
-            actor,
-            "meeting",
-            meeting.id,
-            "book",
-            after=meeting_snapshot(meeting),
-            case_id=case.id,
-            note=meeting.override_reason,
-            at=now,
-        )
-        meeting_changed(db, meeting, "booked", now)
-        db.commit()
-    except IntegrityError:
-        raise _race_lost(
-            db, case_id, f"Slot {slot_id} was taken a moment ago.", now, freebusy
-        ) from None
-    except Conflict as exc:
-        raise _race_lost(db, case_id, exc.message, now, freebusy) from None
+    meeting = Meeting(
+        case_id=case.id,
+        uid=f"{uuid.uuid4()}@{_policy.uid_host}",
+        sequence=0,
+        slot_id=slot.id,
+        status=MeetingStatus.BOOKED,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        location=case.forum.location,
+        convener_id=request.convener_id,
+        minute_taker_id=request.minute_taker_id,
+        override_reason=request.override_reason.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(meeting)
+    db.flush()
+    for dept in ctx.depts:
+        rep = ctx.reps[check.assignments[dept.id]]
+        assign_attendee(db, meeting, rep, required=True, now=now)
+    for rep_id in extra_only:
+        assign_attendee(db, meeting, people[rep_id], required=False, now=now)
+    _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "book",
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=meeting.override_reason,
+        at=now,
+    )
+    meeting_changed(db, meeting, "booked", now)
+    db.commit()
     return meeting
 
 
@@ -832,6 +859,24 @@ def reschedule(
     by another of the department's representatives.
     """
     meeting = _get_meeting(db, meeting_id, lock=True)
+    case_id = meeting.case_id
+    try:
+        return _reschedule(db, meeting, slot_id_or_earliest, actor, now, override_reason, freebusy)
+    except IntegrityError:
+        raise _race_lost(db, case_id, None, now, freebusy) from None
+    except Conflict as exc:
+        raise _race_lost(db, case_id, exc, now, freebusy) from None
+
+
+def _reschedule(
+    db: Db,
+    meeting: Meeting,
+    slot_id_or_earliest: int | str,
+    actor: audit.Actor,
+    now: datetime,
+    override_reason: str,
+    freebusy: FreeBusy | None,
+) -> Meeting:
     if meeting.status not in LIVE:
         raise Conflict(
             f"The meeting is {meeting.status.value}; only a booked or confirmed meeting can move.",
@@ -870,53 +915,46 @@ def reschedule(
     _check_extras_free(ctx, cand, kept_extras)
 
     before = meeting_snapshot(meeting)
-    try:
-        db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
-        meeting.slot_id = slot.id
-        meeting.starts_at, meeting.ends_at = slot.starts_at, slot.ends_at
-        meeting.sequence += 1
-        if override_reason.strip():
-            meeting.override_reason = override_reason.strip()
-        meeting.status = MeetingStatus.BOOKED
-        db.flush()
-        for dept in ctx.depts:
-            new_rep = check.assignments[dept.id]
-            old = required.get(dept.id)
-            if old is not None and old.representative_id != new_rep:
-                release_attendee(db, old)
-        for attendee in list(meeting.attendees):
-            if attendee.active:
-                attendee.partstat = PartStat.NEEDS_ACTION
-                attendee.replied_at = None
-                _add_buckets(db, meeting, attendee.representative_id)
-        db.flush()
-        for dept in ctx.depts:
-            new_rep = check.assignments[dept.id]
-            old = required.get(dept.id)
-            if old is None or old.representative_id != new_rep:
-                assign_attendee(db, meeting, ctx.reps[new_rep], required=True, now=now)
-        if case.status == CaseStatus.CONFIRMED:
-            _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
-        audit.record(
-            db,
-            actor,
-            "meeting",
-            meeting.id,
-            "reschedule",
-            before=before,
-            after=meeting_snapshot(meeting),
-            case_id=case.id,
-            note=override_reason.strip(),
-            at=now,
-        )
-        meeting_changed(db, meeting, "rescheduled", now)
-        db.commit()
-    except IntegrityError:
-        raise _race_lost(
-            db, case.id, f"Slot {slot_id} was taken a moment ago.", now, freebusy
-        ) from None
-    except Conflict as exc:
-        raise _race_lost(db, case.id, exc.message, now, freebusy) from None
+    db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
+    meeting.slot_id = slot.id
+    meeting.starts_at, meeting.ends_at = slot.starts_at, slot.ends_at
+    meeting.sequence += 1
+    if override_reason.strip():
+        meeting.override_reason = override_reason.strip()
+    meeting.status = MeetingStatus.BOOKED
+    db.flush()
+    for dept in ctx.depts:
+        new_rep = check.assignments[dept.id]
+        old = required.get(dept.id)
+        if old is not None and old.representative_id != new_rep:
+            release_attendee(db, old)
+    for attendee in list(meeting.attendees):
+        if attendee.active:
+            attendee.partstat = PartStat.NEEDS_ACTION
+            attendee.replied_at = None
+            _add_buckets(db, meeting, attendee.representative_id)
+    db.flush()
+    for dept in ctx.depts:
+        new_rep = check.assignments[dept.id]
+        old = required.get(dept.id)
+        if old is None or old.representative_id != new_rep:
+            assign_attendee(db, meeting, ctx.reps[new_rep], required=True, now=now)
+    if case.status == CaseStatus.CONFIRMED:
+        _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "reschedule",
+        before=before,
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=override_reason.strip(),
+        at=now,
+    )
+    meeting_changed(db, meeting, "rescheduled", now)
+    db.commit()
     return meeting
 
 
