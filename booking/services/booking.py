@@ -389,10 +389,11 @@ def next_free_slot(
     if not proposals.slots:
         return None
     slot = proposals.slots[0]
+    tz = ZoneInfo(_get_case(db, case_id).forum.timezone)
     return {
         "slot_id": slot.slot_id,
-        "starts_at": slot.starts_at.isoformat(),
-        "ends_at": slot.ends_at.isoformat(),
+        "starts_at": slot.starts_at.astimezone(tz).isoformat(),
+        "ends_at": slot.ends_at.astimezone(tz).isoformat(),
         "date": slot.local_date.isoformat(),
     }
 
