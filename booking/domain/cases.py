@@ -115,7 +115,8 @@ def normalise_org_number(raw: str) -> str:
 
 def case_reference(prefix: str, year: int, number: int) -> str:
     """A stable, non-personal reference such as ``MORA-2026-0042``."""
-    clean = re.sub(r"[^A-Z0-9]", "", prefix.upper())[:12] or "F"
+    ascii_prefix = prefix.upper().translate(str.maketrans("ÅÄÖÉÜ", "AAOEU"))
+    clean = re.sub(r"[^A-Z0-9]", "", ascii_prefix)[:12] or "F"
     return f"{clean}-{year:04d}-{number:04d}"
 
 
