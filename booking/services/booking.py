@@ -16,10 +16,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
@@ -45,6 +50,7 @@ from booking.models import (
 )
 from booking.services import audit
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.inputs import Input
 from booking.services.meeting_events import MeetingChange, case_changed, meeting_changed
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,10 @@ log = logging.getLogger(__name__)
 FreeBusy = Callable[[list[Representative], datetime, datetime], set[int]]
 
 LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
+
+# Ids are 32-bit integers in the database; a larger one can only be unknown.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)
@@ -79,19 +89,25 @@ def current_policy() -> BookingPolicy:
 # ---------------------------------------------------------------- input
 
 
-class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def slot_or_earliest(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """One clear message instead of one per branch of ``int | "earliest"``."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(
+            f'slot must be a slot id (a positive integer) or "earliest", got {value!r}'
+        ) from None
 
-    department_id: int = Field(ge=1)
-    representative_id: int = Field(ge=1)
+
+class Assignment(Input):
+    department_id: Id
+    representative_id: Id
 
 
-class BookingRequest(BaseModel):
+class BookingRequest(Input):
     """What a coordinator asks for; everything but the slot is optional."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    slot: int | Literal["earliest"] = Field(
+    slot: Id | Literal["earliest"] = Field(
         default="earliest", description='A slot id, or "earliest" for the first feasible slot.'
     )
     representatives: list[Assignment] = Field(
@@ -99,9 +115,9 @@ class BookingRequest(BaseModel):
         description="One representative per required department; the allocator picks the rest.",
         max_length=100,
     )
-    convener_id: int | None = Field(default=None, ge=1, description="Chairs the meeting.")
-    minute_taker_id: int | None = Field(default=None, ge=1)
-    extra_attendee_ids: list[int] = Field(
+    convener_id: Id | None = Field(default=None, description="Chairs the meeting.")
+    minute_taker_id: Id | None = None
+    extra_attendee_ids: list[Id] = Field(
         default_factory=list, description="Optional attendees.", max_length=50
     )
     override_reason: str = Field(
@@ -109,6 +125,8 @@ class BookingRequest(BaseModel):
         max_length=2000,
         description="Needed to break a capacity rule or the minimum notice; recorded.",
     )
+
+    _v_slot = field_validator("slot", mode="wrap")(slot_or_earliest)
 
     def chosen(self) -> dict[int, int]:
         return {a.department_id: a.representative_id for a in self.representatives}
