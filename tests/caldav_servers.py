@@ -117,8 +117,8 @@ def calendar_parts(message: Message) -> list[tuple[str, bytes]]:
     return parts
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
+@pytest.fixture(name="smtp_sink")
+def smtp_sink_fixture() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.start()
     yield sink
@@ -182,13 +182,13 @@ class XandikosServer:
         with self.client(user) as client:
             principal = client.get_principal()
             principal.set_properties(
-                [cdav.CalendarUserAddressSet() + [dav.Href(value=f"mailto:{address}")]]
+                [cdav.CalendarUserAddressSet() + [dav.Href(value=f"mailto:{address}")]]  # noqa: RUF005
             )
             principal.get_calendars()
 
 
-@pytest.fixture
-def xandikos(tmp_path: Path) -> Iterator[XandikosServer]:
+@pytest.fixture(name="xandikos")
+def xandikos_fixture(tmp_path: Path) -> Iterator[XandikosServer]:
     server = XandikosServer(tmp_path / "xandikos")
     server.start()
     yield server
@@ -254,8 +254,8 @@ class RadicaleServer:
         )
 
 
-@pytest.fixture
-def radicale(tmp_path: Path) -> Iterator[RadicaleServer]:
+@pytest.fixture(name="radicale")
+def radicale_fixture(tmp_path: Path) -> Iterator[RadicaleServer]:
     server = RadicaleServer(tmp_path / "radicale", {"forum": "forum-secret"})
     server.start()
     yield server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from caldav_servers import SmtpSink, calendar_parts, plain_text, smtp_sink  # noqa: F401
+from caldav_servers import SmtpSink, calendar_parts, plain_text, smtp_sink_fixture  # noqa: F401
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from invitation_data import book_meeting, cancel, make_worker, make_world, reschedule
