@@ -191,6 +191,7 @@ def claim(
         if getattr(result, "rowcount", 0) == 1:
             claimed.append(row.id)
     db.commit()
+    db.expire_all()  # the rows changed behind the ORM's back (expire_on_commit is off)
     return claimed
 
 

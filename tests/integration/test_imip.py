@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from caldav_servers import SmtpSink, calendar_parts, plain_text, smtp_sink_fixture  # noqa: F401
 from flask.testing import FlaskClient
 from icalendar import Calendar
-from invitation_data import book_meeting, cancel, make_worker, make_world, reschedule
+from invitation_data import (
+    book_meeting,
+    cancel,
+    close_workers,
+    make_worker,
+    make_world,
+    reschedule,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.models import Attendee, AuditEvent, OutboxMessage, PartStat
+
+
+@pytest.fixture(autouse=True)
+def _close_workers() -> Any:
+    yield
+    close_workers()
 
 
 def _calendar(message: object) -> tuple[str, Calendar]:
