@@ -22,7 +22,7 @@ def provision(url: str, user: str, addresses: list[str]) -> None:
     with DAVClient(url=url, headers={"X-Remote-User": user}, timeout=10) as client:
         principal = client.get_principal()
         hrefs = [dav.Href(value=a if a.startswith("mailto:") else f"mailto:{a}") for a in addresses]
-        principal.set_properties([cdav.CalendarUserAddressSet() + hrefs])  # noqa: RUF005
+        principal.set_properties([cdav.CalendarUserAddressSet() + hrefs])
         principal.get_calendars()
 
 

@@ -94,7 +94,7 @@ class Worker:
 
     def deliver(self, now: datetime, report: TickReport) -> None:
         with self.session_factory() as db:
-            result = outbox.deliver_due(db, self.handlers, now, self.setup.outbox_policy)
+            result = outbox.deliver_due(db, self.handlers, now, self.setup.outbox_policy, limit=10)
         report.delivered += result.done
         report.retried += result.retried
         report.failed += result.failed
