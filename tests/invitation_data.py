@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.models import (
@@ -24,6 +25,7 @@ from booking.models import (
 )
 from booking.models import Session as ForumSession
 from booking.services.meeting_events import meeting_changed
+from booking.services.sessions import extend_sessions
 
 ORGANIZER = "forum@mora.example"
 # user name on the CalDAV server → (department slug, name, e-mail, is_deputy)
@@ -61,12 +63,15 @@ def make_world(db: Session, *, slots: int = 4, start: date = date(2026, 12, 15))
     )
     db.add(forum)
     db.flush()
+    # Weekly here (the demo is biweekly) so that benchmarks find enough slots.
     series = SessionSeries(
         forum_id=forum.id,
         anchor_date=start,
-        interval_days=14,
+        interval_days=7,
         start_time=time(13, 0),
         end_time=time(16, 30),
+        meeting_minutes=60,
+        buffer_minutes=15,
     )
     db.add(series)
     departments = {}
@@ -87,36 +92,20 @@ def make_world(db: Session, *, slots: int = 4, start: date = date(2026, 12, 15))
         db.add(rep)
         reps[user] = rep
     world = World(forum, departments, reps)
-    add_slots(db, world, slots, start)
+    db.flush()
+    # The sessions the worker's horizon job would make, so it finds nothing to change.
+    extend_sessions(db, forum, start - timedelta(days=15), 24, commit=False)
+    world.slots = list(
+        db.scalars(
+            select(Slot)
+            .join(ForumSession)
+            .where(ForumSession.forum_id == forum.id, ForumSession.local_date >= start)
+            .order_by(Slot.starts_at)
+        )
+    )
+    assert len(world.slots) >= slots, "not enough slots in the horizon"
     db.commit()
     return world
-
-
-def add_slots(db: Session, world: World, count: int, start: date) -> None:
-    """``count`` one-hour slots, four per Tuesday afternoon (12:00 UTC = 13:00 in winter)."""
-    day = start
-    made = 0
-    while made < count:
-        starts = datetime.combine(day, time(12, 0), tzinfo=UTC)
-        session = ForumSession(
-            forum_id=world.forum.id,
-            local_date=day,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=5),
-        )
-        db.add(session)
-        db.flush()
-        for i in range(min(4, count - made)):
-            slot = Slot(
-                session_id=session.id,
-                starts_at=starts + timedelta(minutes=75 * i),
-                ends_at=starts + timedelta(minutes=75 * i + 60),
-            )
-            db.add(slot)
-            world.slots.append(slot)
-            made += 1
-        day += timedelta(days=7)
-    db.flush()
 
 
 def book_meeting(

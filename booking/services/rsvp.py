@@ -29,6 +29,8 @@ from booking.models import (
     Representative,
 )
 from booking.services import audit, outbox
+from booking.services.booking import assign_attendee, release_attendee
+from booking.services.cases import transition
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
 from booking.services.invitations import InvitationConfig, local_when, rsvp_link
 from booking.services.meeting_events import meeting_changed
@@ -132,8 +134,6 @@ def _deputies(db: Session, attendee: Attendee) -> list[Representative]:
 
 def _after_decline(db: Session, attendee: Attendee, now: datetime, policy: RsvpPolicy) -> None:
     """Bring in the department's deputy (own unit of work) and tell the coordinator."""
-    from booking.services.booking import assign_attendee, release_attendee
-
     meeting = attendee.meeting
     chosen: Representative | None = None
     if policy.deputy_on_decline and attendee.required:
@@ -203,8 +203,6 @@ def update_confirmation(db: Session, meeting: Meeting, now: datetime) -> bool:
     ]
     if not rules.is_confirmed(required_departments, _answers(meeting)):
         return False
-    from booking.services.cases import transition
-
     if meeting.case.status == CaseStatus.BOOKED:
         transition(
             db,
