@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from booking.ical import itip
 from booking.ical.event import department_names, location, summary
@@ -106,8 +107,14 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
             if attendee.active:
                 attendee.delivery_state = PENDING
                 attendee.delivery_error = ""
+                # Written even when this session's copy already says "pending": the worker
+                # may have marked it delivered since it was loaded (no lost update).
+                flag_modified(attendee, "delivery_state")
                 if change == "rescheduled":
                     attendee.reminders_sent = []
+    for attendee in meeting.attendees:
+        if attendee.active and attendee.delivery_state == CANCELLED:
+            attendee.delivery_state = PENDING  # invited again after being taken off
     outbox.enqueue(
         db, DELIVER, {"meeting_id": meeting.id}, now, meeting_id=meeting.id, coalesce=True
     )
@@ -452,6 +459,15 @@ def _mail_attendee(
         db.commit()
         raise
     # Recorded right after the send: a crash between the two repeats at most this one mail.
+    # Under the meeting's row lock: if the meeting changed while we sent (a reschedule set
+    # everyone back to pending), the state stays pending and the newer version goes out next.
+    sent_sequence = meeting.sequence
+    query = select(Meeting.sequence).where(Meeting.id == meeting.id)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    if db.scalar(query) != sent_sequence:
+        db.commit()
+        return
     attendee.delivery_state = CANCELLED if cancel else DELIVERED
     attendee.delivery_transport = IMIP
     if not cancel and not attendee.delivery_error.startswith("CalDAV"):
