@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -244,6 +244,7 @@ def _text(response: Any) -> str:
 
 
 def _has_busy_period(text: str, start: datetime, end: datetime) -> bool:
+    """True when a VFREEBUSY answer has a non-FREE period overlapping [start, end)."""
     try:
         cal = Calendar.from_ical(text)
     except ValueError:
@@ -253,15 +254,15 @@ def _has_busy_period(text: str, start: datetime, end: datetime) -> bool:
         periods = fb.get("FREEBUSY")
         if periods is None:
             continue
+        # icalendar gives one vPeriod per period (several per line, several lines: a list).
         for prop in periods if isinstance(periods, list) else [periods]:
             if str(prop.params.get("FBTYPE", "BUSY")).upper() == "FREE":
                 continue
-            for period in prop.dts:
-                p_start, p_end = period.dt
-                if hasattr(p_end, "total_seconds"):
-                    p_end = p_start + p_end
-                if p_start < end and p_end > start:
-                    return True
+            p_start, p_end = prop.dt
+            if isinstance(p_end, timedelta):
+                p_end = p_start + p_end
+            if p_start < end and p_end > start:
+                return True
     return False
 
 
