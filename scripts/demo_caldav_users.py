@@ -8,6 +8,7 @@ Usage: python scripts/demo_caldav_users.py http://127.0.0.1:8010/
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from caldav.davclient import DAVClient
 from caldav.elements import cdav, dav
@@ -35,8 +36,10 @@ def main() -> None:
         organizers.add(settings.organizer_email)
         provision(url, settings.caldav_username or "forum", sorted(organizers))
         reps = db.scalars(select(Representative).where(Representative.active.is_(True))).all()
-        for rep in reps:
-            provision(url, rep.email.split("@")[0], [rep.address])
+        people = [(rep.email.split("@")[0], [rep.address]) for rep in reps]
+    # In parallel: a fresh Xandikos creates each principal's calendars (a git repository each).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda p: provision(url, *p), people))
     print(f"  CalDAV demo principals: organizer + {len(reps)} representatives")
 
 

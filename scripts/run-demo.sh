@@ -10,7 +10,7 @@ BIN=${BIN:-.venv/bin}
 VAR=${VAR:-var}
 DEMO_CALDAV_PORT=${DEMO_CALDAV_PORT:-8010}
 DEMO_SMTP_PORT=${DEMO_SMTP_PORT:-8025}
-mkdir -p "$VAR/log" "$VAR/maildir" "$VAR/xandikos"
+mkdir -p "$VAR/log" "$VAR/maildir/tmp" "$VAR/maildir/new" "$VAR/maildir/cur" "$VAR/xandikos"
 PIDS=()
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -92,13 +92,19 @@ class Worker:
             calendar=self.calendar, mailer=setup.mailer, config=setup.config
         )
 
-    def deliver(self, now: datetime, report: TickReport) -> None:
-        with self.session_factory() as db:
-            result = outbox.deliver_due(db, self.handlers, now, self.setup.outbox_policy, limit=10)
-        report.delivered += result.done
-        report.retried += result.retried
-        report.failed += result.failed
-        report.errors.extend(result.errors)
+    def deliver(self, now: datetime, report: TickReport, *, max_rounds: int = 100) -> None:
+        """Deliver everything due, in batches (each batch claimed and leased together)."""
+        for _ in range(max_rounds):
+            with self.session_factory() as db:
+                result = outbox.deliver_due(
+                    db, self.handlers, now, self.setup.outbox_policy, limit=10
+                )
+            report.delivered += result.done
+            report.retried += result.retried
+            report.failed += result.failed
+            report.errors.extend(result.errors)
+            if not (result.done or result.retried or result.failed):
+                return
 
     def sync_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         if self.calendar is None:
