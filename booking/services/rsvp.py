@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -419,10 +420,10 @@ def _remind(
         f"\n{link}\n\n(Reminder: please reply to the forum meeting invitation.)"
     )
     html_text = (
-        f"<p>Hej {rep.name},</p><p>Påminnelse: du har inte svarat på inbjudan till forummötet "
-        f"{local_when(meeting)} (ärende {meeting.case.reference}).</p>"
-        f'<p><a href="{link}">Svara / Reply</a></p><p>(Reminder: please reply to the forum '
-        "meeting invitation.)</p>"
+        f"<p>Hej {escape(rep.name)},</p><p>Påminnelse: du har inte svarat på inbjudan till "
+        f"forummötet {local_when(meeting)} (ärende {escape(meeting.case.reference)}).</p>"
+        f'<p><a href="{escape(link)}">Svara / Reply</a></p><p>(Reminder: please reply to the '
+        "forum meeting invitation.)</p>"
     )
     outbox.enqueue_email(
         db,

@@ -167,3 +167,45 @@ def test_smtp_down_retries_with_backoff_then_delivers(
     assert len(smtp_sink.messages) == 3
     db.expire_all()
     assert {a.delivery_state for a in db.scalars(select(Attendee)).all()} == {"delivered"}
+
+
+def test_imip_reply_mail_is_applied_and_optional_attendee_is_opt_participant(
+    app: object, db: Session, clock: FixedClock, smtp_sink: SmtpSink
+) -> None:
+    from email.message import EmailMessage
+
+    from booking.ical import itip
+    from booking.ical.serialize import to_bytes
+    from booking.services import rsvp
+
+    world = make_world(db)
+    meeting = book_meeting(db, world, clock.now(), contact_email="")
+    optional = Attendee(
+        representative_id=world.reps["sara"].id,
+        department_id=world.reps["sara"].department_id,
+        required=False,
+        invited_at=clock.now(),
+    )
+    meeting.attendees.append(optional)
+    db.commit()
+    make_worker(app, smtp_sink.port).tick(clock.now(), force=True)  # type: ignore[attr-defined]
+    _, cal = _calendar(smtp_sink.to(world.reps["sara"].email)[0])
+    roles = {str(a): a.params["ROLE"] for a in next(iter(cal.walk("VEVENT")))["ATTENDEE"]}
+    assert roles["mailto:sara@mora.example"] == "OPT-PARTICIPANT"
+    assert roles["mailto:anna@mora.example"] == "REQ-PARTICIPANT"
+
+    # Anna's mail client answers with an iMIP REPLY; the mail system pipes it to the service.
+    anna = next(a for a in meeting.attendees if a.representative_id == world.reps["anna"].id)
+    reply = itip.reply(meeting, anna, "DECLINED", organizer_default="x@x", now=clock.now())
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "anna@mora.example", "forum@mora.example", "Avböjt"
+    mail.set_content("Jag kan inte.")
+    mail.add_alternative(
+        to_bytes(reply), maintype="text", subtype="calendar", params={"method": "REPLY"}
+    )
+    report = rsvp.import_imip_reply(db, mail.as_bytes(), clock.now())
+    assert report.applied == 1
+    db.expire_all()
+    anna = db.get(Attendee, anna.id)
+    assert anna is not None
+    assert (anna.partstat, anna.reply_channel) == (PartStat.DECLINED, "email")
