@@ -8,14 +8,14 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps
+.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'  # demo extra: the local CalDAV server and SMTP sink
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -43,7 +43,7 @@ run: seed translations
 	@echo "              admin@mora.example, anna.lind@moraorsa.example, ledning@mora.example (same password)"
 	@echo "  Try: http://$(HOST):$(PORT)/api/v1/forums/mora/sessions?from=2026-12-01&to=2027-06-30"
 	@echo ""
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	BIN=$(BIN) scripts/run-demo.sh $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -85,3 +85,12 @@ web-test-deps: browser $(AXE)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
+
+# Every invitation of the demo flow (book, decline + deputy, reschedule, cancel; CalDAV copy,
+# iMIP REQUEST/CANCEL, customer confirmation) captured into var/invitations and checked.
+# F01 is a feed rule (no METHOD in subscriptions); invitations are iTIP and must carry one.
+ICSCHECK ?= ../shared/tools/icscheck/icscheck
+invitations-icscheck: install
+	rm -rf var/invitations && mkdir -p var/invitations
+	$(BIN)/python scripts/capture_invitations.py var/invitations
+	$(ICSCHECK) --ignore F01 var/invitations/*.ics

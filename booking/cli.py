@@ -85,6 +85,85 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"user {user.email} ({user.role.value}) created")
 
 
+def _worker_setup() -> object:
+    from booking.services.outbox import OutboxPolicy
+    from booking.services.rsvp import RsvpPolicy
+    from booking.services.worker import WorkerSetup
+
+    settings = current_app.config["SETTINGS"]
+    ext = current_app.extensions
+    return WorkerSetup(
+        calendar_factory=ext["caldav_gateway_factory"],
+        mailer=ext["mailer_factory"](),
+        config=ext["invitation_config"],
+        outbox_policy=OutboxPolicy(
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+        ),
+        rsvp_policy=RsvpPolicy(
+            deputy_on_decline=settings.deputy_on_decline,
+            reminder_working_days=settings.reminder_working_days,
+        ),
+        rsvp_sync_seconds=settings.rsvp_sync_seconds,
+        horizon_months=settings.session_horizon_months,
+    )
+
+
+@forum_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once (periodic ones forced) and exit.")
+@click.option(
+    "--poll", type=float, default=None, help="Seconds between rounds (WORKER_POLL_SECONDS)."
+)
+def worker_cmd(once: bool, poll: float | None) -> None:
+    """Deliver invitations and e-mail (outbox), sync RSVPs, send reminders, extend sessions."""
+    import logging
+    import signal
+    import threading
+
+    from booking.services.worker import Worker, WorkerSetup
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    setup = _worker_setup()
+    assert isinstance(setup, WorkerSetup)
+    worker = Worker(current_app.extensions["session_factory"], setup)
+    clock = current_app.extensions["clock"]
+    try:
+        if once:
+            report = worker.tick(clock.now(), force=True)
+            click.echo(f"worker: {report.summary()}")
+            for error in report.errors:
+                click.echo(f"  error: {error}", err=True)
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        settings = current_app.config["SETTINGS"]
+        worker.run(clock, stop, poll if poll is not None else settings.worker_poll_seconds)
+    finally:
+        worker.close()
+
+
+@forum_cli.command("import-imip")
+def import_imip_cmd() -> None:
+    """Apply an iMIP REPLY e-mail read from stdin (pipe it from the mail system)."""
+    import sys
+
+    from booking.services.rsvp import RsvpPolicy, import_imip_reply
+
+    settings = current_app.config["SETTINGS"]
+    policy = RsvpPolicy(
+        deputy_on_decline=settings.deputy_on_decline,
+        reminder_working_days=settings.reminder_working_days,
+    )
+    with _db() as db:
+        report = import_imip_reply(
+            db, sys.stdin.buffer.read(), current_app.extensions["clock"].now(), policy=policy
+        )
+    click.echo(f"applied {report.applied}, unchanged {report.unchanged}, skipped {report.skipped}")
+
+
 @forum_cli.command("create-token")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'diariet'.")

@@ -538,3 +538,10 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# Tables of feature areas live in their own modules (keeps merges easy); importing them here
+# registers them on Base.metadata for Alembic and the tests.
+from booking.models_invitations import CustomerToken  # noqa: E402
+
+__all__ = ["CustomerToken"]
