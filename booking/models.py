@@ -538,3 +538,6 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+from booking.models_feeds import FeedBody, FeedEvent, FeedToken  # noqa: E402,F401  (issue 4)
