@@ -60,6 +60,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     install_app_handlers(app)
 
+    from feeds import register as register_feeds
+
+    register_feeds(app)
+
 
 def _register_health(app: Flask) -> None:
     from booking.web_support import get_db

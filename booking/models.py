@@ -540,4 +540,4 @@ class KeyValue(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-from booking.models_feeds import FeedBody, FeedEvent, FeedToken  # noqa: E402,F401  (issue 4)
+from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken  # noqa: E402,F401  (issue 4)

@@ -65,3 +65,15 @@ class FeedBody(Base):
     # Set in the same transaction as the change that touched the feed.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedMember(Base):
+    """Which meetings a feed showed at its last build: a change to a meeting then invalidates
+    the feeds it left (a department removed from the case) as well as those it is in."""
+
+    __tablename__ = "feed_members"
+
+    feed_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

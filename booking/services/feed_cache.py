@@ -1,19 +1,491 @@
-"""Feed invalidation (owned by the feeds work, issue 4). Placeholder until it lands."""
+"""Stored feed pieces and assembled feeds; invalidation in the changing transaction.
+
+Two levels are stored:
+- ``feed_events``: each meeting's VEVENT rendered once per change and per audience;
+- ``feed_bodies``: each feed's assembled body, its gzip, a strong ETag (hash of the body) and a
+  Last-Modified that only moves forward, and strictly forward when the body changes.
+
+A change to a meeting, a case or a representative calls the ``invalidate_*`` functions (through
+``meeting_events``) before its commit: they delete the touched renderings and mark exactly the
+feeds that show (or showed, see ``feed_members``) the thing stale. The next request of a stale
+feed rebuilds it from the stored pieces, re-rendering only the missing events.
+
+The request path (``private_feed_state``) is one indexed Core select: token hash → feed key →
+validators; the body is a second select by primary key, which the web layer skips when it
+already holds the bytes for that ETag.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import gzip
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
-from booking.models import Case, Meeting, Representative
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from booking.ical.feed import (
+    FeedHeader,
+    SlotView,
+    assemble,
+    availability_event,
+    calendar_head,
+    render_event,
+)
+from booking.models import (
+    Attendee,
+    Case,
+    CaseDepartment,
+    Department,
+    Forum,
+    Meeting,
+    MeetingStatus,
+    Representative,
+    Slot,
+    SessionStatus,
+)
+from booking.models import Session as ForumSession
+from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken
+from config import Settings
+
+# The audience each private feed kind is rendered for (booking.domain.visibility.Audience).
+AUDIENCE_OF = {
+    "department": "department",
+    "representative": "representative",
+    "forum": "forum",
+    "case": "customer",
+}
+GZIP_LEVEL = 6
+RENDER_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    base_url: str
+    days_back: int = 60
+    months_ahead: int = 18
+    cancelled_keep_days: int = 30
+    refresh_minutes: int = 60
+    timezone: str = "Europe/Stockholm"
+    # Sessions and slots change outside the meeting hooks (regeneration, a cancelled afternoon),
+    # so the public availability feed is also rebuilt after this long (same bytes keep the ETag).
+    availability_ttl: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedConfig:
+        return cls(
+            base_url=settings.public_base_url,
+            days_back=settings.feed_window_days_back,
+            months_ahead=settings.feed_window_months_ahead,
+            cancelled_keep_days=settings.feed_cancelled_keep_days,
+            refresh_minutes=settings.feed_refresh_minutes,
+            timezone=settings.forum_timezone,
+        )
+
+    @property
+    def uid_domain(self) -> str:
+        return urlsplit(self.base_url).hostname or "dorren-in.example"
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a request needs before deciding between 304 and 200."""
+
+    feed_key: str
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class FeedBytes:
+    etag: str
+    last_modified: datetime
+    body: bytes
+    body_gzip: bytes
+
+
+# ---------------------------------------------------------------- request path
+
+_PRIVATE_STATE = (
+    select(
+        FeedToken.feed_key,
+        FeedBody.etag,
+        FeedBody.last_modified,
+        FeedBody.stale,
+        FeedBody.valid_until,
+    )
+    .outerjoin(FeedBody, FeedBody.feed_key == FeedToken.feed_key)
+    .where(FeedToken.token_hash == bindparam("token_hash"), FeedToken.revoked_at.is_(None))
+)
+_STATE_BY_KEY = select(
+    FeedBody.etag, FeedBody.last_modified, FeedBody.stale, FeedBody.valid_until
+).where(FeedBody.feed_key == bindparam("feed_key"))
+_BYTES_BY_KEY = select(
+    FeedBody.etag, FeedBody.last_modified, FeedBody.body, FeedBody.body_gzip
+).where(
+    FeedBody.feed_key == bindparam("feed_key")
+)
+
+
+def _fresh(row: Any, now: datetime) -> bool:
+    return row.etag is not None and not row.stale and row.valid_until > now
+
+
+def private_feed_state(
+    db: Session, kind: str, token_hash: str, now: datetime, config: FeedConfig
+) -> FeedState | None:
+    """The validators of the feed behind a token; None for an unknown/revoked/other-kind token."""
+    row = db.execute(_PRIVATE_STATE, {"token_hash": token_hash}).first()
+    if row is None or not row.feed_key.startswith(f"{kind}:"):
+        return None
+    if not _fresh(row, now):
+        return rebuild(db, row.feed_key, now, config)
+    return FeedState(row.feed_key, row.etag, row.last_modified)
+
+
+def availability_state(
+    db: Session, forum_slug: str, now: datetime, config: FeedConfig
+) -> FeedState | None:
+    """The public availability feed of a forum; None for an unknown forum."""
+    forum_id = db.scalar(select(Forum.id).where(Forum.slug == forum_slug))
+    if forum_id is None:
+        return None
+    key = f"availability:{forum_id}"
+    row = db.execute(_STATE_BY_KEY, {"feed_key": key}).first()
+    if row is None or not _fresh(row, now):
+        return rebuild(db, key, now, config)
+    return FeedState(key, row.etag, row.last_modified)
+
+
+def feed_bytes(db: Session, feed_key: str) -> FeedBytes | None:
+    row = db.execute(_BYTES_BY_KEY, {"feed_key": feed_key}).first()
+    return FeedBytes(row.etag, row.last_modified, row.body, row.body_gzip) if row else None
+
+
+# ---------------------------------------------------------------- building
+
+
+def _day_start(now: datetime) -> datetime:
+    # Feeds depend on the date only (window, expiry of cancelled meetings), not the minute.
+    return datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+
+
+def make_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedState:
+    """Assemble the feed from stored pieces (rendering what is missing), store it, commit."""
+    kind, ident = key.split(":", 1)
+    day = _day_start(now)
+    if kind == "availability":
+        head, pieces, ids = _availability(db, int(ident), day, config)
+        valid_until = min(day + timedelta(days=1), now + config.availability_ttl)
+    else:
+        head, pieces, ids = _meetings_feed(db, kind, int(ident), day, config)
+        valid_until = day + timedelta(days=1)
+        _record_members(db, key, ids)
+    body = assemble(head, pieces)
+    state = _store(db, key, body, len(pieces), now, valid_until)
+    db.commit()
+    return state
+
+
+def _store(
+    db: Session, key: str, body: bytes, count: int, now: datetime, valid_until: datetime
+) -> FeedState:
+    etag = make_etag(body)
+    old = db.execute(_STATE_BY_KEY, {"feed_key": key}).first()
+    if old is not None and old.etag == etag:  # same bytes: keep validators, skip the gzip
+        db.execute(
+            update(FeedBody)
+            .where(FeedBody.feed_key == key)
+            .values(stale=False, built_at=now, valid_until=valid_until)
+            .execution_options(synchronize_session=False)
+        )
+        return FeedState(key, etag, old.last_modified)
+    last_modified = now.replace(microsecond=0)
+    if old is not None and last_modified <= old.last_modified:
+        # HTTP dates have one-second resolution: a changed body must get a later date.
+        last_modified = old.last_modified + timedelta(seconds=1)
+    values = {
+        "feed_key": key,
+        "body": body,
+        "body_gzip": gzip.compress(body, GZIP_LEVEL, mtime=0),
+        "etag": etag,
+        "last_modified": last_modified,
+        "built_at": now,
+        "valid_until": valid_until,
+        "stale": False,
+        "event_count": count,
+    }
+    _upsert(db, FeedBody, values, ["feed_key"])
+    return FeedState(key, etag, last_modified)
+
+
+def _upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT .. ON CONFLICT DO UPDATE (two requests may rebuild the same feed at once)."""
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values)
+    changed = {k: stmt.excluded[k] for k in values if k not in keys}
+    db.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def _window(day: datetime, config: FeedConfig) -> ColumnElement[bool]:
+    start = day - timedelta(days=config.days_back)
+    end = day + relativedelta(months=config.months_ahead)
+    kept_since = day - timedelta(days=config.cancelled_keep_days)
+    return and_(
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+        or_(
+            Meeting.status != MeetingStatus.CANCELLED,
+            func.coalesce(Meeting.cancelled_at, Meeting.updated_at) >= kept_since,
+        ),
+    )
+
+
+def _attends(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    # Replaced attendees (active = False) leave the feed; a cancelled meeting stays visible.
+    return exists().where(
+        Attendee.meeting_id == Meeting.id,
+        condition,
+        or_(Attendee.active.is_(True), Meeting.status == MeetingStatus.CANCELLED),
+    )
+
+
+def _membership(kind: str, ident: int) -> ColumnElement[bool]:
+    if kind == "department":
+        return or_(
+            _attends(Attendee.department_id == ident),
+            Meeting.case_id.in_(
+                select(CaseDepartment.case_id).where(CaseDepartment.department_id == ident)
+            ),
+        )
+    if kind == "representative":
+        return or_(
+            _attends(Attendee.representative_id == ident),
+            Meeting.convener_id == ident,
+        )
+    if kind == "forum":
+        return Meeting.case_id.in_(select(Case.id).where(Case.forum_id == ident))
+    if kind == "case":
+        return Meeting.case_id == ident
+    raise ValueError(f"unknown feed kind {kind!r}")
+
+
+def _header(db: Session, kind: str, ident: int, config: FeedConfig) -> FeedHeader:
+    refresh = timedelta(minutes=config.refresh_minutes)
+    if kind == "department":
+        name = db.scalar(select(Department.name).where(Department.id == ident)) or "?"
+        title, text = f"Forum – {name}", f"Forummöten för {name} / Forum meetings of {name}"
+    elif kind == "representative":
+        name = db.scalar(select(Representative.name).where(Representative.id == ident)) or "?"
+        title, text = f"Forum – {name}", f"Forummöten för {name} / Forum meetings of {name}"
+    elif kind == "forum":
+        name = db.scalar(select(Forum.name).where(Forum.id == ident)) or "?"
+        title, text = f"{name} – alla möten", f"Alla möten i {name} / All meetings of {name}"
+    else:
+        row = db.execute(
+            select(Case.reference, Forum.name).join(Forum).where(Case.id == ident)
+        ).first()
+        ref, forum = (row.reference, row.name) if row else ("?", "Forum")
+        title, text = f"{forum} – ärende {ref}", f"Möten om ärende {ref} / Meetings of case {ref}"
+    return FeedHeader(title, text, config.timezone, refresh)
+
+
+def _meetings_feed(
+    db: Session, kind: str, ident: int, day: datetime, config: FeedConfig
+) -> tuple[bytes, list[bytes], list[int]]:
+    audience = AUDIENCE_OF[kind]
+    rows = db.execute(
+        select(Meeting.id, FeedEvent.text)
+        .outerjoin(
+            FeedEvent, and_(FeedEvent.meeting_id == Meeting.id, FeedEvent.audience == audience)
+        )
+        .where(_membership(kind, ident), _window(day, config))
+        .order_by(Meeting.starts_at, Meeting.id)
+    ).all()
+    missing = [r.id for r in rows if r.text is None]
+    rendered = render_meetings(db, missing, audience, config) if missing else {}
+    pieces = [r.text.encode() if r.text is not None else rendered[r.id] for r in rows]
+    return calendar_head(_header(db, kind, ident, config)), pieces, [r.id for r in rows]
+
+
+def render_meetings(
+    db: Session, meeting_ids: Sequence[int], audience: str, config: FeedConfig
+) -> dict[int, bytes]:
+    """Render and store the VEVENTs of these meetings for one audience."""
+    out: dict[int, bytes] = {}
+    for i in range(0, len(meeting_ids), RENDER_CHUNK):
+        chunk = meeting_ids[i : i + RENDER_CHUNK]
+        meetings = db.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_(chunk))
+            .options(
+                joinedload(Meeting.case).joinedload(Case.forum),
+                joinedload(Meeting.case).selectinload(Case.departments),
+                selectinload(Meeting.attendees).joinedload(Attendee.department),
+                joinedload(Meeting.convener),
+            )
+        ).unique()
+        for meeting in meetings:
+            out[meeting.id] = render_event(meeting, audience, config.base_url)
+    for meeting_id, data in out.items():
+        _upsert(
+            db,
+            FeedEvent,
+            {"meeting_id": meeting_id, "audience": audience, "text": data.decode()},
+            ["meeting_id", "audience"],
+        )
+    return out
+
+
+def _record_members(db: Session, key: str, ids: Iterable[int]) -> None:
+    now_in = set(ids)
+    before = set(db.scalars(select(FeedMember.meeting_id).where(FeedMember.feed_key == key)))
+    gone = before - now_in
+    if gone:
+        db.execute(
+            delete(FeedMember)
+            .where(FeedMember.feed_key == key, FeedMember.meeting_id.in_(gone))
+            .execution_options(synchronize_session=False)
+        )
+    new = now_in - before
+    if new:
+        db.execute(
+            FeedMember.__table__.insert(),
+            [{"feed_key": key, "meeting_id": m} for m in sorted(new)],
+        )
+
+
+def _availability(
+    db: Session, forum_id: int, day: datetime, config: FeedConfig
+) -> tuple[bytes, list[bytes], list[int]]:
+    forum = db.get(Forum, forum_id)
+    if forum is None:
+        raise ValueError(f"no forum {forum_id}")
+    end = day + relativedelta(months=config.months_ahead)
+    rows = db.execute(
+        select(Slot.id, Slot.starts_at, Slot.ends_at, Meeting.id.label("meeting_id"))
+        .join(ForumSession, ForumSession.id == Slot.session_id)
+        .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+        .where(
+            ForumSession.forum_id == forum_id,
+            ForumSession.status == SessionStatus.SCHEDULED,
+            Slot.starts_at >= day,
+            Slot.starts_at < end,
+        )
+        .order_by(Slot.starts_at)
+    ).all()
+    # One "changed" time for every slot: the latest change to the forum's sessions or meetings.
+    # Deterministic (stable ETag) and never backwards, also when a slot is freed again.
+    changed = max(
+        db.scalar(select(func.max(ForumSession.updated_at)).where(ForumSession.forum_id == forum_id))
+        or forum.created_at,
+        db.scalar(
+            select(func.max(Meeting.updated_at)).join(Case).where(Case.forum_id == forum_id)
+        )
+        or forum.created_at,
+    )
+    if changed.tzinfo is None:  # func.max() bypasses the UTC column type on SQLite
+        changed = changed.replace(tzinfo=UTC)
+    pieces = [
+        availability_event(
+            SlotView(r.id, r.starts_at, r.ends_at, r.meeting_id is not None, changed),
+            forum_name=forum.name,
+            forum_slug=forum.slug,
+            location=forum.location,
+            tz=forum.timezone,
+            uid_domain=config.uid_domain,
+        )
+        for r in rows
+    ]
+    header = FeedHeader(
+        f"{forum.name} – lediga tider",
+        f"Lediga och bokade mötestider i {forum.name} / Free and booked slots in {forum.name}",
+        forum.timezone,
+        timedelta(minutes=config.refresh_minutes),
+    )
+    return calendar_head(header), pieces, []
+
+
+# ---------------------------------------------------------------- invalidation
+
+
+def feed_keys_for_meetings(db: Session, meeting_ids: Sequence[int]) -> set[str]:
+    """Every feed that shows, or at its last build showed, one of these meetings."""
+    if not meeting_ids:
+        return set()
+    keys: set[str] = set(
+        db.scalars(select(FeedMember.feed_key).where(FeedMember.meeting_id.in_(meeting_ids)))
+    )
+    for row in db.execute(
+        select(Meeting.id, Meeting.case_id, Meeting.convener_id, Case.forum_id)
+        .join(Case, Case.id == Meeting.case_id)
+        .where(Meeting.id.in_(meeting_ids))
+    ):
+        keys.update({f"case:{row.case_id}", f"forum:{row.forum_id}"})
+        keys.add(f"availability:{row.forum_id}")
+        if row.convener_id is not None:
+            keys.add(f"representative:{row.convener_id}")
+    for row in db.execute(
+        select(Attendee.department_id, Attendee.representative_id).where(
+            Attendee.meeting_id.in_(meeting_ids)
+        )
+    ):
+        keys.update({f"department:{row.department_id}", f"representative:{row.representative_id}"})
+    keys.update(
+        f"department:{d}"
+        for d in db.scalars(
+            select(CaseDepartment.department_id)
+            .join(Meeting, Meeting.case_id == CaseDepartment.case_id)
+            .where(Meeting.id.in_(meeting_ids))
+        )
+    )
+    return keys
+
+
+def _invalidate(db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[str] = ()) -> None:
+    keys = feed_keys_for_meetings(db, meeting_ids) | set(extra_keys)
+    if meeting_ids:
+        db.execute(
+            delete(FeedEvent)
+            .where(FeedEvent.meeting_id.in_(meeting_ids))
+            .execution_options(synchronize_session=False)
+        )
+    if keys:
+        db.execute(
+            update(FeedBody)
+            .where(FeedBody.feed_key.in_(sorted(keys)))
+            .values(stale=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def invalidate_meeting(db: Session, meeting: Meeting) -> None:
     """Drop the stored renderings and feeds that show this meeting."""
+    db.flush()
+    _invalidate(db, [meeting.id])
 
 
 def invalidate_case(db: Session, case: Case) -> None:
     """Drop the stored renderings and feeds that show any meeting of this case."""
+    db.flush()
+    ids = list(db.scalars(select(Meeting.id).where(Meeting.case_id == case.id)))
+    _invalidate(db, ids, [f"case:{case.id}"])
 
 
 def invalidate_representative(db: Session, representative: Representative) -> None:
-    """Drop the feeds that show this representative."""
+    """Drop the feeds that show this representative: their own feed (its name) and the
+    meetings they convene (the convener's name is in every audience's text)."""
+    db.flush()
+    ids = list(db.scalars(select(Meeting.id).where(Meeting.convener_id == representative.id)))
+    _invalidate(db, ids, [f"representative:{representative.id}"])

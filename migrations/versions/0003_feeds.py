@@ -53,9 +53,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("feed_key"),
     )
     op.create_index("ix_feed_bodies_stale", "feed_bodies", ["stale"], unique=False)
+    op.create_table(
+        "feed_members",
+        sa.Column("feed_key", sa.String(length=64), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("feed_key", "meeting_id"),
+    )
+    op.create_index("ix_feed_members_meeting_id", "feed_members", ["meeting_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feed_members_meeting_id", table_name="feed_members")
+    op.drop_table("feed_members")
     op.drop_index("ix_feed_bodies_stale", table_name="feed_bodies")
     op.drop_table("feed_bodies")
     op.drop_table("feed_events")
