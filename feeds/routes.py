@@ -1,10 +1,10 @@
 """Feed routes. Thin: look the feed up, answer 304 or the stored bytes, log without the token.
 
-    /feeds/departments/<token>.ics      a department's meetings (department audience)
-    /feeds/representatives/<token>.ics  one representative's meetings
-    /feeds/forums/<token>.ics           all meetings of a forum (coordinators)
-    /feeds/cases/<token>.ics            the meetings of one case (the customer)
-    /feeds/forums/<slug>/availability.ics  public: free and booked slots, no case data
+/feeds/departments/<token>.ics      a department's meetings (department audience)
+/feeds/representatives/<token>.ics  one representative's meetings
+/feeds/forums/<token>.ics           all meetings of a forum (coordinators)
+/feeds/cases/<token>.ics            the meetings of one case (the customer)
+/feeds/forums/<slug>/availability.ics  public: free and booked slots, no case data
 """
 
 from __future__ import annotations

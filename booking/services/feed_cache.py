@@ -26,7 +26,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -47,8 +58,8 @@ from booking.models import (
     Meeting,
     MeetingStatus,
     Representative,
-    Slot,
     SessionStatus,
+    Slot,
 )
 from booking.models import Session as ForumSession
 from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken
@@ -128,9 +139,7 @@ _STATE_BY_KEY = select(
 ).where(FeedBody.feed_key == bindparam("feed_key"))
 _BYTES_BY_KEY = select(
     FeedBody.etag, FeedBody.last_modified, FeedBody.body, FeedBody.body_gzip
-).where(
-    FeedBody.feed_key == bindparam("feed_key")
-)
+).where(FeedBody.feed_key == bindparam("feed_key"))
 
 
 def _fresh(row: Any, now: datetime) -> bool:
@@ -232,8 +241,8 @@ def _store(
 def _upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
     """INSERT .. ON CONFLICT DO UPDATE (two requests may rebuild the same feed at once)."""
     dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values)
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(model).values(**values)
     changed = {k: stmt.excluded[k] for k in values if k not in keys}
     db.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 
@@ -360,10 +369,7 @@ def _record_members(db: Session, key: str, ids: Iterable[int]) -> None:
         )
     new = now_in - before
     if new:
-        db.execute(
-            FeedMember.__table__.insert(),
-            [{"feed_key": key, "meeting_id": m} for m in sorted(new)],
-        )
+        db.execute(insert(FeedMember), [{"feed_key": key, "meeting_id": m} for m in sorted(new)])
 
 
 def _availability(
@@ -388,11 +394,11 @@ def _availability(
     # One "changed" time for every slot: the latest change to the forum's sessions or meetings.
     # Deterministic (stable ETag) and never backwards, also when a slot is freed again.
     changed = max(
-        db.scalar(select(func.max(ForumSession.updated_at)).where(ForumSession.forum_id == forum_id))
-        or forum.created_at,
         db.scalar(
-            select(func.max(Meeting.updated_at)).join(Case).where(Case.forum_id == forum_id)
+            select(func.max(ForumSession.updated_at)).where(ForumSession.forum_id == forum_id)
         )
+        or forum.created_at,
+        db.scalar(select(func.max(Meeting.updated_at)).join(Case).where(Case.forum_id == forum_id))
         or forum.created_at,
     )
     if changed.tzinfo is None:  # func.max() bypasses the UTC column type on SQLite
@@ -436,12 +442,12 @@ def feed_keys_for_meetings(db: Session, meeting_ids: Sequence[int]) -> set[str]:
         keys.add(f"availability:{row.forum_id}")
         if row.convener_id is not None:
             keys.add(f"representative:{row.convener_id}")
-    for row in db.execute(
+    for dept_id, rep_id in db.execute(
         select(Attendee.department_id, Attendee.representative_id).where(
             Attendee.meeting_id.in_(meeting_ids)
         )
     ):
-        keys.update({f"department:{row.department_id}", f"representative:{row.representative_id}"})
+        keys.update({f"department:{dept_id}", f"representative:{rep_id}"})
     keys.update(
         f"department:{d}"
         for d in db.scalars(
