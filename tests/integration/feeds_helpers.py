@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import vobject
 from flask.testing import FlaskClient
@@ -175,3 +176,20 @@ def get_feed(client: FlaskClient, path: str, **headers: str) -> bytes:
 
 def events(cal: Calendar) -> dict[str, Any]:
     return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def slot_on(db: Db, local_day: str, forum_slug: str = "mora", index: int = 0) -> Slot:
+    from datetime import date
+
+    wanted = date.fromisoformat(local_day)
+    found = [
+        s
+        for s in free_slots(db, forum_slug)
+        if s.starts_at.astimezone(ZoneInfo("Europe/Stockholm")).date() == wanted
+    ]
+    assert found, f"no free slot on {local_day} in {forum_slug}"
+    return found[index]
+
+
+def unfolded(data: bytes) -> str:
+    return data.replace(b"\r\n ", b"").decode("utf-8")
