@@ -10,13 +10,13 @@ import gzip
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import feeds_helpers as h
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
-import feeds_helpers as h
 from booking.clock import FixedClock
 from booking.models import Case, Representative
 from booking.models_feeds import FeedBody, FeedEvent
@@ -259,7 +259,9 @@ def test_etag_304_last_modified_gzip_head(
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.data) == first.data
     assert zipped.headers["ETag"] == etag and "Accept-Encoding" in zipped.headers["Vary"]
-    assert "Content-Encoding" not in client.get(path, headers={"Accept-Encoding": "gzip;q=0"}).headers
+    assert (
+        "Content-Encoding" not in client.get(path, headers={"Accept-Encoding": "gzip;q=0"}).headers
+    )
 
     head = client.head(path)
     assert head.status_code == 200 and head.data == b""
