@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.db import Base
@@ -34,7 +34,7 @@ class FeedToken(Base):
 
 
 class FeedEvent(Base):
-    """One meeting's VEVENT rendered for one audience, serialized (CRLF, folded)."""
+    """One meeting's VEVENT rendered for one audience, serialized (UTF-8, CRLF, folded)."""
 
     __tablename__ = "feed_events"
 
@@ -42,18 +42,22 @@ class FeedEvent(Base):
         ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
     )
     audience: Mapped[str] = mapped_column(String(16), primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    ical: Mapped[bytes] = mapped_column(LargeBinary)
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FeedBody(Base):
-    """A feed assembled from stored pieces, with its validators, served as stored bytes."""
+    """A feed assembled from stored pieces, with its validators, served as stored bytes.
+
+    Only the gzip of the body is stored (a seventh of the size to write on every change);
+    gzip-accepting clients get it as is, each worker keeps the plain bytes of the current ETag
+    in memory for the others.
+    """
 
     __tablename__ = "feed_bodies"
     __table_args__ = (Index("ix_feed_bodies_stale", "stale"),)
 
     feed_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
     # Strong ETag (quoted), a hash of ``body``.
     etag: Mapped[str] = mapped_column(String(80))
@@ -64,6 +68,7 @@ class FeedBody(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set in the same transaction as the change that touched the feed.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_size: Mapped[int] = mapped_column(Integer, default=0)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
 
 

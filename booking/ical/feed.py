@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration
@@ -31,6 +32,7 @@ class FeedHeader:
     refresh: timedelta = timedelta(hours=1)
 
 
+@lru_cache(maxsize=256)
 def calendar_head(header: FeedHeader) -> bytes:
     """BEGIN:VCALENDAR, the calendar properties and the VTIMEZONE, without END:VCALENDAR."""
     cal = Calendar()

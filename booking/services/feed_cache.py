@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from booking.ical.feed import (
@@ -137,19 +138,30 @@ _PRIVATE_STATE = (
 _STATE_BY_KEY = select(
     FeedBody.etag, FeedBody.last_modified, FeedBody.stale, FeedBody.valid_until
 ).where(FeedBody.feed_key == bindparam("feed_key"))
-_BYTES_BY_KEY = select(
-    FeedBody.etag, FeedBody.last_modified, FeedBody.body, FeedBody.body_gzip
-).where(FeedBody.feed_key == bindparam("feed_key"))
+_BYTES_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.body_gzip).where(
+    FeedBody.feed_key == bindparam("feed_key")
+)
 
 
 def _fresh(row: Any, now: datetime) -> bool:
     return row.etag is not None and not row.stale and row.valid_until > now
 
 
+def peek_private(
+    conn: Session | Connection, kind: str, token_hash: str, now: datetime
+) -> FeedState | None:
+    """The validators of a fresh feed behind a token, read-only; None when unknown or stale."""
+    row = conn.execute(_PRIVATE_STATE, {"token_hash": token_hash}).first()
+    if row is None or not row.feed_key.startswith(f"{kind}:") or not _fresh(row, now):
+        return None
+    return FeedState(row.feed_key, row.etag, row.last_modified)
+
+
 def private_feed_state(
     db: Session, kind: str, token_hash: str, now: datetime, config: FeedConfig
 ) -> FeedState | None:
-    """The validators of the feed behind a token; None for an unknown/revoked/other-kind token."""
+    """The validators of the feed behind a token, rebuilt first when stale; None for an
+    unknown, revoked or other-kind token."""
     row = db.execute(_PRIVATE_STATE, {"token_hash": token_hash}).first()
     if row is None or not row.feed_key.startswith(f"{kind}:"):
         return None
@@ -172,9 +184,13 @@ def availability_state(
     return FeedState(key, row.etag, row.last_modified)
 
 
-def feed_bytes(db: Session, feed_key: str) -> FeedBytes | None:
+def feed_bytes(db: Session | Connection, feed_key: str) -> FeedBytes | None:
+    """The feed's bytes (plain and gzip) with their validators; None when not built."""
     row = db.execute(_BYTES_BY_KEY, {"feed_key": feed_key}).first()
-    return FeedBytes(row.etag, row.last_modified, row.body, row.body_gzip) if row else None
+    if row is None:
+        return None
+    zipped = bytes(row.body_gzip)
+    return FeedBytes(row.etag, row.last_modified, gzip.decompress(zipped), zipped)
 
 
 # ---------------------------------------------------------------- building
@@ -225,8 +241,8 @@ def _store(
         last_modified = old.last_modified + timedelta(seconds=1)
     values = {
         "feed_key": key,
-        "body": body,
         "body_gzip": gzip.compress(body, GZIP_LEVEL, mtime=0),
+        "body_size": len(body),
         "etag": etag,
         "last_modified": last_modified,
         "built_at": now,
@@ -315,16 +331,16 @@ def _meetings_feed(
 ) -> tuple[bytes, list[bytes], list[int]]:
     audience = AUDIENCE_OF[kind]
     rows = db.execute(
-        select(Meeting.id, FeedEvent.text)
+        select(Meeting.id, FeedEvent.ical)
         .outerjoin(
             FeedEvent, and_(FeedEvent.meeting_id == Meeting.id, FeedEvent.audience == audience)
         )
         .where(_membership(kind, ident), _window(day, config))
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
-    missing = [r.id for r in rows if r.text is None]
+    missing = [r.id for r in rows if r.ical is None]
     rendered = render_meetings(db, missing, audience, config) if missing else {}
-    pieces = [r.text.encode() if r.text is not None else rendered[r.id] for r in rows]
+    pieces = [r.ical if r.ical is not None else rendered[r.id] for r in rows]
     return calendar_head(_header(db, kind, ident, config)), pieces, [r.id for r in rows]
 
 
@@ -351,7 +367,7 @@ def render_meetings(
         _upsert(
             db,
             FeedEvent,
-            {"meeting_id": meeting_id, "audience": audience, "text": data.decode()},
+            {"meeting_id": meeting_id, "audience": audience, "ical": data},
             ["meeting_id", "audience"],
         )
     return out
@@ -476,17 +492,40 @@ def _invalidate(db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[st
         )
 
 
+def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
+    """Render the changed meetings for every feed audience in the changing transaction, so the
+    first feed request after the commit only assembles stored pieces.
+
+    The app puts its FeedConfig into ``Session.info``; without it (a bare session, a script) the
+    renderings are left to the next feed build.
+    """
+    config = db.info.get("feed_config")
+    if not isinstance(config, FeedConfig):
+        return
+    for meeting in meetings:
+        for audience in AUDIENCE_OF.values():
+            data = render_event(meeting, audience, config.base_url)
+            _upsert(
+                db,
+                FeedEvent,
+                {"meeting_id": meeting.id, "audience": audience, "ical": data},
+                ["meeting_id", "audience"],
+            )
+
+
 def invalidate_meeting(db: Session, meeting: Meeting) -> None:
-    """Drop the stored renderings and feeds that show this meeting."""
+    """Re-render this meeting and mark stale the feeds that show (or showed) it."""
     db.flush()
     _invalidate(db, [meeting.id])
+    _render_now(db, [meeting])
 
 
 def invalidate_case(db: Session, case: Case) -> None:
-    """Drop the stored renderings and feeds that show any meeting of this case."""
+    """Re-render the case's meetings and mark stale the feeds that show any of them."""
     db.flush()
     ids = list(db.scalars(select(Meeting.id).where(Meeting.case_id == case.id)))
     _invalidate(db, ids, [f"case:{case.id}"])
+    _render_now(db, [m for m in case.meetings if m.id in set(ids)])
 
 
 def invalidate_representative(db: Session, representative: Representative) -> None:

@@ -34,7 +34,7 @@ def upgrade() -> None:
         "feed_events",
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("audience", sa.String(length=16), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("ical", sa.LargeBinary(), nullable=False),
         sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("meeting_id", "audience"),
@@ -42,13 +42,13 @@ def upgrade() -> None:
     op.create_table(
         "feed_bodies",
         sa.Column("feed_key", sa.String(length=64), nullable=False),
-        sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("body_gzip", sa.LargeBinary(), nullable=False),
         sa.Column("etag", sa.String(length=80), nullable=False),
         sa.Column("last_modified", sa.DateTime(timezone=True), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("body_size", sa.Integer(), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("feed_key"),
     )

@@ -82,6 +82,7 @@ def book(
     """A booked case with one meeting (in ``slot``, or the first free one, or at ``starts_at``)."""
     the_forum = forum(db, forum_slug)
     depts = [department(db, s) for s in departments]
+    reps = [first_rep(d) for d in depts]  # loaded before any new object is pending
     n = next(_refs)
     fields: dict[str, Any] = {
         "org_name": f"Företaget {n} AB",
@@ -116,10 +117,11 @@ def book(
         status=MeetingStatus.BOOKED,
         created_at=now,
         updated_at=now,
-        convener_id=first_rep(depts[0]).id,
+        convener_id=reps[0].id,
     )
     meeting.attendees = [
-        Attendee(representative=first_rep(d), department=d, active=True) for d in depts
+        Attendee(representative=rep, department=d, active=True)
+        for rep, d in zip(reps, depts, strict=True)
     ]
     db.add(meeting)
     db.flush()
