@@ -43,6 +43,8 @@ class FeedEvent(Base):
     )
     audience: Mapped[str] = mapped_column(String(16), primary_key=True)
     ical: Mapped[bytes] = mapped_column(LargeBinary)
+    # blake2b-64 of ``ical``: a rebuild reads only the pieces its process does not hold yet.
+    digest: Mapped[str] = mapped_column(String(16))
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -69,6 +71,8 @@ class FeedBody(Base):
     # Set in the same transaction as the change that touched the feed.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     body_size: Mapped[int] = mapped_column(Integer, default=0)
+    # Digest of the meeting ids at the last build: feed_members is rewritten only on a change.
+    members_digest: Mapped[str] = mapped_column(String(32), default="")
     event_count: Mapped[int] = mapped_column(Integer, default=0)
 
 

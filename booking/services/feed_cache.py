@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     and_,
     bindparam,
@@ -41,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql import Executable
 
 from booking.ical.feed import (
     FeedHeader,
@@ -73,7 +78,8 @@ AUDIENCE_OF = {
     "forum": "forum",
     "case": "customer",
 }
-GZIP_LEVEL = 6
+# Level 1: a fifth of level 6's time on a feed, for a somewhat larger file.
+GZIP_LEVEL = 1
 RENDER_CHUNK = 400
 
 
@@ -138,6 +144,9 @@ _PRIVATE_STATE = (
 _STATE_BY_KEY = select(
     FeedBody.etag, FeedBody.last_modified, FeedBody.stale, FeedBody.valid_until
 ).where(FeedBody.feed_key == bindparam("feed_key"))
+_OLD_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.members_digest).where(
+    FeedBody.feed_key == bindparam("feed_key")
+)
 _BYTES_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.body_gzip).where(
     FeedBody.feed_key == bindparam("feed_key")
 )
@@ -209,29 +218,60 @@ def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedSta
     """Assemble the feed from stored pieces (rendering what is missing), store it, commit."""
     kind, ident = key.split(":", 1)
     day = _day_start(now)
+    # A rebuild writes only derived data (renderings, assembled bodies) that the next request
+    # rebuilds if lost: on SQLite it skips the WAL fsync for this commit (synchronous=NORMAL);
+    # every other transaction keeps full durability.
+    relaxed = _sqlite_synchronous(db, "NORMAL")
+    old = db.connection().execute(_OLD_BY_KEY, {"feed_key": key}).first()
     if kind == "availability":
         head, pieces, ids = _availability(db, int(ident), day, config)
         valid_until = min(day + timedelta(days=1), now + config.availability_ttl)
     else:
         head, pieces, ids = _meetings_feed(db, kind, int(ident), day, config)
         valid_until = day + timedelta(days=1)
+    digest = _members_digest(ids)
+    if old is None or old.members_digest != digest:
         _record_members(db, key, ids)
     body = assemble(head, pieces)
-    state = _store(db, key, body, len(pieces), now, valid_until)
+    state = _store(db, key, body, len(pieces), now, valid_until, old, digest)
     db.commit()
+    if relaxed:
+        _sqlite_synchronous(db, "FULL")
     return state
 
 
+def _sqlite_synchronous(db: Session, level: str) -> bool:
+    """Set SQLite's fsync level when no transaction is open (SQLite refuses it inside one)."""
+    conn = db.connection()
+    if conn.dialect.name != "sqlite":
+        return False
+    raw = conn.connection.dbapi_connection
+    if raw is None or getattr(raw, "in_transaction", True):
+        return False
+    conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+    return True
+
+
+def _members_digest(ids: Sequence[int]) -> str:
+    return hashlib.blake2b(array("q", sorted(ids)).tobytes(), digest_size=16).hexdigest()
+
+
 def _store(
-    db: Session, key: str, body: bytes, count: int, now: datetime, valid_until: datetime
+    db: Session,
+    key: str,
+    body: bytes,
+    count: int,
+    now: datetime,
+    valid_until: datetime,
+    old: Any,
+    digest: str,
 ) -> FeedState:
     etag = make_etag(body)
-    old = db.execute(_STATE_BY_KEY, {"feed_key": key}).first()
     if old is not None and old.etag == etag:  # same bytes: keep validators, skip the gzip
         db.execute(
             update(FeedBody)
             .where(FeedBody.feed_key == key)
-            .values(stale=False, built_at=now, valid_until=valid_until)
+            .values(stale=False, built_at=now, valid_until=valid_until, members_digest=digest)
             .execution_options(synchronize_session=False)
         )
         return FeedState(key, etag, old.last_modified)
@@ -249,6 +289,7 @@ def _store(
         "valid_until": valid_until,
         "stale": False,
         "event_count": count,
+        "members_digest": digest,
     }
     _upsert(db, FeedBody, values, ["feed_key"])
     return FeedState(key, etag, last_modified)
@@ -263,16 +304,22 @@ def _upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) ->
     db.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 
 
-def _window(day: datetime, config: FeedConfig) -> ColumnElement[bool]:
-    start = day - timedelta(days=config.days_back)
-    end = day + relativedelta(months=config.months_ahead)
-    kept_since = day - timedelta(days=config.cancelled_keep_days)
+def _window_params(day: datetime, config: FeedConfig) -> dict[str, datetime]:
+    return {
+        "start": day - timedelta(days=config.days_back),
+        "end": day + relativedelta(months=config.months_ahead),
+        "kept_since": day - timedelta(days=config.cancelled_keep_days),
+    }
+
+
+def _window() -> ColumnElement[bool]:
     return and_(
-        Meeting.starts_at >= start,
-        Meeting.starts_at < end,
+        Meeting.starts_at >= bindparam("start", type_=Meeting.starts_at.type),
+        Meeting.starts_at < bindparam("end", type_=Meeting.starts_at.type),
         or_(
             Meeting.status != MeetingStatus.CANCELLED,
-            func.coalesce(Meeting.cancelled_at, Meeting.updated_at) >= kept_since,
+            func.coalesce(Meeting.cancelled_at, Meeting.updated_at)
+            >= bindparam("kept_since", type_=Meeting.starts_at.type),
         ),
     )
 
@@ -286,7 +333,8 @@ def _attends(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def _membership(kind: str, ident: int) -> ColumnElement[bool]:
+def _membership(kind: str) -> ColumnElement[bool]:
+    ident: BindParameter[int] = bindparam("ident")
     if kind == "department":
         return or_(
             _attends(Attendee.department_id == ident),
@@ -304,6 +352,21 @@ def _membership(kind: str, ident: int) -> ColumnElement[bool]:
     if kind == "case":
         return Meeting.case_id == ident
     raise ValueError(f"unknown feed kind {kind!r}")
+
+
+@lru_cache(maxsize=8)
+def _feed_query(kind: str) -> Executable:
+    """The feed's meetings in order with their stored piece digests (built once per kind:
+    statement construction costs more than the query on a rebuild)."""
+    audience = AUDIENCE_OF[kind]
+    return (
+        select(Meeting.id, FeedEvent.digest)
+        .outerjoin(
+            FeedEvent, and_(FeedEvent.meeting_id == Meeting.id, FeedEvent.audience == audience)
+        )
+        .where(_membership(kind), _window())
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
 
 
 def _header(db: Session, kind: str, ident: int, config: FeedConfig) -> FeedHeader:
@@ -326,22 +389,75 @@ def _header(db: Session, kind: str, ident: int, config: FeedConfig) -> FeedHeade
     return FeedHeader(title, text, config.timezone, refresh)
 
 
+class _PieceMemory:
+    """Stored VEVENT bytes this process has already read, keyed by (meeting, audience) and
+    checked against the stored digest: a rebuild after one change reads one blob, not all."""
+
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024) -> None:
+        self._items: dict[tuple[int, str], tuple[str, bytes]] = {}
+        self._size = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, meeting_id: int, audience: str, digest: str) -> bytes | None:
+        item = self._items.get((meeting_id, audience))
+        return item[1] if item is not None and item[0] == digest else None
+
+    def put(self, meeting_id: int, audience: str, digest: str, data: bytes) -> None:
+        with self._lock:
+            if self._size + len(data) > self._max:  # simple bound: start over
+                self._items.clear()
+                self._size = 0
+            old = self._items.get((meeting_id, audience))
+            self._size += len(data) - (len(old[1]) if old else 0)
+            self._items[(meeting_id, audience)] = (digest, data)
+
+
+_pieces = _PieceMemory()
+
+
+def piece_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _event_row(meeting_id: int, audience: str, data: bytes) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting_id,
+        "audience": audience,
+        "ical": data,
+        "digest": piece_digest(data),
+    }
+
+
 def _meetings_feed(
     db: Session, kind: str, ident: int, day: datetime, config: FeedConfig
 ) -> tuple[bytes, list[bytes], list[int]]:
     audience = AUDIENCE_OF[kind]
-    rows = db.execute(
-        select(Meeting.id, FeedEvent.ical)
-        .outerjoin(
-            FeedEvent, and_(FeedEvent.meeting_id == Meeting.id, FeedEvent.audience == audience)
-        )
-        .where(_membership(kind, ident), _window(day, config))
-        .order_by(Meeting.starts_at, Meeting.id)
-    ).all()
-    missing = [r.id for r in rows if r.ical is None]
-    rendered = render_meetings(db, missing, audience, config) if missing else {}
-    pieces = [r.ical if r.ical is not None else rendered[r.id] for r in rows]
-    return calendar_head(_header(db, kind, ident, config)), pieces, [r.id for r in rows]
+    conn = db.connection()  # Core rows: no ORM row processing on the big reads
+    rows = conn.execute(_feed_query(kind), {"ident": ident, **_window_params(day, config)}).all()
+    known: dict[int, bytes] = {}
+    to_read: list[int] = []
+    missing: list[int] = []
+    for mid, digest in rows:
+        if digest is None:
+            missing.append(mid)
+        elif (data := _pieces.get(mid, audience, digest)) is not None:
+            known[mid] = data
+        else:
+            to_read.append(mid)
+    for i in range(0, len(to_read), RENDER_CHUNK):
+        for mid, digest, data in conn.execute(
+            select(FeedEvent.meeting_id, FeedEvent.digest, FeedEvent.ical).where(
+                FeedEvent.audience == audience,
+                FeedEvent.meeting_id.in_(to_read[i : i + RENDER_CHUNK]),
+            )
+        ):
+            known[mid] = data
+            _pieces.put(mid, audience, digest, data)
+    if missing:
+        known.update(render_meetings(db, missing, audience, config))
+    pieces = [known[mid] for mid, _ in rows]
+    return calendar_head(_header(db, kind, ident, config)), pieces, [mid for mid, _ in rows]
 
 
 def render_meetings(
@@ -364,12 +480,8 @@ def render_meetings(
         for meeting in meetings:
             out[meeting.id] = render_event(meeting, audience, config.base_url)
     for meeting_id, data in out.items():
-        _upsert(
-            db,
-            FeedEvent,
-            {"meeting_id": meeting_id, "audience": audience, "ical": data},
-            ["meeting_id", "audience"],
-        )
+        _upsert(db, FeedEvent, _event_row(meeting_id, audience, data), ["meeting_id", "audience"])
+        _pieces.put(meeting_id, audience, piece_digest(data), data)
     return out
 
 
@@ -505,12 +617,8 @@ def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
     for meeting in meetings:
         for audience in AUDIENCE_OF.values():
             data = render_event(meeting, audience, config.base_url)
-            _upsert(
-                db,
-                FeedEvent,
-                {"meeting_id": meeting.id, "audience": audience, "ical": data},
-                ["meeting_id", "audience"],
-            )
+            row = _event_row(meeting.id, audience, data)
+            _upsert(db, FeedEvent, row, ["meeting_id", "audience"])
 
 
 def invalidate_meeting(db: Session, meeting: Meeting) -> None:

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("audience", sa.String(length=16), nullable=False),
         sa.Column("ical", sa.LargeBinary(), nullable=False),
+        sa.Column("digest", sa.String(length=16), nullable=False),
         sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("meeting_id", "audience"),
@@ -49,6 +50,7 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stale", sa.Boolean(), nullable=False),
         sa.Column("body_size", sa.Integer(), nullable=False),
+        sa.Column("members_digest", sa.String(length=32), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("feed_key"),
     )
