@@ -22,6 +22,9 @@ class Reply:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    feed_key: str = ""
+    etag: str = ""
+    gzipped: bool = False
 
 
 def _headers(state: FeedState, cache_control: str) -> list[tuple[str, str]]:
@@ -61,9 +64,10 @@ def reply_for(
         state = FeedState(state.feed_key, data.etag, data.last_modified)
     headers = _headers(state, cache_control)
     body = data.body
-    if accepts_gzip(accept_encoding):
+    gzipped = accepts_gzip(accept_encoding)
+    if gzipped:
         body = data.body_gzip
         headers.append(("Content-Encoding", "gzip"))
     headers += [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))]
     access_log.info("feed %s -> 200 (%d bytes)", state.feed_key, len(body))
-    return Reply(200, headers, body)
+    return Reply(200, headers, body, state.feed_key, state.etag, gzipped)

@@ -43,7 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql import Executable
 
@@ -191,6 +191,61 @@ def availability_state(
     if row is None or not _fresh(row, now):
         return rebuild(db, key, now, config)
     return FeedState(key, row.etag, row.last_modified)
+
+
+class FastLookup:
+    """The request path without the ORM or SQLAlchemy's execution layer: the two statements
+    above compiled once for the engine's dialect and run on a pooled DBAPI connection, with
+    the columns' own result processors (UTC datetimes, booleans). Used by the WSGI fast path,
+    where a subscription poll costs one indexed row read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._state = self._prepare(_PRIVATE_STATE)
+        self._bytes = self._prepare(_BYTES_BY_KEY)
+
+    def _prepare(self, stmt: Any) -> tuple[str, list[str] | None, list[Any]]:
+        dialect = self.engine.dialect
+        compiled = stmt.compile(dialect=dialect)
+        names = list(compiled.positiontup) if compiled.positional else None
+        procs = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None)
+            for c in stmt.selected_columns
+        ]
+        return str(compiled), names, procs
+
+    def _one(self, prepared: tuple[str, list[str] | None, list[Any]], **params: Any) -> Any:
+        sql, names, procs = prepared
+        args: Any = tuple(params[n] for n in names) if names is not None else params
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, args)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool (rolled back)
+        if row is None:
+            return None
+        return tuple(p(v) if p is not None else v for p, v in zip(procs, row, strict=True))
+
+    def private(self, kind: str, token_hash: str, now: datetime) -> FeedState | None:
+        """Like ``peek_private``: None when unknown, revoked, another kind or stale."""
+        row = self._one(self._state, token_hash=token_hash)
+        if row is None:
+            return None
+        key, etag, last_modified, stale, valid_until = row
+        if not key.startswith(f"{kind}:") or etag is None or stale or valid_until <= now:
+            return None
+        return FeedState(key, etag, last_modified)
+
+    def feed_bytes(self, feed_key: str) -> FeedBytes | None:
+        row = self._one(self._bytes, feed_key=feed_key)
+        if row is None:
+            return None
+        etag, last_modified, zipped = row
+        zipped = bytes(zipped)
+        return FeedBytes(etag, last_modified, gzip.decompress(zipped), zipped)
 
 
 def feed_bytes(db: Session | Connection, feed_key: str) -> FeedBytes | None:
