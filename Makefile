@@ -62,3 +62,17 @@ test: lint typecheck importlint pytest
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
+
+# ICS feeds (issue 4): every feed type built from demo data (a booked, a cancelled and a
+# confidential meeting), and two of them fetched from gunicorn, through the independent checker.
+ICSCHECK_DIR ?= $(abspath ../shared/tools/icscheck)
+ICSCHECK := $(ICSCHECK_DIR)/icscheck
+
+.PHONY: icscheck bench-feeds
+icscheck: install
+	@$(ICSCHECK) $(ICSCHECK_DIR)/samples/good.ics >/dev/null 2>&1 || $(ICSCHECK_DIR)/setup.sh
+	$(BIN)/python tools/icscheck_feeds.py --icscheck $(ICSCHECK)
+
+# Feed benchmark (installs nginx and wrk with apt when missing; load on 127.0.0.1 only).
+bench-feeds: install
+	$(BIN)/python bench/feeds.py
