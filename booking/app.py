@@ -24,7 +24,6 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
-        JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -32,6 +31,7 @@ def create_app(
     )
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
 
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
@@ -44,6 +44,7 @@ def create_app(
         if db is not None:
             db.close()
 
+    _configure_services(settings)
     _register_blueprints(app)
     _register_health(app)
 
@@ -60,9 +61,26 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     install_app_handlers(app)
 
+    from booking.web import init_web
+
+    init_web(app)  # after the API's handlers: its error pages leave /api/ to the API
+
     from feeds import register as register_feeds
 
     register_feeds(app)
+
+
+def _configure_services(settings: Settings) -> None:
+    from urllib.parse import urlsplit
+
+    from booking.services import booking as booking_service
+
+    booking_service.configure(
+        booking_service.BookingPolicy(
+            min_notice_working_days=settings.min_notice_working_days,
+            uid_host=urlsplit(settings.public_base_url).hostname or "dorren-in.local",
+        )
+    )
 
 
 def _register_health(app: Flask) -> None:

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from booking.api import errors, feed_tokens, forums  # noqa: E402,F401  (routes register on import)
+from booking.api import errors, forums  # noqa: E402,F401  (routes register on import)
+
+# isort: split
+from booking.api import auth, cases, openapi  # noqa: E402,F401  (cases and booking, issue 3)
+
+# isort: split
+from booking.api import feed_tokens  # noqa: E402,F401  (feed tokens, issue 4)

@@ -10,47 +10,20 @@ A new or rotated token is returned once, as the feed's https and webcal links.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import select
 
 from booking.api import api_bp
+from booking.api.auth import require_user
 from booking.api.errors import ApiError
-from booking.models import ApiToken, Role, User
+from booking.models import Role, User
 from booking.services import feed_tokens
 from booking.web_support import get_db, now, settings
 
 
-def _current_user() -> User | None:
-    """The API caller, via the shared helper when it exists, else a bearer API token.
-
-    TODO(lead): the booking work (issue 3) adds ``booking.api.auth.current_user()``; once it is
-    on main this fallback can go.
-    """
-    try:
-        from booking.api import auth  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        auth = None
-    if auth is not None and hasattr(auth, "current_user"):
-        user: User | None = auth.current_user()
-        return user
-    header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
-    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-    return get_db().scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None), User.active)
-    )
-
-
 def _require_admin() -> User:
-    user = _current_user()
-    if user is None:
-        raise ApiError(401, "unauthorized", "Log in or send an API token (Authorization: Bearer).")
+    user = require_user()
     if user.role != Role.ADMIN:
         raise ApiError(403, "forbidden", "Only administrators manage feed tokens.")
     return user

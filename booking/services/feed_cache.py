@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
@@ -70,6 +71,8 @@ from booking.models import (
 from booking.models import Session as ForumSession
 from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken
 from config import Settings
+
+log = logging.getLogger(__name__)
 
 # The audience each private feed kind is rendered for (booking.domain.visibility.Audience).
 AUDIENCE_OF = {
@@ -670,10 +673,17 @@ def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
     if not isinstance(config, FeedConfig):
         return
     for meeting in meetings:
-        for audience in AUDIENCE_OF.values():
-            data = render_event(meeting, audience, config.base_url)
-            row = _event_row(meeting.id, audience, data)
-            _upsert(db, FeedEvent, row, ["meeting_id", "audience"])
+        try:
+            rendered = {a: render_event(meeting, a, config.base_url) for a in AUDIENCE_OF.values()}
+        except Exception:  # a rendering bug must never cost a booking: the feed renders later
+            log.exception(
+                "rendering meeting %s for the feeds failed; left to the next build", meeting.id
+            )
+            continue
+        for audience, data in rendered.items():
+            _upsert(
+                db, FeedEvent, _event_row(meeting.id, audience, data), ["meeting_id", "audience"]
+            )
 
 
 def invalidate_meeting(db: Session, meeting: Meeting) -> None:

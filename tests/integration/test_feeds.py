@@ -404,3 +404,44 @@ def test_feed_rebuild_from_nothing_equals_incremental(
     state = feed_cache.rebuild(seeded, key, now, config)
     assert feed_cache.feed_bytes(seeded, key).body == body  # type: ignore[union-attr]
     assert state.etag == client.get(path).headers["ETag"]
+
+
+def test_booking_service_end_to_end_book_reschedule_cancel(
+    client: FlaskClient, seeded: Db, clock: FixedClock
+) -> None:
+    """Through the real booking API (issue 3): each step shows at the next GET, same UID."""
+    from booking_helpers import case_body, tokens
+
+    coordinator = tokens(seeded, clock)["coordinator"]
+    case = client.post("/api/v1/cases", json=case_body(seeded), headers=coordinator).get_json()
+    now = clock.now()
+    bygg = h.url(seeded, "department", h.department(seeded, "stadsbyggnad").id, now)
+    polis = h.url(seeded, "department", h.department(seeded, "polisen").id, now)
+    customer = h.url(seeded, "case", case["id"], now)
+    polis_etag = client.get(polis).headers["ETag"]
+    assert h.events(h.parse_both(h.get_feed(client, bygg))) == {}
+
+    booked = client.post(
+        f"/api/v1/cases/{case['id']}/booking", json={"slot": "earliest"}, headers=coordinator
+    ).get_json()
+    uid = booked["uid"]
+    event = h.events(h.parse_both(h.get_feed(client, bygg)))[uid]
+    assert int(event["SEQUENCE"]) == 0 and str(event["STATUS"]) == "CONFIRMED"
+    assert uid in h.events(h.parse_both(h.get_feed(client, customer)))
+
+    slot = h.slot_on(seeded, "2026-12-22")
+    client.post(
+        f"/api/v1/meetings/{booked['id']}/reschedule", json={"slot": slot.id}, headers=coordinator
+    )
+    event = h.events(h.parse_both(h.get_feed(client, bygg)))[uid]
+    assert int(event["SEQUENCE"]) == 1 and "20261222T130000" in h.unfolded(event.to_ical())
+
+    client.post(
+        f"/api/v1/meetings/{booked['id']}/cancel",
+        json={"reason": "Uppskjutet"},
+        headers=coordinator,
+    )
+    for path in (bygg, customer):
+        event = h.events(h.parse_both(h.get_feed(client, path)))[uid]
+        assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
+    assert client.get(polis, headers={"If-None-Match": polis_etag}).status_code == 304

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
-from booking.models import ApiToken
 from booking.models_feeds import FeedToken
 from booking.services import feed_tokens
-from booking.services.demo import demo_user
+from booking.services.api_tokens import create_token
+from booking.services.demo import DEMO_LOGINS
 from booking.services.errors import Conflict, NotFound
 
 
@@ -114,16 +114,14 @@ def test_cli_feed_token_commands(app: Flask, seeded: Db) -> None:
     assert missing.exit_code != 0 and "No department 'nope'" in missing.output
 
 
-def _bearer(db: Db, role: str, raw: str) -> dict[str, str]:
-    user = demo_user(db, role)
-    db.add(ApiToken(user_id=user.id, name="test", token_hash=feed_tokens.hash_token(raw)))
-    db.commit()
-    return {"Authorization": f"Bearer {raw}"}
+def _bearer(db: Db, role: str, clock: FixedClock) -> dict[str, str]:
+    _, secret = create_token(db, DEMO_LOGINS[role], f"test {role}", now=clock.now())
+    return {"Authorization": f"Bearer {secret}"}
 
 
-def test_api_feed_tokens_admin_only(client: FlaskClient, seeded: Db) -> None:
-    admin = _bearer(seeded, "admin", "admin-api-token-0123456789")
-    coordinator = _bearer(seeded, "coordinator", "coord-api-token-0123456789")
+def test_api_feed_tokens_admin_only(client: FlaskClient, seeded: Db, clock: FixedClock) -> None:
+    admin = _bearer(seeded, "admin", clock)
+    coordinator = _bearer(seeded, "coordinator", clock)
     body = {"kind": "representative", "ref": "anna.lind@moraorsa.example"}
     assert client.post("/api/v1/feed-tokens", json=body).status_code == 401
     denied = client.post("/api/v1/feed-tokens", json=body, headers=coordinator)
