@@ -70,6 +70,9 @@ class FeedBody(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set in the same transaction as the change that touched the feed.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Raised by every invalidation: a build only clears ``stale`` if it is unchanged since the
+    # build read its data (a booking committed during a rebuild is never lost).
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     body_size: Mapped[int] = mapped_column(Integer, default=0)
     # Digest of the meeting ids at the last build: feed_members is rewritten only on a change.
     members_digest: Mapped[str] = mapped_column(String(32), default="")

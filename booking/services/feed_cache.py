@@ -38,13 +38,13 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     or_,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql import Executable
 
@@ -147,9 +147,9 @@ _PRIVATE_STATE = (
 _STATE_BY_KEY = select(
     FeedBody.etag, FeedBody.last_modified, FeedBody.stale, FeedBody.valid_until
 ).where(FeedBody.feed_key == bindparam("feed_key"))
-_OLD_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.members_digest).where(
-    FeedBody.feed_key == bindparam("feed_key")
-)
+_OLD_BY_KEY = select(
+    FeedBody.etag, FeedBody.last_modified, FeedBody.members_digest, FeedBody.generation
+).where(FeedBody.feed_key == bindparam("feed_key"))
 _BYTES_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.body_gzip).where(
     FeedBody.feed_key == bindparam("feed_key")
 )
@@ -273,7 +273,23 @@ def make_etag(body: bytes) -> str:
 
 
 def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedState:
-    """Assemble the feed from stored pieces (rendering what is missing), store it, commit."""
+    """Assemble the feed from stored pieces (rendering what is missing), store it, commit.
+
+    Retried when a concurrent writer gets in the way (SQLite's busy snapshot, a lost race on
+    PostgreSQL): the data it read may be out of date, so it starts again from a fresh read.
+    """
+    for attempt in range(3):
+        try:
+            return _rebuild_once(db, key, now, config)
+        except (OperationalError, IntegrityError):
+            db.rollback()
+            if attempt == 2:
+                raise
+            log.info("feed %s: rebuild raced with a writer, retrying", key)
+    raise AssertionError("unreachable")
+
+
+def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedState:
     kind, ident = key.split(":", 1)
     day = _day_start(now)
     # A rebuild writes only derived data (renderings, assembled bodies) that the next request
@@ -287,6 +303,10 @@ def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedSta
     else:
         head, pieces, ids = _meetings_feed(db, kind, int(ident), day, config)
         valid_until = day + timedelta(days=1)
+    if old is None:
+        # A change committed while this first build read would find no row to mark stale:
+        # a first build is trusted for a minute only.
+        valid_until = min(valid_until, now + timedelta(minutes=1))
     digest = _members_digest(ids)
     if old is None or old.members_digest != digest:
         _record_members(db, key, ids)
@@ -328,7 +348,8 @@ def _store(
     if old is not None and old.etag == etag:  # same bytes: keep validators, skip the gzip
         db.execute(
             update(FeedBody)
-            .where(FeedBody.feed_key == key)
+            # Only if nobody invalidated the feed since this build read its data.
+            .where(FeedBody.feed_key == key, FeedBody.generation == old.generation)
             .values(stale=False, built_at=now, valid_until=valid_until, members_digest=digest)
             .execution_options(synchronize_session=False)
         )
@@ -348,9 +369,23 @@ def _store(
         "stale": False,
         "event_count": count,
         "members_digest": digest,
+        "generation": old.generation if old is not None else 0,
     }
-    _upsert(db, FeedBody, values, ["feed_key"])
+    _upsert_body(db, values)
     return FeedState(key, etag, last_modified)
+
+
+def _upsert_body(db: Session, values: dict[str, Any]) -> None:
+    """Store a built feed. If an invalidation bumped the generation after this build read its
+    data, the new body is stored but stays stale, so the next request builds again."""
+    dialect = db.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(FeedBody).values(**values)
+    changed: dict[str, Any] = {
+        k: stmt.excluded[k] for k in values if k not in ("feed_key", "generation", "stale")
+    }
+    changed["stale"] = FeedBody.generation != stmt.excluded.generation
+    db.execute(stmt.on_conflict_do_update(index_elements=["feed_key"], set_=changed))
 
 
 def _upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
@@ -555,7 +590,12 @@ def _record_members(db: Session, key: str, ids: Iterable[int]) -> None:
         )
     new = now_in - before
     if new:
-        db.execute(insert(FeedMember), [{"feed_key": key, "meeting_id": m} for m in sorted(new)])
+        dialect = db.get_bind().dialect.name
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        db.execute(
+            dialect_insert(FeedMember).on_conflict_do_nothing(),
+            [{"feed_key": key, "meeting_id": m} for m in sorted(new)],
+        )
 
 
 def _availability(
@@ -657,7 +697,7 @@ def _invalidate(db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[st
         db.execute(
             update(FeedBody)
             .where(FeedBody.feed_key.in_(sorted(keys)))
-            .values(stale=True)
+            .values(stale=True, generation=FeedBody.generation + 1)
             .execution_options(synchronize_session=False)
         )
 

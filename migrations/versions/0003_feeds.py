@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("body_size", sa.Integer(), nullable=False),
         sa.Column("members_digest", sa.String(length=32), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
