@@ -17,9 +17,11 @@ already holds the bytes for that ETag.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import logging
+import os
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
@@ -198,14 +200,32 @@ def availability_state(
 
 class FastLookup:
     """The request path without the ORM or SQLAlchemy's execution layer: the two statements
-    above compiled once for the engine's dialect and run on a pooled DBAPI connection, with
-    the columns' own result processors (UTC datetimes, booleans). Used by the WSGI fast path,
-    where a subscription poll costs one indexed row read."""
+    above compiled once for the engine's dialect and run with the columns' own result
+    processors (UTC datetimes, booleans) on one read-only DBAPI connection per thread and
+    process, in autocommit (each read sees the latest commit; nothing to roll back). Used by
+    the WSGI fast path, where a subscription poll costs one indexed row read."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._state = self._prepare(_PRIVATE_STATE)
         self._bytes = self._prepare(_BYTES_BY_KEY)
+        self._local = threading.local()
+
+    def _connection(self) -> Any:
+        raw = getattr(self._local, "raw", None)
+        if raw is None or self._local.pid != os.getpid():  # new thread, or forked worker
+            raw = self.engine.raw_connection()  # held for the life of the thread
+            if self.engine.dialect.name == "postgresql":
+                raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._local.raw, self._local.pid = raw, os.getpid()
+        return raw
+
+    def _drop(self) -> None:
+        raw = getattr(self._local, "raw", None)
+        self._local.raw = None
+        if raw is not None:
+            with contextlib.suppress(Exception):
+                raw.invalidate()
 
     def _prepare(self, stmt: Any) -> tuple[str, list[str] | None, list[Any]]:
         dialect = self.engine.dialect
@@ -220,14 +240,17 @@ class FastLookup:
     def _one(self, prepared: tuple[str, list[str] | None, list[Any]], **params: Any) -> Any:
         sql, names, procs = prepared
         args: Any = tuple(params[n] for n in names) if names is not None else params
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql, args)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            raw.close()  # back to the pool (rolled back)
+        for attempt in (1, 2):
+            try:
+                cursor = self._connection().cursor()
+                cursor.execute(sql, args)
+                row = cursor.fetchone()
+                cursor.close()
+                break
+            except Exception:  # a dropped server connection: reconnect once
+                self._drop()
+                if attempt == 2:
+                    raise
         if row is None:
             return None
         return tuple(p(v) if p is not None else v for p, v in zip(procs, row, strict=True))
