@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import threading
+import weakref
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -210,22 +211,33 @@ class FastLookup:
         self._state = self._prepare(_PRIVATE_STATE)
         self._bytes = self._prepare(_BYTES_BY_KEY)
         self._local = threading.local()
+        self._opened: list[Any] = []
+        # Closed explicitly when this object goes (an app in the tests), never left to the GC.
+        weakref.finalize(self, _close_all, self._opened)
 
     def _connection(self) -> Any:
         raw = getattr(self._local, "raw", None)
         if raw is None or self._local.pid != os.getpid():  # new thread, or forked worker
-            raw = self.engine.raw_connection()  # held for the life of the thread
+            raw = self.engine.raw_connection()
             if self.engine.dialect.name == "postgresql":
-                raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+                raw.rollback()  # idle, so autocommit may be switched on
+                raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+            raw.detach()  # ours for the life of the thread, never back into the pool
             self._local.raw, self._local.pid = raw, os.getpid()
+            self._opened.append(raw)
         return raw
 
     def _drop(self) -> None:
         raw = getattr(self._local, "raw", None)
         self._local.raw = None
         if raw is not None:
-            with contextlib.suppress(Exception):
-                raw.invalidate()
+            _close_all([raw])
+            with contextlib.suppress(ValueError):
+                self._opened.remove(raw)
+
+    def close(self) -> None:
+        _close_all(self._opened)
+        self._local = threading.local()
 
     def _prepare(self, stmt: Any) -> tuple[str, list[str] | None, list[Any]]:
         dialect = self.engine.dialect
@@ -272,6 +284,13 @@ class FastLookup:
         etag, last_modified, zipped = row
         zipped = bytes(zipped)
         return FeedBytes(etag, last_modified, gzip.decompress(zipped), zipped)
+
+
+def _close_all(connections: list[Any]) -> None:
+    for raw in connections:
+        with contextlib.suppress(Exception):
+            raw.close()
+    connections.clear()
 
 
 def feed_bytes(db: Session | Connection, feed_key: str) -> FeedBytes | None:
