@@ -86,11 +86,26 @@ web-test-deps: browser $(AXE)
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
 
+ICSCHECK_DIR ?= $(firstword $(wildcard $(abspath ../shared/tools/icscheck) /work/shared/tools/icscheck))
+ICSCHECK := $(ICSCHECK_DIR)/icscheck
+
 # Every invitation of the demo flow (book, decline + deputy, reschedule, cancel; CalDAV copy,
 # iMIP REQUEST/CANCEL, customer confirmation) captured into var/invitations and checked.
 # F01 is a feed rule (no METHOD in subscriptions); invitations are iTIP and must carry one.
-ICSCHECK ?= ../shared/tools/icscheck/icscheck
 invitations-icscheck: install
+	@$(ICSCHECK) $(ICSCHECK_DIR)/samples/good.ics >/dev/null 2>&1 || $(ICSCHECK_DIR)/setup.sh
 	rm -rf var/invitations && mkdir -p var/invitations
 	$(BIN)/python scripts/capture_invitations.py var/invitations
 	$(ICSCHECK) --ignore F01 var/invitations/*.ics
+
+# ICS feeds (issue 4): every feed type built from demo data (a booked, a cancelled and a
+# confidential meeting), and two of them fetched from gunicorn, through the independent checker.
+
+.PHONY: icscheck bench-feeds
+icscheck: install
+	@$(ICSCHECK) $(ICSCHECK_DIR)/samples/good.ics >/dev/null 2>&1 || $(ICSCHECK_DIR)/setup.sh
+	$(BIN)/python tools/icscheck_feeds.py --icscheck $(ICSCHECK)
+
+# Feed benchmark (installs nginx and wrk with apt when missing; load on 127.0.0.1 only).
+bench-feeds: install
+	$(BIN)/python bench/feeds.py

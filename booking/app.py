@@ -113,6 +113,10 @@ def _register_blueprints(app: Flask) -> None:
 
     init_web(app)  # after the API's handlers: its error pages leave /api/ to the API
 
+    from feeds import register as register_feeds
+
+    register_feeds(app)
+
 
 def _configure_services(settings: Settings) -> None:
     from urllib.parse import urlsplit

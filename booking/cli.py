@@ -180,5 +180,90 @@ def create_token_cmd(email: str, name: str) -> None:
         click.echo(secret)
 
 
+# ---------------------------------------------------------------- feed tokens (issue 4)
+
+feed_token_cli = AppGroup("feed-token", help="Secret links of the private ICS feeds.")
+FEED_KINDS = click.Choice(["department", "representative", "forum", "case"])
+
+
+def _print_feed_link(kind: str, token: str) -> None:
+    from booking.services.feed_tokens import feed_path
+
+    url = current_app.config["SETTINGS"].public_base_url + feed_path(kind, token)
+    click.echo(url)
+    click.echo("webcal://" + url.split("://", 1)[1])
+
+
+def _feed_token_action(kind: str, ref: str, action: str) -> None:
+    from booking.services import feed_tokens
+
+    settings = current_app.config["SETTINGS"]
+    now = current_app.extensions["clock"].now()
+    with _db() as db:
+        try:
+            subject_id, label = feed_tokens.resolve_subject(db, kind, ref)
+            if action == "revoke":
+                feed_tokens.revoke(db, kind, subject_id, now)
+                click.echo(f"{kind} feed of {label}: token revoked (the link now gives 404)")
+                return
+            issue = feed_tokens.create if action == "create" else feed_tokens.rotate
+            token = issue(db, kind, subject_id, settings.secret_key, now)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(
+            f"{kind} feed of {label}: new secret link (the previous one, if any, stops working)"
+        )
+        _print_feed_link(kind, token)
+
+
+@feed_token_cli.command("create")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_create(kind: str, ref: str) -> None:
+    """Issue the feed's token. REF: id, or slug (department/forum), e-mail, case reference."""
+    _feed_token_action(kind, ref, "create")
+
+
+@feed_token_cli.command("rotate")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_rotate(kind: str, ref: str) -> None:
+    """Replace the feed's token; the old link stops working at once."""
+    _feed_token_action(kind, ref, "rotate")
+
+
+@feed_token_cli.command("revoke")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_revoke(kind: str, ref: str) -> None:
+    """Disable the feed's link (404, the same as for a link that never existed)."""
+    _feed_token_action(kind, ref, "revoke")
+
+
+@feed_token_cli.command("list")
+@click.option("--kind", type=FEED_KINDS, default=None)
+@click.option("--show-links", is_flag=True, help="Also print the current links (secret!).")
+def feed_token_list(kind: str | None, show_links: bool) -> None:
+    """List feed tokens (never the tokens themselves unless --show-links)."""
+    from booking.services import feed_tokens
+
+    settings = current_app.config["SETTINGS"]
+    with _db() as db:
+        for info in feed_tokens.list_tokens(db, kind):
+            state = "active" if info.active else f"revoked {info.revoked_at:%Y-%m-%d %H:%M}"
+            click.echo(f"{info.feed_key:<22} {info.label:<45} {state}")
+            if show_links and info.active:
+                token = feed_tokens.current_token(
+                    db, info.kind, info.subject_id, settings.secret_key
+                )
+                if token:
+                    click.echo(
+                        "    " + settings.public_base_url + feed_tokens.feed_path(info.kind, token)
+                    )
+
+
+forum_cli.add_command(feed_token_cli)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(forum_cli)

@@ -1,7 +1,7 @@
 """invitations: the customer's case-page token
 
 Revision ID: 0004_invitations
-Revises: 0001
+Revises: 0003_feeds
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_invitations"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_feeds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
