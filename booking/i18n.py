@@ -95,6 +95,14 @@ def local_datetime(at: datetime) -> str:
     return f"{short_date(at)} {clock_time(at)}"
 
 
+def iso_local(text: str) -> str:
+    """An ISO timestamp from the audit trail, shown like :func:`local_datetime`."""
+    try:
+        return local_datetime(datetime.fromisoformat(text))
+    except (TypeError, ValueError):
+        return str(text)
+
+
 def init_app(app: Flask) -> None:
     ensure_compiled()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
@@ -106,6 +114,7 @@ def init_app(app: Flask) -> None:
         short_date=short_date,
         clock_time=clock_time,
         local_datetime=local_datetime,
+        iso_local=iso_local,
     )
     app.jinja_env.globals.update(
         time_range=time_range, LANGUAGES=LANGUAGES, current_language=current_language
