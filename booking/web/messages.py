@@ -172,10 +172,6 @@ def booking_problem(exc: ServiceError) -> str:
 
         start = datetime.fromisoformat(nxt["starts_at"])
         end = datetime.fromisoformat(nxt["ends_at"])
-        parts.append(
-            _(
-                "The next free time is %(when)s.",
-                when=f"{long_date(start)} {time_range(start, end)}",
-            )
-        )
+        when = long_date(start) + " " + time_range(start, end)
+        parts.append(_("The next free time is %(when)s.", when=when))
     return " ".join(str(p) for p in parts)
