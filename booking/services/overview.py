@@ -83,10 +83,7 @@ def coming_sessions(db: DbSession, forum_ids: list[int], start: date, end: date)
             )
             .options(
                 selectinload(Session.forum),
-                selectinload(Session.slots)
-                .selectinload(Slot.meeting)
-                .selectinload(Meeting.case)
-                .selectinload(Case.departments),
+                selectinload(Session.slots).selectinload(Slot.meeting).selectinload(Meeting.case),
             )
             .order_by(Session.local_date, Session.forum_id)
         )
