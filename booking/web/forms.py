@@ -259,7 +259,13 @@ class PhoneReplyForm(FlaskForm):
             ]
         ),
     )
-    note = TextAreaField(_l("Note (who called, what was said)"), validators=[Length(max=1000)])
+    note = TextAreaField(
+        _l("Note (who called, what was said)"),
+        validators=[
+            DataRequired(_l("Say who answered and when.")),
+            Length(max=1000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
     submit = SubmitField(_l("Record the answer"))
 
 

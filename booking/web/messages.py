@@ -108,6 +108,14 @@ PATTERNS: list[tuple[re.Pattern[str], Translator]] = [
         lambda m: _("The case has no departments. Edit the case and choose at least one."),
     ),
     (
+        re.compile(r"^Say who answered and when"),
+        lambda m: _("Say who answered and when."),
+    ),
+    (
+        re.compile(r"not found\.$"),
+        lambda m: _("It no longer exists. Reload the page."),
+    ),
+    (
         re.compile(r"^No (\w+) with id"),
         lambda m: _("It no longer exists. Reload the page."),
     ),

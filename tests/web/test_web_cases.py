@@ -294,3 +294,42 @@ def test_viewer_sees_no_personal_data_and_changes_nothing(
         assert client.post(url, data=data).status_code == 403, url
     seeded.expire_all()
     assert meeting.status == MeetingStatus.BOOKED
+
+
+def test_record_an_answer_given_by_phone(login_as: LoginAs, seeded: Db) -> None:
+    pytest.importorskip("booking.services.rsvp", reason="the invitations work is not merged yet")
+    client = login_as("coordinator")
+    case = register(client, seeded)
+    meeting = book_first(client, seeded, case)
+    attendee = meeting.attendees[0]
+    url = f"/cases/{case.id}/replies"
+    response = client.post(url, data={"attendee_id": str(attendee.id), "partstat": "ACCEPTED"})
+    assert response.status_code == 422
+    assert "Skriv vem som svarade och när." in text_of(response.get_data(as_text=True))
+    response = client.post(
+        url,
+        data={
+            "attendee_id": str(attendee.id),
+            "partstat": "ACCEPTED",
+            "note": "Ringde 10:15, kommer.",
+        },
+    )
+    assert response.status_code == 302
+    seeded.expire_all()
+    assert attendee.partstat == "ACCEPTED" and attendee.reply_channel == "phone"
+    text = page_text(client, f"/cases/{case.id}")
+    assert "1/2 svar" in text and "telefon, registrerat av samordnaren" in text
+    # An attendee of another meeting cannot be answered for through this case.
+    assert (
+        client.post(
+            url, data={"attendee_id": "999999", "partstat": "ACCEPTED", "note": "x"}
+        ).status_code
+        == 400
+    )
+
+
+def test_my_meetings_offers_feed_links(login_as: LoginAs, seeded: Db) -> None:
+    pytest.importorskip("booking.services.feed_tokens", reason="the feeds work is not merged yet")
+    text = page_text(login_as("representative"), "/me/meetings")
+    assert "webcal://forum.test/feeds/representatives/" in text
+    assert "http://forum.test/feeds/departments/" in text

@@ -33,7 +33,7 @@ from booking.web.forms import (
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can, case_visibility
 from booking.web.views.admin import actor
-from booking.web_support import get_db, now
+from booking.web_support import get_db, now, settings
 
 PAGE_SIZE = 50
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9]{1,12}-\d{4}(-\d{1,4})?$")
@@ -461,15 +461,7 @@ def case_record_reply(case_id: int) -> Any:
         if not raw.isdigit() or int(raw) not in attendee_ids:
             abort(400)
         try:
-            service.record_reply(
-                get_db(),
-                int(raw),
-                form.partstat.data,
-                "phone",
-                actor(),
-                now=now(),
-                note=form.note.data or "",
-            )
+            _record_phone_reply(service, int(raw), form.partstat.data or "", form.note.data or "")
         except ServiceError as exc:
             get_db().rollback()
             form.form_errors.append(service_message(exc))
@@ -477,3 +469,22 @@ def case_record_reply(case_id: int) -> Any:
             flash(_("The answer is recorded."), "success")
             return redirect(url_for("web.case_detail", case_id=case_id))
     return _case_page(case, 422, reply_form=form)
+
+
+def _record_phone_reply(service: Any, attendee_id: int, partstat: str, note: str) -> None:
+    """Through the invitations work's service: its phone entry point when it has one."""
+    if hasattr(service, "record_phone_reply"):
+        policy = None
+        if hasattr(service, "RsvpPolicy"):
+            cfg = settings()
+            policy = service.RsvpPolicy(
+                deputy_on_decline=cfg.deputy_on_decline,
+                reminder_working_days=cfg.reminder_working_days,
+            )
+        service.record_phone_reply(
+            get_db(), attendee_id, partstat, note, now(), actor=actor(), policy=policy
+        )
+    else:
+        service.record_reply(
+            get_db(), attendee_id, partstat, "phone", actor(), now=now(), note=note
+        )
