@@ -538,3 +538,13 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# Follow-through tables (minutes, follow-up points, surveys) live in their own module.
+from booking.models_followup import (  # noqa: E402,F401
+    FollowUpPoint,
+    Minutes,
+    MinutesStatus,
+    Survey,
+    SurveyAnswer,
+)

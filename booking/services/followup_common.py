@@ -1,0 +1,147 @@
+"""Small pieces the follow-through services share: e-mail via the outbox, local dates, access."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from booking.models import Case, CaseStatus, OutboxMessage, Role
+from booking.services import audit
+from booking.services.audit import Actor
+from booking.services.errors import Forbidden
+
+SV_MONTHS = (
+    "januari februari mars april maj juni juli augusti september oktober november december"
+).split()
+SV_DAYS = "måndag tisdag onsdag torsdag fredag lördag söndag".split()
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def sv_date(day: date) -> str:
+    """ "tisdag 10 mars 2026, v. 11" (DESIGN §3.8)."""
+    week = day.isocalendar().week
+    return f"{SV_DAYS[day.weekday()]} {day.day} {SV_MONTHS[day.month - 1]} {day.year}, v. {week}"
+
+
+def sv_datetime(at: datetime, timezone: str) -> str:
+    local = at.astimezone(ZoneInfo(timezone))
+    return f"{sv_date(local.date())} kl. {local:%H.%M}"
+
+
+def require_staff(actor: Actor, what: str) -> None:
+    """Coordinators and administrators manage the follow-through."""
+    if actor.user is None or actor.user.role not in STAFF_ROLES:
+        raise Forbidden(f"Only a coordinator or an administrator may {what}.")
+
+
+def enqueue_email(
+    db: Session,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    html_body: str | None = None,
+    meeting_id: int | None = None,
+    ics: str | None = None,
+) -> OutboxMessage:
+    """One e-mail to one recipient, delivered by the worker after the commit."""
+    payload: dict[str, Any] = {
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html_body if html_body is not None else text_to_html(text),
+    }
+    if ics:
+        payload["ics"] = ics
+    message = OutboxMessage(
+        kind="email", payload=payload, meeting_id=meeting_id, next_attempt_at=now, created_at=now
+    )
+    db.add(message)
+    return message
+
+
+def text_to_html(text: str) -> str:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    body = "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>"
+        for p in paragraphs
+    )
+    return f'<!doctype html><html lang="sv"><body>{body}</body></html>'
+
+
+def unique_addresses(addresses: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        clean = address.strip()
+        if clean and "@" in clean and clean.lower() not in seen:
+            seen[clean.lower()] = clean
+    return list(seen.values())
+
+
+def customer_link(db: Session, case: Case, base_url: str) -> str | None:
+    """The customer's case page link, from the invitations work's token service when present."""
+    from booking.services import invitations
+
+    make = getattr(invitations, "customer_link", None)
+    if make is None:  # the token service is not on this branch yet
+        return None
+    link: str = make(db, case)
+    return link if link.startswith("http") else f"{base_url.rstrip('/')}{link}"
+
+
+# Allowed forward moves of a case (DESIGN §3.2); the follow-through only walks this path.
+PATH = (
+    CaseStatus.RECEIVED,
+    CaseStatus.BOOKED,
+    CaseStatus.CONFIRMED,
+    CaseStatus.HELD,
+    CaseStatus.FOLLOW_UP,
+    CaseStatus.CLOSED,
+)
+
+
+def move_case(
+    db: Session, case: Case, target: CaseStatus, actor: Actor, now: datetime, note: str = ""
+) -> bool:
+    """Walk the case forward to `target` one allowed step at a time; False if it cannot."""
+    if case.status not in PATH or PATH.index(case.status) >= PATH.index(target):
+        return False
+    if case.status == CaseStatus.RECEIVED:
+        return False  # never booked: nothing to follow up
+    while case.status != target:
+        step = PATH[PATH.index(case.status) + 1]
+        _transition(db, case, step, actor, now, note)
+    return True
+
+
+def _transition(
+    db: Session, case: Case, step: CaseStatus, actor: Actor, now: datetime, note: str
+) -> None:
+    before = case.status
+    case.status = step
+    if step == CaseStatus.CLOSED:
+        case.closed_at = now
+    case.updated_at = now
+    audit.record(
+        db,
+        actor,
+        "case",
+        case.id,
+        "status",
+        before={"status": before},
+        after={"status": step},
+        case_id=case.id,
+        note=note,
+        at=now,
+    )
