@@ -541,10 +541,8 @@ class KeyValue(Base):
 
 
 # Follow-through tables (minutes, follow-up points, surveys) live in their own module.
-from booking.models_followup import (  # noqa: E402,F401
-    FollowUpPoint,
-    Minutes,
-    MinutesStatus,
-    Survey,
-    SurveyAnswer,
-)
+from booking.models_followup import FollowUpPoint as FollowUpPoint  # noqa: E402
+from booking.models_followup import Minutes as Minutes  # noqa: E402
+from booking.models_followup import MinutesStatus as MinutesStatus  # noqa: E402
+from booking.models_followup import Survey as Survey  # noqa: E402
+from booking.models_followup import SurveyAnswer as SurveyAnswer  # noqa: E402

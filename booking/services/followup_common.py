@@ -15,10 +15,11 @@ from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.errors import Forbidden
 
-SV_MONTHS = (
-    "januari februari mars april maj juni juli augusti september oktober november december"
-).split()
-SV_DAYS = "måndag tisdag onsdag torsdag fredag lördag söndag".split()
+SV_MONTHS = [
+    *("januari", "februari", "mars", "april", "maj", "juni"),
+    *("juli", "augusti", "september", "oktober", "november", "december"),
+]
+SV_DAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 

@@ -145,8 +145,9 @@ def add_point(
     )
     db.add(point)
     db.flush()
-    audit.record(db, actor, "followup", point.id, "create", after=_snapshot(point),
-                 case_id=case.id, at=now)  # fmt: skip
+    audit.record(
+        db, actor, "followup", point.id, "create", after=_snapshot(point), case_id=case.id, at=now
+    )
     db.commit()
     return point
 
@@ -168,8 +169,17 @@ def update_point(
     point.owner_email = data.owner_email.strip()
     point.due_date = data.due_date
     point.visible_to_customer = data.visible_to_customer
-    audit.record(db, actor, "followup", point.id, "edit", before=before, after=_snapshot(point),
-                 case_id=point.case_id, at=now)  # fmt: skip
+    audit.record(
+        db,
+        actor,
+        "followup",
+        point.id,
+        "edit",
+        before=before,
+        after=_snapshot(point),
+        case_id=point.case_id,
+        at=now,
+    )
     db.commit()
     return point
 
@@ -184,8 +194,17 @@ def mark_done(db: Session, point_id: int, actor: Actor, now: datetime) -> Follow
     point.status = DONE
     point.done_at = now
     point.done_by = actor.label
-    audit.record(db, actor, "followup", point.id, "done", before={"status": OPEN},
-                 after={"status": DONE}, case_id=point.case_id, at=now)  # fmt: skip
+    audit.record(
+        db,
+        actor,
+        "followup",
+        point.id,
+        "done",
+        before={"status": OPEN},
+        after={"status": DONE},
+        case_id=point.case_id,
+        at=now,
+    )
     db.flush()
     case = point.case
     remaining = db.scalar(
@@ -208,8 +227,17 @@ def reopen(db: Session, point_id: int, actor: Actor, now: datetime) -> FollowUpP
     point.status = OPEN
     point.done_at = None
     point.done_by = ""
-    audit.record(db, actor, "followup", point.id, "reopen", before={"status": DONE},
-                 after={"status": OPEN}, case_id=point.case_id, at=now)  # fmt: skip
+    audit.record(
+        db,
+        actor,
+        "followup",
+        point.id,
+        "reopen",
+        before={"status": DONE},
+        after={"status": OPEN},
+        case_id=point.case_id,
+        at=now,
+    )
     db.commit()
     return point
 
@@ -302,10 +330,12 @@ def _remind(db: Session, point: FollowUpPoint, address: str, days_left: int, now
         f'Påminnelse: åtgärden "{point.title}" i forumärende {case.reference} ska vara klar '
         f"{when}, {sv_date(point.due_date)}.\n\n"
         f'Reminder: the follow-up point "{point.title}" of forum case {case.reference} is due '
-        f"{point.due_date.isoformat()}.\n\nMarkera den som klar i forumets tidsplan när den är gjord."
+        f"{point.due_date.isoformat()}.\n\n"
+        "Markera den som klar i forumets tidsplan när den är gjord."
     )
-    enqueue_email(db, to=address, subject=f"Påminnelse: {point.title} ({case.reference})",
-                  text=text, now=now)  # fmt: skip
+    enqueue_email(
+        db, to=address, subject=f"Påminnelse: {point.title} ({case.reference})", text=text, now=now
+    )
 
 
 def status_counts(rows: list[TimelineRow]) -> dict[str, int]:

@@ -199,9 +199,15 @@ def start(db: Session, meeting_id: int, actor: Actor, now: datetime) -> Minutes:
     db.add(minutes)
     db.flush()
     audit.record(
-        db, actor, "minutes", minutes.id, "create", after={"version": 1},
-        case_id=meeting.case_id, at=now,
-    )  # fmt: skip
+        db,
+        actor,
+        "minutes",
+        minutes.id,
+        "create",
+        after={"version": 1},
+        case_id=meeting.case_id,
+        at=now,
+    )
     db.commit()
     return minutes
 
@@ -224,9 +230,10 @@ def _validate(meeting: Meeting, data: MinutesInput) -> None:
     if unknown:
         errors["statements"] = f"departments {sorted(unknown)} are not part of this meeting"
     if errors:
-        raise Invalid("The minutes could not be saved: " + "; ".join(
-            f"{k}: {v}" for k, v in errors.items()
-        ), errors)  # fmt: skip
+        raise Invalid(
+            "The minutes could not be saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            errors,
+        )
 
 
 def save_draft(
@@ -254,9 +261,15 @@ def save_draft(
     minutes.action_points = [p.as_json() for p in data.action_points]
     minutes.updated_at = now
     audit.record(
-        db, actor, "minutes", minutes.id, "edit", after={"version": minutes.version},
-        case_id=meeting.case_id, at=now,
-    )  # fmt: skip
+        db,
+        actor,
+        "minutes",
+        minutes.id,
+        "edit",
+        after={"version": minutes.version},
+        case_id=meeting.case_id,
+        at=now,
+    )
     db.commit()
     return minutes
 
@@ -292,10 +305,16 @@ def start_correction(
     db.add(minutes)
     db.flush()
     audit.record(
-        db, actor, "minutes", minutes.id, "correction",
+        db,
+        actor,
+        "minutes",
+        minutes.id,
+        "correction",
         after={"version": minutes.version, "corrects": approved.version},
-        case_id=meeting.case_id, note=reason.strip(), at=now,
-    )  # fmt: skip
+        case_id=meeting.case_id,
+        note=reason.strip(),
+        at=now,
+    )
     db.commit()
     return minutes
 
@@ -327,12 +346,20 @@ def approve(
     minutes.approved_at = now
     minutes.approved_by = actor.label
     audit.record(
-        db, actor, "minutes", minutes.id, "approve",
+        db,
+        actor,
+        "minutes",
+        minutes.id,
+        "approve",
         before={"status": "draft"},
-        after={"status": "approved", "version": minutes.version,
-               "supersedes": previous.version if previous else None},
-        case_id=meeting.case_id, at=now,
-    )  # fmt: skip
+        after={
+            "status": "approved",
+            "version": minutes.version,
+            "supersedes": previous.version if previous else None,
+        },
+        case_id=meeting.case_id,
+        at=now,
+    )
     _timeline_from_action_points(db, minutes, now)
     _send(db, minutes, now, settings)
     if meeting.status != MeetingStatus.CANCELLED:
@@ -407,9 +434,13 @@ def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> N
     customer_text = text + (f"\n\nDin ärendesida / Your case page: {link}" if link else "")
     if case.contact_email and case.anonymised_at is None:
         enqueue_email(
-            db, to=case.contact_email, subject=subject, text=customer_text, now=now,
+            db,
+            to=case.contact_email,
+            subject=subject,
+            text=customer_text,
+            now=now,
             meeting_id=meeting.id,
-        )  # fmt: skip
+        )
     customer = case.contact_email.lower()
     attendees = unique_addresses(
         a.representative.email for a in meeting.attendees if a.active or a.partstat != "DECLINED"

@@ -1,9 +1,10 @@
 """Retention (gallring) of personal data, run by the worker. Off unless RETENTION_YEARS > 0.
 
 For a case closed (or cancelled) more than N years ago it removes the customer's personal data:
-organisation name, contact name, e-mail and phone, organisation number (a sole trader's is a personnummer), the
-free-text description, customer participants and survey comments, the survey's recipient and
-token, the e-mails still in the outbox, and those values in the audit trail's snapshots.
+organisation name, contact name, e-mail and phone, organisation number (a sole trader's is a
+personnummer), the free-text description, customer participants and survey comments, the
+survey's recipient and token, the e-mails still in the outbox, and those values in the audit
+trail's snapshots.
 What the statistics use stays: category, dates, statuses, departments, replies, NKI scores.
 Minutes, decisions and follow-up points are records the municipality keeps under its
 dokumenthanteringsplan (research notes §4.4), so only the customer's names are removed there.
@@ -89,9 +90,15 @@ def run_retention(
         _anonymise(db, case, now, report)
     if cases:
         audit.record(
-            db, Actor.system("retention"), "retention", None, "run",
-            after=report.as_dict(), note=f"RETENTION_YEARS={settings.retention_years}", at=now,
-        )  # fmt: skip
+            db,
+            Actor.system("retention"),
+            "retention",
+            None,
+            "run",
+            after=report.as_dict(),
+            note=f"RETENTION_YEARS={settings.retention_years}",
+            at=now,
+        )
     db.commit()
     return report
 
@@ -105,6 +112,7 @@ def _anonymise(db: Session, case: Case, now: datetime, report: RetentionReport) 
         case.org_name = REMOVED  # a sole trader's firm name is often the owner's own name
         report.case_fields += 1
     case.anonymised_at = now
+    case.updated_at = now
     report.cases.append(case.reference)
 
     surveys = db.scalars(select(Survey).where(Survey.case_id == case.id)).all()
@@ -140,9 +148,15 @@ def _anonymise(db: Session, case: Case, now: datetime, report: RetentionReport) 
             event.before, event.after = before, after
             report.audit_snapshots += 1
     audit.record(
-        db, Actor.system("retention"), "case", case.id, "anonymise",
-        after={"anonymised_at": now}, case_id=case.id, at=now,
-    )  # fmt: skip
+        db,
+        Actor.system("retention"),
+        "case",
+        case.id,
+        "anonymise",
+        after={"anonymised_at": now},
+        case_id=case.id,
+        at=now,
+    )
 
 
 def _scrub(snapshot: dict[str, object] | None) -> dict[str, object] | None:

@@ -289,8 +289,15 @@ def to_csv(stats: dict[str, Any]) -> str:
     for metric, value in stats["attendance"].items():
         row("attendance", "all", metric, value)
     for dep in stats["departments"]:
-        for metric in ("invited", "replied", "reply_rate", "median_reply_hours",
-                       "attendance_expected", "attended", "attendance_rate"):  # fmt: skip
+        for metric in (
+            "invited",
+            "replied",
+            "reply_rate",
+            "median_reply_hours",
+            "attendance_expected",
+            "attended",
+            "attendance_rate",
+        ):
             row("department", dep["slug"], metric, dep[metric])
     nki = stats["nki"]
     for metric in ("n", "score", "grade"):

@@ -28,26 +28,50 @@ SEND_WINDOW_DAYS = 30
 
 # (field, Swedish, English): our own wording.
 QUESTIONS: tuple[tuple[str, str, str], ...] = (
-    ("q_overall", "Hur nöjd är du sammantaget med kommunens service i ditt ärende?",
-     "Overall, how satisfied are you with the municipality's service in your case?"),
-    ("q_expectations", "Hur väl motsvarade servicen dina förväntningar?",
-     "How well did the service meet your expectations?"),
-    ("q_ideal", "Hur nära en ideal service kom kommunen?",
-     "How close did the municipality come to an ideal service?"),
-)  # fmt: skip
+    (
+        "q_overall",
+        "Hur nöjd är du sammantaget med kommunens service i ditt ärende?",
+        "Overall, how satisfied are you with the municipality's service in your case?",
+    ),
+    (
+        "q_expectations",
+        "Hur väl motsvarade servicen dina förväntningar?",
+        "How well did the service meet your expectations?",
+    ),
+    (
+        "q_ideal",
+        "Hur nära en ideal service kom kommunen?",
+        "How close did the municipality come to an ideal service?",
+    ),
+)
 FACTORS: tuple[tuple[str, str, str], ...] = (
-    ("information", "Information: var informationen om regler och krav tydlig?",
-     "Information: was the information about rules and requirements clear?"),
-    ("tillganglighet", "Tillgänglighet: var det lätt att nå rätt handläggare?",
-     "Accessibility: was it easy to reach the right official?"),
+    (
+        "information",
+        "Information: var informationen om regler och krav tydlig?",
+        "Information: was the information about rules and requirements clear?",
+    ),
+    (
+        "tillganglighet",
+        "Tillgänglighet: var det lätt att nå rätt handläggare?",
+        "Accessibility: was it easy to reach the right official?",
+    ),
     ("bemotande", "Bemötande: hur blev du bemött?", "Treatment: how were you treated?"),
-    ("kompetens", "Kompetens: förstod handläggarna ditt ärende?",
-     "Competence: did the officials understand your case?"),
-    ("rattssakerhet", "Rättssäkerhet: tillämpades regler lika och förutsägbart?",
-     "Legal certainty: were rules applied equally and predictably?"),
-    ("effektivitet", "Effektivitet: hur effektiv var handläggningen?",
-     "Efficiency: how efficient was the handling?"),
-)  # fmt: skip
+    (
+        "kompetens",
+        "Kompetens: förstod handläggarna ditt ärende?",
+        "Competence: did the officials understand your case?",
+    ),
+    (
+        "rattssakerhet",
+        "Rättssäkerhet: tillämpades regler lika och förutsägbart?",
+        "Legal certainty: were rules applied equally and predictably?",
+    ),
+    (
+        "effektivitet",
+        "Effektivitet: hur effektiv var handläggningen?",
+        "Efficiency: how efficient was the handling?",
+    ),
+)
 COMMENT_MAX = 4000
 
 assert tuple(q[0] for q in QUESTIONS) == NKI_QUESTIONS
@@ -94,8 +118,14 @@ def _invite(db: Session, survey: Survey, case: Case, token: str, now: datetime, 
         f"Thank you for meeting the municipality's business forum. Please tell us how we did "
         f"(two minutes): {link}"
     )
-    enqueue_email(db, to=case.contact_email, subject="Hur nöjd är du med vår service?",
-                  text=text, now=now, meeting_id=survey.meeting_id)  # fmt: skip
+    enqueue_email(
+        db,
+        to=case.contact_email,
+        subject="Hur nöjd är du med vår service?",
+        text=text,
+        now=now,
+        meeting_id=survey.meeting_id,
+    )
 
 
 def send_due_surveys(db: Session, *, now: datetime, settings: Settings | None = None) -> int:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from followup_world import World, make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,6 @@ from booking.models import (
 from booking.services import minutes as svc
 from booking.services.errors import Conflict, Forbidden, Invalid
 from config import Settings
-from datetime import UTC, datetime
-from followup_world import World, make_case, make_world
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 SETTINGS = replace(Settings(), public_base_url="http://forum.test")
@@ -107,9 +106,13 @@ def test_approval_is_audited_sends_mail_and_builds_the_timeline(db: Session, wor
     mails = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email")).all()
     recipients = sorted(m.payload["to"] for m in mails)
     assert recipients == sorted(
-        ["kund@foretag.example", "rep.bygg@mora.example", "rep.naring@mora.example",
-         "rep.raddning@mora.example"]
-    )  # fmt: skip
+        [
+            "kund@foretag.example",
+            "rep.bygg@mora.example",
+            "rep.naring@mora.example",
+            "rep.raddning@mora.example",
+        ]
+    )
     assert all("Bygglov krävs" in m.payload["text"] for m in mails)
     points = db.scalars(select(FollowUpPoint).order_by(FollowUpPoint.due_date)).all()
     assert [(p.title, p.due_date) for p in points] == [

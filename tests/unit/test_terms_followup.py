@@ -26,7 +26,7 @@ def test_parse_term_and_bounds() -> None:
     "raw", ["", "2027", "2027-summer", "27-spring", "2027-spring-x", "1999-spring"]
 )
 def test_parse_term_errors_say_what_to_write(raw: str) -> None:
-    with pytest.raises(TermError, match="2027-spring|between 2000"):
+    with pytest.raises(TermError, match=r"2027-spring|between 2000"):
         parse_term(raw)
 
 
