@@ -24,7 +24,6 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
-        JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -32,6 +31,7 @@ def create_app(
     )
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
 
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
