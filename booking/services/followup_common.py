@@ -58,7 +58,7 @@ def enqueue_email(
 ) -> OutboxMessage:
     """One e-mail to one recipient, delivered by the worker after the commit."""
     payload: dict[str, Any] = {
-        "to": to,
+        "to": [to],  # a list, as the invitations worker's e-mail handler expects
         "subject": subject,
         "text": text,
         "html": html_body if html_body is not None else text_to_html(text),
@@ -97,32 +97,35 @@ def customer_link(db: Session, case: Case, base_url: str) -> str | None:
     make = getattr(invitations, "customer_link", None)
     if make is None:  # the token service is not on this branch yet
         return None
-    link: str = make(db, case)
-    return link if link.startswith("http") else f"{base_url.rstrip('/')}{link}"
+    link: str = make(db, case, base_url=base_url)  # issues a fresh token (the latest mail works)
+    return link
 
 
-# Allowed forward moves of a case (DESIGN §3.2); the follow-through only walks this path.
-PATH = (
-    CaseStatus.RECEIVED,
-    CaseStatus.BOOKED,
-    CaseStatus.CONFIRMED,
-    CaseStatus.HELD,
-    CaseStatus.FOLLOW_UP,
-    CaseStatus.CLOSED,
-)
+# The follow-through's moves, each allowed by the case life cycle (booking.domain.cases):
+# a booked or confirmed case is held once its meeting is over, then followed up, then closed.
+NEXT_STEP = {
+    CaseStatus.BOOKED: CaseStatus.HELD,
+    CaseStatus.CONFIRMED: CaseStatus.HELD,
+    CaseStatus.HELD: CaseStatus.FOLLOW_UP,
+    CaseStatus.FOLLOW_UP: CaseStatus.CLOSED,
+}
+ORDER = (CaseStatus.HELD, CaseStatus.FOLLOW_UP, CaseStatus.CLOSED)
 
 
 def move_case(
     db: Session, case: Case, target: CaseStatus, actor: Actor, now: datetime, note: str = ""
 ) -> bool:
-    """Walk the case forward to `target` one allowed step at a time; False if it cannot."""
-    if case.status not in PATH or PATH.index(case.status) >= PATH.index(target):
+    """Walk the case forward to `target` (held → follow-up → closed); False if it cannot.
+
+    A held case may be closed directly (nothing to follow up).
+    """
+    if case.status not in NEXT_STEP or target not in ORDER:
         return False
-    if case.status == CaseStatus.RECEIVED:
-        return False  # never booked: nothing to follow up
+    if case.status in ORDER and ORDER.index(case.status) >= ORDER.index(target):
+        return False
     while case.status != target:
-        step = PATH[PATH.index(case.status) + 1]
-        _transition(db, case, step, actor, now, note)
+        direct = case.status == CaseStatus.HELD and target == CaseStatus.CLOSED
+        _transition(db, case, target if direct else NEXT_STEP[case.status], actor, now, note)
     return True
 
 

@@ -396,8 +396,12 @@ def _timeline_from_action_points(db: Session, minutes: Minutes, now: datetime) -
         )
 
 
-def render_text(minutes: Minutes, timezone: str) -> str:
-    """Plain-text minutes, the body of the e-mail (also a fallback print format)."""
+def render_text(minutes: Minutes, timezone: str, *, show_org: bool = True) -> str:
+    """Plain-text minutes, the body of the e-mail.
+
+    Attendees see the organisation's name only when the customer consented to share the case
+    (booking.domain.visibility); the customer always sees it.
+    """
     meeting = minutes.meeting
     case = meeting.case
     lines = [
@@ -412,7 +416,8 @@ def render_text(minutes: Minutes, timezone: str) -> str:
     lines += ["", "Närvarande:"]
     lines += [f"- {r['name']}, {r['department']}" for r in minutes.present if r["present"]]
     if minutes.customer_present:
-        lines.append(f"- {minutes.customer_present} ({case.org_name})")
+        org = f" ({case.org_name})" if show_org else ""
+        lines.append(f"- {minutes.customer_present}{org}")
     lines += ["", "Förvaltningarnas besked:"]
     for row in minutes.statements:
         lines.append(f"{row['department']}: {row['text'] or '–'}")
@@ -426,12 +431,14 @@ def render_text(minutes: Minutes, timezone: str) -> str:
 def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> None:
     meeting = minutes.meeting
     case = meeting.case
-    text = render_text(minutes, settings.forum_timezone)
+    text = render_text(minutes, settings.forum_timezone, show_org=case.consent_to_share)
     subject = f"Protokoll från forummöte {case.reference}"
     if minutes.version > 1:
         subject += f" (rättad version {minutes.version})"
     link = customer_link(db, case, settings.public_base_url)
-    customer_text = text + (f"\n\nDin ärendesida / Your case page: {link}" if link else "")
+    customer_text = render_text(minutes, settings.forum_timezone) + (
+        f"\n\nDin ärendesida / Your case page: {link}" if link else ""
+    )
     if case.contact_email and case.anonymised_at is None:
         enqueue_email(
             db,

@@ -88,7 +88,7 @@ def test_reminders_sent_once_per_offset_to_the_owner(db: Session, world: World) 
     day_before = datetime(2026, 12, 13, 7, 0, tzinfo=UTC)
     assert svc.send_followup_reminders(db, now=day_before, settings=SETTINGS) == 1
     mails = _mails(db)
-    assert [m.payload["to"] for m in mails] == ["rep.bygg@x.example"] * 2
+    assert [m.payload["to"] for m in mails] == [["rep.bygg@x.example"]] * 2
     assert "om 7 dagar" in mails[0].payload["text"] and "i morgon" in mails[1].payload["text"]
     db.refresh(point)
     assert point.reminders_sent == [7, 1]

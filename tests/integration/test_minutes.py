@@ -104,7 +104,7 @@ def test_approval_is_audited_sends_mail_and_builds_the_timeline(db: Session, wor
     ).all()
     assert len(events) == 1 and events[0].actor == "convener@mora.example"
     mails = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email")).all()
-    recipients = sorted(m.payload["to"] for m in mails)
+    recipients = sorted(to for m in mails for to in m.payload["to"])
     assert recipients == sorted(
         [
             "kund@foretag.example",

@@ -54,7 +54,7 @@ def test_sent_after_the_delay_once_per_contact(db: Session, world: World) -> Non
     survey = db.scalars(select(Survey)).one()
     assert survey.case_id == due.id and survey.scale == 6
     mail = db.scalars(select(OutboxMessage)).one()
-    assert mail.payload["to"] == "kund@foretag.example"
+    assert mail.payload["to"] == ["kund@foretag.example"]
     token = _token(db)
     assert survey.token_hash == svc.hash_token(token) and token not in str(survey.token_hash)
 
