@@ -10,12 +10,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_chart_is_valid_svg_with_title_desc_and_scaled_bars() -> None:
-    svg = str(bar_chart("Svarsfrekvens", "Andel <svar>", [("Bygg & miljö", 50.0), ("Räddning", None)],
-                        unit=" %", max_value=100))  # fmt: skip
+    rows = [("Bygg & miljö", 50.0), ("Räddning", None)]
+    svg = str(bar_chart("Svarsfrekvens", "Andel <svar>", rows, unit=" %", max_value=100))
     root = ET.fromstring(svg)
     assert root.get("role") == "img"
     title_id, desc_id = root.get("aria-labelledby", "").split()
     assert root.find(f"{SVG}title").get("id") == title_id  # type: ignore[union-attr]
+    assert root.find(f"{SVG}desc").get("id") == desc_id  # type: ignore[union-attr]
     assert root.find(f"{SVG}desc").text == "Andel <svar>"  # type: ignore[union-attr]
     widths = [float(r.get("width", "0")) for r in root.iter(f"{SVG}rect")]
     assert widths == [160.0, 0.0]  # half of 320; a missing value draws no bar
