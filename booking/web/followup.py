@@ -23,7 +23,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from booking.domain.terms import Term, TermError, parse_term, term_of
 from booking.models import Case, FollowUpPoint, Meeting, Minutes, User
-from booking.services import followups, minutes as minutes_svc, statistics
+from booking.services import followups, statistics
+from booking.services import minutes as minutes_svc
 from booking.services.audit import Actor
 from booking.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from booking.services.followup_common import local_date, sv_date, sv_datetime
