@@ -40,8 +40,9 @@ def login(client: FlaskClient, world: World, who: str) -> None:
 
 
 def _held(db: Session, world: World):  # type: ignore[no-untyped-def]
-    return make_case(db, world, received_at=NOW - timedelta(days=20),
-                     meeting_at=NOW - timedelta(days=1))  # fmt: skip
+    return make_case(
+        db, world, received_at=NOW - timedelta(days=20), meeting_at=NOW - timedelta(days=1)
+    )
 
 
 def test_minutes_written_approved_and_printed_in_the_browser(
@@ -65,8 +66,11 @@ def test_minutes_written_approved_and_printed_in_the_browser(
         "ap_dep_0": str(bygg.id),
     }
     assert client.post(f"/minutes/{minutes.id}", data=form).status_code == 302
-    bad = client.post(f"/minutes/{minutes.id}", data={"ap_title_0": "X", "ap_due_0": "10/12"},
-                      follow_redirects=True)  # fmt: skip
+    bad = client.post(
+        f"/minutes/{minutes.id}",
+        data={"ap_title_0": "X", "ap_due_0": "10/12"},
+        follow_redirects=True,
+    )
     assert "needs a due date" in bad.text
     # The minute-taker may not approve; the convener may.
     assert client.post(f"/minutes/{minutes.id}/approve").status_code == 403
@@ -87,14 +91,23 @@ def test_minutes_written_approved_and_printed_in_the_browser(
 
 
 def test_timeline_and_overdue_list(client: FlaskClient, db: Session, world: World) -> None:
-    case = make_case(db, world, received_at=NOW - timedelta(days=20),
-                     meeting_at=NOW - timedelta(days=9), status=CaseStatus.FOLLOW_UP,
-                     meeting_status=MeetingStatus.HELD)  # fmt: skip
+    case = make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=9),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
     login(client, world, "representative")
     assert client.get(f"/cases/{case.id}/followup").status_code == 403
     login(client, world, "coordinator")
-    data = {"title": "Svara om detaljplan", "due_date": "2026-11-27",
-            "owner_department_id": str(world.departments["bygg"].id), "visible_to_customer": "on"}  # fmt: skip
+    data = {
+        "title": "Svara om detaljplan",
+        "due_date": "2026-11-27",
+        "owner_department_id": str(world.departments["bygg"].id),
+        "visible_to_customer": "on",
+    }
     assert client.post(f"/cases/{case.id}/followup/points", data=data).status_code == 302
     page = client.get(f"/cases/{case.id}/followup")
     assert "Svara om detaljplan" in page.text and "Försenad" in page.text
@@ -108,9 +121,14 @@ def test_timeline_and_overdue_list(client: FlaskClient, db: Session, world: Worl
 
 
 def test_statistics_page_csv_and_roles(client: FlaskClient, db: Session, world: World) -> None:
-    make_case(db, world, received_at=datetime(2027, 2, 1, 9, tzinfo=UTC),
-              meeting_at=datetime(2027, 2, 16, 12, tzinfo=UTC), meeting_status=MeetingStatus.HELD,
-              partstats={"naring": PartStat.DECLINED})  # fmt: skip
+    make_case(
+        db,
+        world,
+        received_at=datetime(2027, 2, 1, 9, tzinfo=UTC),
+        meeting_at=datetime(2027, 2, 16, 12, tzinfo=UTC),
+        meeting_status=MeetingStatus.HELD,
+        partstats={"naring": PartStat.DECLINED},
+    )
     login(client, world, "representative")
     assert client.get("/statistics?term=2027-spring").status_code == 403
     login(client, world, "viewer")
@@ -145,8 +163,14 @@ def test_statistics_api(client: FlaskClient, db: Session, world: World) -> None:
 def test_survey_page_answer_once(
     app: Flask, client: FlaskClient, db: Session, world: World
 ) -> None:
-    make_case(db, world, received_at=NOW - timedelta(days=30), meeting_at=NOW - timedelta(days=4),
-              status=CaseStatus.FOLLOW_UP, meeting_status=MeetingStatus.HELD)  # fmt: skip
+    make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=30),
+        meeting_at=NOW - timedelta(days=4),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
     settings = replace(Settings(), public_base_url="http://forum.test")
     assert surveys.send_due_surveys(db, now=NOW, settings=settings) == 1
     text = db.scalars(select(OutboxMessage)).one().payload["text"]
@@ -156,8 +180,13 @@ def test_survey_page_answer_once(
     assert form.status_code == 200 and form.text.count('type="radio"') == 9 * 7
     bad = client.post(f"/s/{token}", data={"q_overall": "9"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
-    answers = {"q_overall": "5", "q_expectations": "4", "q_ideal": "", "bemotande": "6",
-               "comment": "Bra"}  # fmt: skip
+    answers = {
+        "q_overall": "5",
+        "q_expectations": "4",
+        "q_ideal": "",
+        "bemotande": "6",
+        "comment": "Bra",
+    }
     done = client.post(f"/s/{token}", data=answers)
     assert done.status_code == 200 and "Tack för dina svar" in done.text
     stored = db.scalars(select(SurveyAnswer)).one()
