@@ -193,3 +193,29 @@ def test_survey_page_answer_once(
     assert (stored.q_overall, stored.q_ideal, stored.bemotande) == (5, None, 6)
     assert client.post(f"/s/{token}", data=answers).status_code == 409
     assert "redan besvarad" in client.get(f"/s/{token}").text
+
+
+def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
+    case = make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=9),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+    login(client, world, "viewer")
+    assert client.get(f"/api/v1/cases/{case.id}/followup").status_code == 403
+    login(client, world, "coordinator")
+    body = {"title": "Platsbesök", "due_date": "2026-11-27", "owner_name": "Rep Bygg"}
+    created = client.post(f"/api/v1/cases/{case.id}/followup", json=body)
+    assert created.status_code == 201 and created.get_json()["status"] == "overdue"
+    bad = client.post(f"/api/v1/cases/{case.id}/followup", json={"title": "", "due_date": "x"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["details"] == {"due_date": "x"}
+    overdue = client.get("/api/v1/followup/overdue").get_json()
+    assert [p["case_reference"] for p in overdue["points"]] == [case.reference]
+    point_id = created.get_json()["id"]
+    done = client.post(f"/api/v1/followup/{point_id}/done")
+    assert done.get_json()["status"] == "done"
+    listing = client.get(f"/api/v1/cases/{case.id}/followup").get_json()
+    assert listing["case"]["status"] == "closed"
