@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint typecheck importlint pytest migrate seed clean
+.PHONY: run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ seed: migrate
 	$(BIN)/flask forum seed-demo
 	$(BIN)/flask forum extend-sessions
 
-run: seed
+run: seed translations
 	@echo ""
 	@echo "  Dörren in runs on http://$(HOST):$(PORT)/"
 	@echo "  Demo login: samordnare@mora.example / forum-demo-2026 (coordinator)"
@@ -55,10 +55,33 @@ typecheck: install-test
 importlint: install-test
 	$(BIN)/lint-imports
 
-pytest: install-test
+pytest: install-test translations web-test-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
+
+# Web UI: message catalogues (.po committed, .mo built), Chromium and axe-core for browser tests.
+TRANSLATIONS := booking/translations
+AXE := tests/web/axe/node_modules/axe-core/axe.min.js
+
+translations: install
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+translations-update: install
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header --no-location \
+	  -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
+$(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
+	cd tests/web/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+web-test-deps: browser $(AXE)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -44,6 +44,7 @@ def create_app(
         if db is not None:
             db.close()
 
+    _configure_services(settings)
     _register_blueprints(app)
     _register_health(app)
 
@@ -59,6 +60,23 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
     install_app_handlers(app)
+
+    from booking.web import init_web
+
+    init_web(app)  # after the API's handlers: its error pages leave /api/ to the API
+
+
+def _configure_services(settings: Settings) -> None:
+    from urllib.parse import urlsplit
+
+    from booking.services import booking as booking_service
+
+    booking_service.configure(
+        booking_service.BookingPolicy(
+            min_notice_working_days=settings.min_notice_working_days,
+            uid_host=urlsplit(settings.public_base_url).hostname or "dorren-in.local",
+        )
+    )
 
 
 def _register_health(app: Flask) -> None:

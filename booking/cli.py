@@ -85,5 +85,21 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"user {user.email} ({user.role.value}) created")
 
 
+@forum_cli.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'diariet'.")
+def create_token_cmd(email: str, name: str) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    from booking.services.api_tokens import create_token
+
+    with _db() as db:
+        try:
+            token, secret = create_token(db, email, name, now=current_app.extensions["clock"].now())
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"API token {token.id} ({token.name}) for {email}; shown once, keep it safe:")
+        click.echo(secret)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(forum_cli)

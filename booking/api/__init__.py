@@ -5,3 +5,6 @@ from flask import Blueprint
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from booking.api import errors, forums  # noqa: E402,F401  (routes register on import)
+
+# isort: split
+from booking.api import auth, cases, openapi  # noqa: E402,F401  (cases and booking, issue 3)

@@ -1,0 +1,267 @@
+"""Cases, proposals, booking, reschedule, cancel, history: thin views over the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from booking.api.auth import can_write, current_actor, require_user
+from booking.api.openapi import operation
+from booking.api.schemas import (
+    CancelIn,
+    CaseListOut,
+    CaseOut,
+    HistoryOut,
+    MeetingOut,
+    MeOut,
+    ProposalsOut,
+    RescheduleIn,
+    TransitionIn,
+    case_out,
+    history_out,
+    me_out,
+    meeting_out,
+    proposals_out,
+)
+from booking.models import AuditEvent, CaseCategory, CaseStatus, Role
+from booking.services import audit
+from booking.services import booking as booking_service
+from booking.services import cases as case_service
+from booking.services.booking import BookingRequest
+from booking.services.cases import CaseFilters, CaseInput, CaseUpdate
+from booking.web_support import get_db, now
+
+# Customer details a reader may not see in a confidential case's history either.
+PRIVATE_FIELDS = frozenset(
+    {"org_name", "org_number", "contact_name", "contact_email", "contact_phone", "description"}
+)
+
+
+class CaseQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: CaseStatus | None = None
+    forum: str | None = Field(default=None, max_length=64, description="Forum slug.")
+    category: CaseCategory | None = None
+    department_id: int | None = Field(default=None, ge=1)
+    q: str | None = Field(
+        default=None, max_length=200, description="Search reference, organisation, diarienummer."
+    )
+    received_from: date | None = None
+    received_to: date | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class ProposalQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+def _tz(case_forum_timezone: str) -> ZoneInfo:
+    return ZoneInfo(case_forum_timezone)
+
+
+def _day_start(day: date | None, tz: ZoneInfo, end: bool = False) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day, time.max if end else time.min, tzinfo=tz)
+
+
+@operation("GET", "/me", summary="Who am I, and may I write?", response=MeOut, tag="auth")
+def me() -> MeOut:
+    user = require_user()
+    return me_out(user, can_write(user))
+
+
+@operation("GET", "/cases", summary="List and filter cases", response=CaseListOut, query=CaseQuery)
+def list_cases(query: CaseQuery) -> CaseListOut:
+    user = require_user()
+    tz = ZoneInfo("Europe/Stockholm")
+    filters = CaseFilters(
+        status=query.status.value if query.status else None,
+        forum=query.forum,
+        category=query.category.value if query.category else None,
+        department_id=query.department_id,
+        q=query.q,
+        received_from=_day_start(query.received_from, tz),
+        received_to=_day_start(query.received_to, tz, end=True),
+        limit=query.limit,
+        offset=query.offset,
+    )
+    db = get_db()
+    rows = case_service.list_cases(db, filters)
+    return CaseListOut(
+        cases=[case_out(c, user) for c in rows],
+        total=case_service.count_cases(db, filters),
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+@operation(
+    "POST",
+    "/cases",
+    summary="Register a case",
+    response=CaseOut,
+    status=201,
+    body=CaseInput,
+    access="write",
+    idempotent=True,
+)
+def create_case(body: CaseInput) -> CaseOut:
+    case = case_service.create_case(get_db(), body, current_actor(), now=now())
+    return case_out(case, require_user())
+
+
+@operation("GET", "/cases/{case_id}", summary="One case with its meetings", response=CaseOut)
+def get_case(case_id: int) -> CaseOut:
+    return case_out(case_service.get_case(get_db(), case_id), require_user())
+
+
+@operation(
+    "PATCH",
+    "/cases/{case_id}",
+    summary="Edit a case (only the fields given change)",
+    response=CaseOut,
+    body=CaseUpdate,
+    access="write",
+)
+def update_case(case_id: int, body: CaseUpdate) -> CaseOut:
+    case = case_service.update_case(get_db(), case_id, body, current_actor(), now=now())
+    return case_out(case, require_user())
+
+
+@operation(
+    "POST",
+    "/cases/{case_id}/transition",
+    summary="Change a case's status",
+    description="received → booked → confirmed → held → follow_up → closed; cancelled from any "
+    "open state. An illegal change is 409.",
+    response=CaseOut,
+    body=TransitionIn,
+    access="write",
+)
+def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
+    case = case_service.transition(
+        get_db(), case_id, body.status, current_actor(), now=now(), note=body.note
+    )
+    return case_out(case, require_user())
+
+
+@operation(
+    "GET",
+    "/cases/{case_id}/proposals",
+    summary="The earliest slots where every required department can attend",
+    description="When nothing fits, 'blockers' names the departments that block and why.",
+    response=ProposalsOut,
+    query=ProposalQuery,
+)
+def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
+    db = get_db()
+    case = case_service.get_case(db, case_id)
+    result = booking_service.propose(db, case_id, now=now(), limit=query.limit)
+    return proposals_out(result, _tz(case.forum.timezone))
+
+
+@operation(
+    "POST",
+    "/cases/{case_id}/booking",
+    summary="Book the case into a slot (or the earliest feasible one)",
+    description="409 when the slot is taken or does not fit; details.next_free_slot names the "
+    "next slot that does. Breaking a capacity rule or the minimum notice needs override_reason.",
+    response=MeetingOut,
+    status=201,
+    body=BookingRequest,
+    access="write",
+    idempotent=True,
+)
+def book(case_id: int, body: BookingRequest) -> MeetingOut:
+    db = get_db()
+    meeting = booking_service.book(db, case_id, body, current_actor(), now=now())
+    return meeting_out(meeting, _tz(meeting.case.forum.timezone))
+
+
+@operation(
+    "GET", "/meetings/{meeting_id}", summary="One meeting", response=MeetingOut, tag="meetings"
+)
+def get_meeting(meeting_id: int) -> MeetingOut:
+    meeting = booking_service.get_meeting(get_db(), meeting_id)
+    require_user()
+    return meeting_out(meeting, _tz(meeting.case.forum.timezone))
+
+
+@operation(
+    "POST",
+    "/meetings/{meeting_id}/reschedule",
+    summary="Move a meeting; it keeps its UID and its sequence number rises",
+    response=MeetingOut,
+    body=RescheduleIn,
+    access="write",
+    tag="meetings",
+)
+def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
+    meeting = booking_service.reschedule(
+        get_db(),
+        meeting_id,
+        body.slot,
+        current_actor(),
+        now=now(),
+        override_reason=body.override_reason,
+    )
+    return meeting_out(meeting, _tz(meeting.case.forum.timezone))
+
+
+@operation(
+    "POST",
+    "/meetings/{meeting_id}/cancel",
+    summary="Cancel a meeting and free its slot",
+    response=MeetingOut,
+    body=CancelIn,
+    access="write",
+    tag="meetings",
+)
+def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
+    meeting = booking_service.cancel_meeting(
+        get_db(), meeting_id, body.reason, current_actor(), now=now()
+    )
+    return meeting_out(meeting, _tz(meeting.case.forum.timezone))
+
+
+@operation(
+    "GET",
+    "/cases/{case_id}/history",
+    summary="Every change to the case and its meetings: who, when, before and after",
+    response=HistoryOut,
+)
+def history(case_id: int) -> HistoryOut:
+    user = require_user()
+    db = get_db()
+    case = case_service.get_case(db, case_id)
+    events = audit.history(db, case_id)
+    if case.confidential and user.role not in (Role.ADMIN, Role.COORDINATOR):
+        events = [_redacted(e) for e in events]
+    return history_out(case_id, events, _tz(case.forum.timezone))
+
+
+def _redacted(event: AuditEvent) -> AuditEvent:
+    def clean(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+        if snapshot is None:
+            return None
+        return {k: ("***" if k in PRIVATE_FIELDS else v) for k, v in snapshot.items()}
+
+    return AuditEvent(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        action=event.action,
+        before=clean(event.before),
+        after=clean(event.after),
+        note=event.note,
+    )

@@ -1,0 +1,1046 @@
+"""Booking use cases: propose, book, reschedule, cancel; bring attendees in and out.
+
+No double booking, ever: the database decides. ``meetings.slot_id`` is unique (a slot holds one
+meeting) and ``representative_busy(representative_id, bucket)`` is unique (a representative is in
+one meeting at a time, across forums). A lost race surfaces as an IntegrityError, which is rolled
+back and answered with Conflict naming the next free slot. On PostgreSQL the session row is also
+locked (SELECT ... FOR UPDATE) while a department's capacity for that afternoon is checked, so two
+bookings cannot both take the last place; SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as Db
+from sqlalchemy.orm import selectinload
+
+from booking.domain import allocation as alloc
+from booking.domain import cases as case_rules
+from booking.holiday_calendar import non_working_days
+from booking.models import (
+    Absence,
+    Attendee,
+    Case,
+    CaseStatus,
+    Department,
+    Meeting,
+    MeetingStatus,
+    PartStat,
+    Representative,
+    RepresentativeBusy,
+    Session,
+    SessionStatus,
+    Slot,
+)
+from booking.services import audit
+from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.meeting_events import MeetingChange, case_changed, meeting_changed
+
+log = logging.getLogger(__name__)
+
+# (representatives, start, end) → ids of those busy in their own calendars (CalDAV free/busy).
+FreeBusy = Callable[[list[Representative], datetime, datetime], set[int]]
+
+LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    """Settings the booking rules need; create_app configures it from the environment."""
+
+    min_notice_working_days: int = 5
+    uid_host: str = "dorren-in.local"
+
+
+_policy = BookingPolicy()
+
+
+def configure(policy: BookingPolicy) -> None:
+    """Set the policy (called once by the composition root)."""
+    global _policy
+    _policy = policy
+
+
+def current_policy() -> BookingPolicy:
+    return _policy
+
+
+# ---------------------------------------------------------------- input
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    department_id: int = Field(ge=1)
+    representative_id: int = Field(ge=1)
+
+
+class BookingRequest(BaseModel):
+    """What a coordinator asks for; everything but the slot is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot: int | Literal["earliest"] = Field(
+        default="earliest", description='A slot id, or "earliest" for the first feasible slot.'
+    )
+    representatives: list[Assignment] = Field(
+        default_factory=list,
+        description="One representative per required department; the allocator picks the rest.",
+        max_length=100,
+    )
+    convener_id: int | None = Field(default=None, ge=1, description="Chairs the meeting.")
+    minute_taker_id: int | None = Field(default=None, ge=1)
+    extra_attendee_ids: list[int] = Field(
+        default_factory=list, description="Optional attendees.", max_length=50
+    )
+    override_reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Needed to break a capacity rule or the minimum notice; recorded.",
+    )
+
+    def chosen(self) -> dict[int, int]:
+        return {a.department_id: a.representative_id for a in self.representatives}
+
+
+# ---------------------------------------------------------------- output
+
+
+@dataclass(frozen=True)
+class ProposedSlot:
+    slot_id: int
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    local_date: date
+    # department → representative chosen by the allocator
+    assignments: list[tuple[Department, Representative]]
+
+
+@dataclass(frozen=True)
+class BlockingDepartment:
+    department_id: int
+    department: str
+    reason: str
+    message: str
+    slots: int
+
+
+@dataclass
+class Proposals:
+    case_id: int
+    not_before: date
+    slots: list[ProposedSlot] = field(default_factory=list)
+    blockers: list[BlockingDepartment] = field(default_factory=list)
+    considered: int = 0
+
+    @property
+    def explanation(self) -> str:
+        if self.slots:
+            return ""
+        if self.considered == 0:
+            return (
+                f"There is no free slot on or after {self.not_before.isoformat()} in the "
+                "sessions planned so far."
+            )
+        return " ".join(b.message for b in self.blockers) or "No slot fits every department."
+
+
+# ---------------------------------------------------------------- loading what allocation needs
+
+
+@dataclass
+class _Context:
+    case: Case
+    tz: ZoneInfo
+    not_before: date
+    depts: list[alloc.Dept]
+    world: alloc.World
+    reps: dict[int, Representative]
+    departments: dict[int, Department]
+
+
+def _today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()
+
+
+def not_before_date(now: datetime, timezone: str, notice: int | None = None) -> date:
+    """The first local date a meeting may be held, ``notice`` working days ahead."""
+    days = _policy.min_notice_working_days if notice is None else notice
+    today = _today(now, ZoneInfo(timezone))
+    holidays = non_working_days({today.year, today.year + 1}, include_half_days=False)
+    return alloc.earliest_date(today, days, holidays)
+
+
+def _load_context(
+    db: Db,
+    case: Case,
+    now: datetime,
+    *,
+    exclude_meeting_ids: Sequence[int] = (),
+    extra_rep_ids: Iterable[int] = (),
+) -> _Context:
+    """Everything allocation needs for this case, in five set-based queries."""
+    tz = ZoneInfo(case.forum.timezone)
+    dept_ids = [d.id for d in case.departments]
+    departments = {
+        d.id: d
+        for d in db.scalars(
+            select(Department)
+            .where(Department.id.in_(dept_ids))
+            .options(selectinload(Department.representatives))
+        )
+    }
+    reps: dict[int, Representative] = {
+        r.id: r for d in departments.values() for r in d.representatives
+    }
+    missing_extra = [i for i in set(extra_rep_ids) if i not in reps]
+    if missing_extra:
+        for rep in db.scalars(select(Representative).where(Representative.id.in_(missing_extra))):
+            reps[rep.id] = rep
+    rep_ids = list(reps)
+    today = _today(now, tz)
+
+    absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for rep_id, start, end in db.execute(
+        select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
+            Absence.representative_id.in_(rep_ids), Absence.end_date >= today
+        )
+    ):
+        absences[rep_id].append((start, end))
+
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    load: dict[int, int] = defaultdict(int)
+    busy_query = (
+        select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .where(
+            Attendee.representative_id.in_(rep_ids),
+            Attendee.active.is_(True),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.ends_at > now - timedelta(days=1),
+        )
+    )
+    if exclude_meeting_ids:
+        busy_query = busy_query.where(Meeting.id.not_in(exclude_meeting_ids))
+    for rep_id, start, end in db.execute(busy_query):
+        busy[rep_id].append((start, end))
+        load[rep_id] += 1
+    for intervals in busy.values():
+        intervals.sort()
+
+    usage_query = (
+        select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+        .join(Meeting, Meeting.slot_id == Slot.id)
+        .join(Attendee, Attendee.meeting_id == Meeting.id)
+        .where(
+            Attendee.department_id.in_(dept_ids),
+            Attendee.active.is_(True),
+            Slot.starts_at > now - timedelta(days=1),
+        )
+        .group_by(Slot.session_id, Attendee.department_id)
+    )
+    if exclude_meeting_ids:
+        usage_query = usage_query.where(Meeting.id.not_in(exclude_meeting_ids))
+    usage = {(s, d): n for s, d, n in db.execute(usage_query)}
+
+    depts = [
+        alloc.Dept(
+            id=d.id,
+            name=d.name,
+            capacity_per_session=d.capacity_per_session,
+            active=d.active,
+            reps=tuple(
+                alloc.Rep(r.id, d.id, active=r.active, is_deputy=r.is_deputy)
+                for r in d.representatives
+            ),
+        )
+        for d in sorted(departments.values(), key=lambda d: d.name)
+    ]
+    return _Context(
+        case=case,
+        tz=tz,
+        not_before=not_before_date(now, case.forum.timezone),
+        depts=depts,
+        world=alloc.World(absences=absences, busy=busy, usage=usage, load=load),
+        reps=reps,
+        departments=departments,
+    )
+
+
+def _candidates(db: Db, forum_id: int, now: datetime, not_before: date) -> list[alloc.Candidate]:
+    """Free slots of scheduled sessions of the forum, in time order."""
+    rows = db.execute(
+        select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
+        .join(Session, Session.id == Slot.session_id)
+        .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+        .where(
+            Session.forum_id == forum_id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.local_date >= not_before,
+            Slot.starts_at > now,
+            Meeting.id.is_(None),
+        )
+        .order_by(Slot.starts_at, Slot.id)
+    )
+    return [alloc.Candidate(*row) for row in rows]
+
+
+def _external_busy(ctx: _Context, freebusy: FreeBusy | None) -> alloc.ExternalBusy | None:
+    """Adapt the calendar port; a failing calendar never stops a booking (it is logged)."""
+    if freebusy is None:
+        return None
+
+    def ask(rep_ids: Sequence[int], start: datetime, end: datetime) -> set[int]:
+        try:
+            return set(freebusy([ctx.reps[i] for i in rep_ids], start, end))
+        except Exception as exc:  # a calendar outage must not stop allocation
+            log.warning("free/busy lookup failed, allocating without it: %s", exc)
+            return set()
+
+    return ask
+
+
+def _live_meeting(case: Case) -> Meeting | None:
+    return next((m for m in case.meetings if m.status in LIVE), None)
+
+
+def _proposed(ctx: _Context, proposal: alloc.Proposal) -> ProposedSlot:
+    cand = proposal.candidate
+    pairs = [
+        (ctx.departments[d.id], ctx.reps[proposal.assignments[d.id]])
+        for d in ctx.depts
+        if d.id in proposal.assignments
+    ]
+    return ProposedSlot(
+        cand.slot_id, cand.session_id, cand.starts_at, cand.ends_at, cand.local_date, pairs
+    )
+
+
+def _blockers(blockers: Iterable[alloc.Blocker]) -> list[BlockingDepartment]:
+    return [
+        BlockingDepartment(b.department_id, b.department, b.reason, b.message, b.slots)
+        for b in blockers
+    ]
+
+
+def _get_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update()
+    case = db.scalar(query)
+    if case is None:
+        raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
+    return case
+
+
+def propose(
+    db: Db,
+    case_id: int,
+    *,
+    now: datetime,
+    limit: int = 5,
+    freebusy: FreeBusy | None = None,
+) -> Proposals:
+    """The earliest ``limit`` slots where every required department can attend, or why none."""
+    case = _get_case(db, case_id)
+    if not case.departments:
+        raise Invalid(
+            "The case has no required departments; add at least one before asking for slots.",
+            {"case_id": case_id},
+        )
+    live = _live_meeting(case)
+    ctx = _load_context(db, case, now, exclude_meeting_ids=[live.id] if live else ())
+    result = alloc.allocate(
+        ctx.depts,
+        _candidates(db, case.forum_id, now, ctx.not_before),
+        ctx.world,
+        limit=max(1, limit),
+        external_busy=_external_busy(ctx, freebusy),
+    )
+    return Proposals(
+        case_id=case.id,
+        not_before=ctx.not_before,
+        slots=[_proposed(ctx, p) for p in result.proposals],
+        blockers=_blockers(result.blockers),
+        considered=result.considered,
+    )
+
+
+def next_free_slot(
+    db: Db, case_id: int, *, now: datetime, freebusy: FreeBusy | None = None
+) -> dict[str, Any] | None:
+    """The next slot this case could take (for a 409's details), or None."""
+    try:
+        proposals = propose(db, case_id, now=now, limit=1, freebusy=freebusy)
+    except (NotFound, Invalid):
+        return None
+    if not proposals.slots:
+        return None
+    slot = proposals.slots[0]
+    tz = ZoneInfo(_get_case(db, case_id).forum.timezone)
+    return {
+        "slot_id": slot.slot_id,
+        "starts_at": slot.starts_at.astimezone(tz).isoformat(),
+        "ends_at": slot.ends_at.astimezone(tz).isoformat(),
+        "date": slot.local_date.isoformat(),
+    }
+
+
+# ---------------------------------------------------------------- attendees
+
+
+def _add_buckets(db: Db, meeting: Meeting, representative_id: int) -> None:
+    db.add_all(
+        RepresentativeBusy(representative_id=representative_id, bucket=b, meeting_id=meeting.id)
+        for b in alloc.busy_buckets(meeting.starts_at, meeting.ends_at)
+    )
+
+
+def _clash(db: Db, meeting: Meeting, representative_id: int) -> Meeting | None:
+    """Another meeting that already holds this representative at the meeting's time."""
+    other_id = db.scalar(
+        select(RepresentativeBusy.meeting_id)
+        .where(
+            RepresentativeBusy.representative_id == representative_id,
+            RepresentativeBusy.bucket.in_(alloc.busy_buckets(meeting.starts_at, meeting.ends_at)),
+            RepresentativeBusy.meeting_id != meeting.id,
+        )
+        .limit(1)
+    )
+    return db.get(Meeting, other_id) if other_id is not None else None
+
+
+def assign_attendee(
+    db: Db,
+    meeting: Meeting,
+    representative: Representative,
+    *,
+    required: bool = True,
+    now: datetime | None = None,
+) -> Attendee:
+    """Invite ``representative`` to ``meeting`` and hold their time (busy buckets).
+
+    Raises Conflict when the meeting is cancelled or the representative is already in another
+    meeting then. When the database refuses (a concurrent booking won), the whole unit of work is
+    rolled back before Conflict is raised: the caller must not commit a half-made change.
+    """
+    if meeting.status == MeetingStatus.CANCELLED or meeting.slot_id is None:
+        raise Conflict(
+            "The meeting is cancelled; no one can be invited to it.", {"meeting_id": meeting.id}
+        )
+    if not representative.active:
+        raise Invalid(
+            f"{representative.name} is not an active representative.",
+            {"representative_id": representative.id},
+        )
+    existing = next(
+        (a for a in meeting.attendees if a.representative_id == representative.id), None
+    )
+    if existing is not None and existing.active:
+        return existing
+    clash = _clash(db, meeting, representative.id)
+    if clash is not None:
+        raise Conflict(
+            f"{representative.name} is already in another meeting at that time "
+            f"({clash.starts_at.isoformat()}).",
+            {"representative_id": representative.id, "meeting_id": clash.id},
+        )
+    if existing is not None:
+        attendee = existing
+        attendee.active = True
+        attendee.required = required
+        attendee.partstat = PartStat.NEEDS_ACTION
+        attendee.replied_at = None
+    else:
+        attendee = Attendee(
+            representative_id=representative.id,
+            department_id=representative.department_id,
+            required=required,
+        )
+        meeting.attendees.append(attendee)
+    if now is not None:
+        attendee.invited_at = now
+    _add_buckets(db, meeting, representative.id)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise Conflict(
+            f"{representative.name} was booked into another meeting at that time a moment ago.",
+            {"representative_id": representative.id},
+        ) from None
+    return attendee
+
+
+def release_attendee(db: Db, attendee: Attendee) -> None:
+    """Take an attendee off the meeting (e.g. replaced by a deputy) and free their time."""
+    attendee.active = False
+    db.execute(
+        delete(RepresentativeBusy).where(
+            RepresentativeBusy.meeting_id == attendee.meeting_id,
+            RepresentativeBusy.representative_id == attendee.representative_id,
+        )
+    )
+    db.flush()
+
+
+# ---------------------------------------------------------------- snapshots for the audit trail
+
+
+def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "uid": meeting.uid,
+        "sequence": meeting.sequence,
+        "status": meeting.status,
+        "slot_id": meeting.slot_id,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "convener_id": meeting.convener_id,
+        "minute_taker_id": meeting.minute_taker_id,
+        "attendees": sorted(a.representative_id for a in meeting.attendees if a.active),
+        "override_reason": meeting.override_reason,
+        "cancel_reason": meeting.cancel_reason,
+    }
+
+
+# ---------------------------------------------------------------- book
+
+
+def _lock_session_of(db: Db, slot_id: int) -> tuple[Slot, Session]:
+    slot = db.get(Slot, slot_id)
+    if slot is None:
+        raise Invalid(f"No slot with id {slot_id}.", {"slot": slot_id})
+    # Lock the afternoon: capacity per session is then checked against committed data only.
+    session = db.scalar(select(Session).where(Session.id == slot.session_id).with_for_update())
+    assert session is not None
+    return slot, session
+
+
+def _check_slot_usable(
+    db: Db, case: Case, slot: Slot, session: Session, now: datetime, own: Meeting | None = None
+) -> None:
+    if session.forum_id != case.forum_id:
+        raise Invalid(
+            f"Slot {slot.id} belongs to another forum than the case.",
+            {"slot": slot.id, "forum_id": case.forum_id},
+        )
+    if slot.starts_at <= now:
+        raise Invalid(
+            f"Slot {slot.id} ({slot.starts_at.isoformat()}) is in the past; pick a future slot.",
+            {"slot": slot.id},
+        )
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict(
+            f"The session on {session.local_date.isoformat()} is {session.status.value}"
+            f"{': ' + session.reason if session.reason else ''}; pick another slot.",
+            {"slot": slot.id, "session_id": session.id},
+        )
+    holder = db.scalar(select(Meeting.id).where(Meeting.slot_id == slot.id))
+    if holder is not None and (own is None or holder != own.id):
+        raise Conflict(f"Slot {slot.id} is already booked.", {"slot": slot.id})
+
+
+def _candidate(slot: Slot, session: Session) -> alloc.Candidate:
+    return alloc.Candidate(slot.id, session.id, slot.starts_at, slot.ends_at, session.local_date)
+
+
+def _overridable_problems(
+    ctx: _Context, check: alloc.SlotCheck, local_date: date, override_reason: str
+) -> None:
+    """Raise Conflict unless the slot works, or only breaks rules an override reason may break."""
+    problems = {
+        ctx.departments[d].name: alloc.REASON_TEXT.get(r, r) for d, r in check.problems.items()
+    }
+    too_soon = local_date < ctx.not_before
+    if not problems and not too_soon:
+        return
+    soft = check.only({alloc.CAPACITY_FULL})
+    if soft and override_reason.strip():
+        return
+    parts = [f"{name} {text}" for name, text in problems.items()]
+    if too_soon:
+        parts.append(
+            f"the slot is less than {_policy.min_notice_working_days} working days ahead "
+            f"(earliest {ctx.not_before.isoformat()})"
+        )
+    hint = (
+        " Give an override_reason to book it anyway."
+        if soft
+        else " Pick another slot or representative."
+    )
+    raise Conflict(
+        "The slot does not work: " + "; ".join(parts) + "." + hint,
+        {"problems": {ctx.departments[d].name: r for d, r in check.problems.items()}},
+    )
+
+
+def _people(db: Db, ids: Iterable[int]) -> dict[int, Representative]:
+    wanted = {i for i in ids if i is not None}
+    found = {
+        r.id: r for r in db.scalars(select(Representative).where(Representative.id.in_(wanted)))
+    }
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise Invalid(
+            f"No representative with id {', '.join(map(str, missing))}.",
+            {"representative_ids": missing},
+        )
+    inactive = [r.name for r in found.values() if not r.active]
+    if inactive:
+        raise Invalid(f"Not active: {', '.join(inactive)}.", {"inactive": inactive})
+    return found
+
+
+def _validate_request(db: Db, case: Case, request: BookingRequest) -> dict[int, Representative]:
+    chosen = request.chosen()
+    dept_ids = {d.id for d in case.departments}
+    unknown = sorted(set(chosen) - dept_ids)
+    if unknown:
+        raise Invalid(
+            f"Department {', '.join(map(str, unknown))} is not required by the case.",
+            {"department_ids": unknown},
+        )
+    extra = [request.convener_id, request.minute_taker_id, *request.extra_attendee_ids]
+    people = _people(db, [*chosen.values(), *(i for i in extra if i is not None)])
+    for dept_id, rep_id in chosen.items():
+        if people[rep_id].department_id != dept_id:
+            raise Invalid(
+                f"{people[rep_id].name} does not represent department {dept_id}.",
+                {"department_id": dept_id, "representative_id": rep_id},
+            )
+    return people
+
+
+def _check_extras_free(ctx: _Context, cand: alloc.Candidate, rep_ids: Iterable[int]) -> None:
+    for rep_id in rep_ids:
+        rep = ctx.reps[rep_id]
+        if alloc.is_absent(ctx.world.absences.get(rep_id, ()), cand.local_date):
+            raise Conflict(f"{rep.name} is absent that day.", {"representative_id": rep_id})
+        if alloc.overlaps(ctx.world.busy.get(rep_id, ()), cand.starts_at, cand.ends_at):
+            raise Conflict(
+                f"{rep.name} is already in another meeting at that time.",
+                {"representative_id": rep_id},
+            )
+
+
+def _race_lost(
+    db: Db,
+    case_id: int,
+    exc: Conflict | None,
+    now: datetime,
+    freebusy: FreeBusy | None,
+) -> Conflict:
+    """Roll back and answer a refusal with the next free slot for this case in its details."""
+    db.rollback()
+    if exc is not None and "next_free_slot" in exc.details:
+        return exc
+    message = (
+        exc.message if exc is not None else "The slot or a representative was taken a moment ago."
+    )
+    nxt = next_free_slot(db, case_id, now=now, freebusy=freebusy)
+    db.rollback()
+    hint = f" The next free slot is {nxt['starts_at']} (slot {nxt['slot_id']})." if nxt else ""
+    details = dict(exc.details) if exc is not None else {}
+    details["next_free_slot"] = nxt
+    return Conflict(message + hint, details)
+
+
+def _set_case_status(
+    db: Db, case: Case, new: CaseStatus, actor: audit.Actor, now: datetime, note: str = ""
+) -> None:
+    if case.status == new:
+        return
+    try:
+        case_rules.check_transition(case.status.value, new.value)
+    except case_rules.TransitionError as exc:
+        raise Conflict(str(exc), {"status": case.status.value, "requested": new.value}) from None
+    before = case.status
+    case.status = new
+    case.updated_at = now
+    if new == CaseStatus.CLOSED:
+        case.closed_at = now
+    audit.record(
+        db,
+        actor,
+        "case",
+        case.id,
+        "status",
+        before={"status": before},
+        after={"status": new},
+        case_id=case.id,
+        note=note,
+        at=now,
+    )
+
+
+def book(
+    db: Db,
+    case_id: int,
+    request: BookingRequest | Mapping[str, Any],
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    freebusy: FreeBusy | None = None,
+) -> Meeting:
+    """Book the case into a slot (or the earliest feasible one) with one representative per
+    required department, the convener, the minute-taker and optional attendees.
+
+    Every refusal (Conflict, 409) carries ``details["next_free_slot"]``."""
+    if not isinstance(request, BookingRequest):
+        try:
+            request = BookingRequest.model_validate(request)
+        except ValidationError as exc:
+            raise Invalid(f"Invalid booking request: {exc.errors()[0]['msg']}", {}) from None
+    try:
+        return _book(db, case_id, request, actor, now=now, freebusy=freebusy)
+    except IntegrityError:
+        raise _race_lost(db, case_id, None, now, freebusy) from None
+    except Conflict as exc:
+        raise _race_lost(db, case_id, exc, now, freebusy) from None
+
+
+def _book(
+    db: Db,
+    case_id: int,
+    request: BookingRequest,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    freebusy: FreeBusy | None,
+) -> Meeting:
+    case = _get_case(db, case_id, lock=True)
+    if case.status != CaseStatus.RECEIVED or _live_meeting(case) is not None:
+        raise Conflict(
+            f"Case {case.reference} is {case.status.value}; only a received case can be booked "
+            "(reschedule its meeting instead).",
+            {"status": case.status.value},
+        )
+    if not case.departments:
+        raise Invalid(
+            "The case has no required departments; add at least one before booking.",
+            {"case_id": case.id},
+        )
+    people = _validate_request(db, case, request)
+    chosen = request.chosen()
+    slot_id = _pick_slot(db, case, request, chosen, now, freebusy)
+
+    slot, session = _lock_session_of(db, slot_id)
+    _check_slot_usable(db, case, slot, session, now)
+    extras = [
+        i
+        for i in dict.fromkeys(
+            [request.convener_id, request.minute_taker_id, *request.extra_attendee_ids]
+        )
+        if i is not None
+    ]
+    ctx = _load_context(db, case, now, extra_rep_ids=extras)
+    cand = _candidate(slot, session)
+    check = alloc.check_slot(
+        ctx.depts, cand, ctx.world, chosen=chosen, external_busy=_external_busy(ctx, freebusy)
+    )
+    _overridable_problems(ctx, check, cand.local_date, request.override_reason)
+    assigned = set(check.assignments.values())
+    extra_only = [i for i in extras if i not in assigned]
+    _check_extras_free(ctx, cand, extra_only)
+
+    meeting = Meeting(
+        case_id=case.id,
+        uid=f"{uuid.uuid4()}@{_policy.uid_host}",
+        sequence=0,
+        slot_id=slot.id,
+        status=MeetingStatus.BOOKED,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        location=case.forum.location,
+        convener_id=request.convener_id,
+        minute_taker_id=request.minute_taker_id,
+        override_reason=request.override_reason.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(meeting)
+    db.flush()
+    for dept in ctx.depts:
+        rep = ctx.reps[check.assignments[dept.id]]
+        assign_attendee(db, meeting, rep, required=True, now=now)
+    for rep_id in extra_only:
+        assign_attendee(db, meeting, people[rep_id], required=False, now=now)
+    _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "book",
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=meeting.override_reason,
+        at=now,
+    )
+    meeting_changed(db, meeting, "booked", now)
+    db.commit()
+    return meeting
+
+
+def _pick_slot(
+    db: Db,
+    case: Case,
+    request: BookingRequest,
+    chosen: Mapping[int, int],
+    now: datetime,
+    freebusy: FreeBusy | None,
+    *,
+    own: Meeting | None = None,
+    preferred: Mapping[int, int] | None = None,
+) -> int:
+    if request.slot != "earliest":
+        return request.slot
+    ctx = _load_context(db, case, now, exclude_meeting_ids=[own.id] if own else ())
+    result = alloc.allocate(
+        ctx.depts,
+        _candidates(db, case.forum_id, now, ctx.not_before),
+        ctx.world,
+        limit=1,
+        chosen=chosen,
+        preferred=preferred,
+        external_busy=_external_busy(ctx, freebusy),
+    )
+    if not result.proposals:
+        blockers = _blockers(result.blockers)
+        message = Proposals(case.id, ctx.not_before, [], blockers, result.considered).explanation
+        raise Conflict(
+            "No slot fits every department: " + message,
+            {"blockers": [b.__dict__ for b in blockers], "next_free_slot": None},
+        )
+    return result.proposals[0].candidate.slot_id
+
+
+# ---------------------------------------------------------------- reschedule and cancel
+
+
+def _get_meeting(db: Db, meeting_id: int, *, lock: bool = False) -> Meeting:
+    query = select(Meeting).where(Meeting.id == meeting_id)
+    if lock:
+        query = query.with_for_update()
+    meeting = db.scalar(query)
+    if meeting is None:
+        raise NotFound(f"No meeting with id {meeting_id}.", {"meeting_id": meeting_id})
+    return meeting
+
+
+def get_meeting(db: Db, meeting_id: int) -> Meeting:
+    return _get_meeting(db, meeting_id)
+
+
+def reschedule(
+    db: Db,
+    meeting_id: int,
+    slot_id_or_earliest: int | str,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    override_reason: str = "",
+    freebusy: FreeBusy | None = None,
+) -> Meeting:
+    """Move the meeting to another slot, keeping its UID; SEQUENCE rises, replies are reset.
+
+    The same representatives stay where they can; one who cannot attend the new time is replaced
+    by another of the department's representatives.
+    """
+    meeting = _get_meeting(db, meeting_id, lock=True)
+    case_id = meeting.case_id
+    try:
+        return _reschedule(db, meeting, slot_id_or_earliest, actor, now, override_reason, freebusy)
+    except IntegrityError:
+        raise _race_lost(db, case_id, None, now, freebusy) from None
+    except Conflict as exc:
+        raise _race_lost(db, case_id, exc, now, freebusy) from None
+
+
+def _reschedule(
+    db: Db,
+    meeting: Meeting,
+    slot_id_or_earliest: int | str,
+    actor: audit.Actor,
+    now: datetime,
+    override_reason: str,
+    freebusy: FreeBusy | None,
+) -> Meeting:
+    if meeting.status not in LIVE:
+        raise Conflict(
+            f"The meeting is {meeting.status.value}; only a booked or confirmed meeting can move.",
+            {"status": meeting.status.value},
+        )
+    target: int | Literal["earliest"]
+    if isinstance(slot_id_or_earliest, int) and not isinstance(slot_id_or_earliest, bool):
+        target = slot_id_or_earliest
+    elif slot_id_or_earliest == "earliest":
+        target = "earliest"
+    else:
+        raise Invalid('slot must be a slot id or "earliest".', {"slot": str(slot_id_or_earliest)})
+    case = meeting.case
+    required = {a.department_id: a for a in meeting.attendees if a.active and a.required}
+    preferred = {d: a.representative_id for d, a in required.items()}
+    request = BookingRequest(slot=target, override_reason=override_reason)
+    slot_id = _pick_slot(db, case, request, {}, now, freebusy, own=meeting, preferred=preferred)
+    if slot_id == meeting.slot_id:
+        raise Conflict("The meeting is already in that slot.", {"slot": slot_id})
+
+    slot, session = _lock_session_of(db, slot_id)
+    _check_slot_usable(db, case, slot, session, now, own=meeting)
+    ctx = _load_context(
+        db,
+        case,
+        now,
+        exclude_meeting_ids=[meeting.id],
+        extra_rep_ids=[a.representative_id for a in meeting.attendees],
+    )
+    cand = _candidate(slot, session)
+    check = alloc.check_slot(
+        ctx.depts, cand, ctx.world, preferred=preferred, external_busy=_external_busy(ctx, freebusy)
+    )
+    _overridable_problems(ctx, check, cand.local_date, override_reason)
+    kept_extras = [a.representative_id for a in meeting.attendees if a.active and not a.required]
+    _check_extras_free(ctx, cand, kept_extras)
+
+    before = meeting_snapshot(meeting)
+    db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
+    meeting.slot_id = slot.id
+    meeting.starts_at, meeting.ends_at = slot.starts_at, slot.ends_at
+    meeting.sequence += 1
+    if override_reason.strip():
+        meeting.override_reason = override_reason.strip()
+    meeting.status = MeetingStatus.BOOKED
+    db.flush()
+    for dept in ctx.depts:
+        new_rep = check.assignments[dept.id]
+        old = required.get(dept.id)
+        if old is not None and old.representative_id != new_rep:
+            release_attendee(db, old)
+    for attendee in list(meeting.attendees):
+        if attendee.active:
+            attendee.partstat = PartStat.NEEDS_ACTION
+            attendee.replied_at = None
+            _add_buckets(db, meeting, attendee.representative_id)
+    db.flush()
+    for dept in ctx.depts:
+        new_rep = check.assignments[dept.id]
+        old = required.get(dept.id)
+        if old is None or old.representative_id != new_rep:
+            assign_attendee(db, meeting, ctx.reps[new_rep], required=True, now=now)
+    if case.status == CaseStatus.CONFIRMED:
+        _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "reschedule",
+        before=before,
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=override_reason.strip(),
+        at=now,
+    )
+    meeting_changed(db, meeting, "rescheduled", now)
+    db.commit()
+    return meeting
+
+
+def cancel_meeting(
+    db: Db,
+    meeting_id: int,
+    reason: str,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    commit: bool = True,
+) -> Meeting:
+    """Cancel the meeting: the slot and everyone's time are freed, SEQUENCE rises, attendees are
+    kept (they receive the cancellation). The case goes back to received, ready to rebook."""
+    if not reason or not reason.strip():
+        raise Invalid("A reason is required to cancel a meeting.", {"reason": "required"})
+    meeting = _get_meeting(db, meeting_id, lock=True)
+    if meeting.status not in LIVE:
+        raise Conflict(
+            f"The meeting is {meeting.status.value} and cannot be cancelled.",
+            {"status": meeting.status.value},
+        )
+    before = meeting_snapshot(meeting)
+    db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
+    meeting.slot_id = None
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason.strip()
+    meeting.cancelled_at = now
+    meeting.sequence += 1
+    case = meeting.case
+    if case.status in (CaseStatus.BOOKED, CaseStatus.CONFIRMED):
+        _set_case_status(db, case, CaseStatus.RECEIVED, actor, now, "meeting cancelled")
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "cancel",
+        before=before,
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=meeting.cancel_reason,
+        at=now,
+    )
+    meeting_changed(db, meeting, "cancelled", now)
+    if commit:
+        db.commit()
+    return meeting
+
+
+def set_meeting_status(
+    db: Db, meeting: Meeting, status: MeetingStatus, actor: audit.Actor, now: datetime
+) -> None:
+    """Follow the case's status (confirmed, held) on its live meeting; no commit."""
+    if meeting.status == status:
+        return
+    before = {"status": meeting.status}
+    meeting.status = status
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "status",
+        before=before,
+        after={"status": status},
+        case_id=meeting.case_id,
+        at=now,
+    )
+    change: MeetingChange = "updated"
+    meeting_changed(db, meeting, change, now)
+
+
+__all__ = [
+    "Assignment",
+    "BookingPolicy",
+    "BookingRequest",
+    "FreeBusy",
+    "Proposals",
+    "assign_attendee",
+    "book",
+    "cancel_meeting",
+    "case_changed",
+    "configure",
+    "propose",
+    "release_attendee",
+    "reschedule",
+]

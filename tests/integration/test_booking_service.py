@@ -1,0 +1,294 @@
+"""Booking services on SQLite and PostgreSQL: propose, book, reschedule, cancel, attendees."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as Db
+
+from booking.clock import FixedClock
+from booking.models import (
+    Absence,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    Department,
+    Meeting,
+    MeetingStatus,
+    Representative,
+    RepresentativeBusy,
+    Session,
+    SessionStatus,
+    Slot,
+)
+from booking.services import booking as svc
+from booking.services import cases as case_svc
+from booking.services.audit import Actor
+from booking.services.demo import demo_user
+from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.sessions import add_extra_session, get_forum
+
+
+def dept(db: Db, slug: str) -> Department:
+    found = db.scalar(select(Department).where(Department.slug == slug))
+    assert found is not None
+    return found
+
+
+def rep(db: Db, email: str) -> Representative:
+    found = db.scalar(select(Representative).where(Representative.email == email))
+    assert found is not None
+    return found
+
+
+def actor(db: Db) -> Actor:
+    return Actor.of(demo_user(db, "coordinator"))
+
+
+def new_case(db: Db, clock: FixedClock, slugs: tuple[str, ...], forum: str = "mora") -> Case:
+    return case_svc.create_case(
+        db,
+        {
+            "forum": forum,
+            "org_name": "Café Siljan AB",
+            "org_number": "556036-0793",
+            "category": "new_establishment",
+            "department_ids": [dept(db, s).id for s in slugs],
+            "contact_email": "kontakt@cafe.example",
+        },
+        actor(db),
+        now=clock.now(),
+    )
+
+
+def first_slots(db: Db, forum_slug: str, count: int) -> list[Slot]:
+    rows = db.scalars(
+        select(Slot)
+        .join(Session)
+        .join(Session.forum)
+        .where(Session.status == SessionStatus.SCHEDULED)
+        .where(Session.forum.has(slug=forum_slug))
+        .order_by(Slot.starts_at)
+        .limit(count)
+    )
+    return list(rows)
+
+
+def test_case_gets_reference_and_audit(seeded: Db, clock: FixedClock) -> None:
+    a = new_case(seeded, clock, ("stadsbyggnad",))
+    b = new_case(seeded, clock, ("miljokontoret",))
+    assert a.reference == "MORA-2026-0001" and b.reference == "MORA-2026-0002"
+    assert a.org_number == "556036-0793" and a.status == CaseStatus.RECEIVED
+    events = seeded.scalars(select(AuditEvent).where(AuditEvent.case_id == a.id)).all()
+    assert [e.action for e in events] == ["create"]
+
+
+def test_bad_org_number_is_invalid_and_nothing_is_written(seeded: Db, clock: FixedClock) -> None:
+    with pytest.raises(Invalid, match="check digit"):
+        case_svc.create_case(
+            seeded,
+            {
+                "forum": "mora",
+                "org_name": "X",
+                "org_number": "556036-0794",
+                "category": "event",
+                "department_ids": [dept(seeded, "brandkar").id],
+            },
+            actor(seeded),
+            now=clock.now(),
+        )
+    assert seeded.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_proposals_respect_minimum_notice_and_spread_load(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
+    proposals = svc.propose(seeded, case.id, now=clock.now(), limit=3)
+    # Monday 30 Nov + 5 working days = Monday 7 Dec; Mora's first Tuesday is 8 Dec.
+    assert proposals.not_before == date(2026, 12, 7)
+    assert [s.local_date for s in proposals.slots] == [date(2026, 12, 8)] * 3
+    first = proposals.slots[0]
+    names = {d.slug: r.name for d, r in first.assignments}
+    assert names == {"stadsbyggnad": "Anna Lind", "miljokontoret": "Oskar Falk"}
+
+    meeting = svc.book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
+    assert meeting.slot_id == first.slot_id and meeting.sequence == 0
+    assert meeting.uid.endswith("@dorren-in.local")
+    # The next case gets the other (non-deputy) representatives: the load is spread.
+    other = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
+    nxt = svc.propose(seeded, other.id, now=clock.now(), limit=1).slots[0]
+    assert {r.name for _, r in nxt.assignments} == {"Erik Holm", "Elin Strand"}
+
+
+def test_book_writes_attendees_buckets_status_and_audit(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    convener = rep(seeded, "karin.sjoberg@mora.example")
+    meeting = svc.book(
+        seeded,
+        case.id,
+        {"slot": "earliest", "convener_id": convener.id, "minute_taker_id": convener.id},
+        actor(seeded),
+        now=clock.now(),
+    )
+    seeded.expire_all()
+    meeting = seeded.get(Meeting, meeting.id)
+    assert meeting is not None and meeting.case.status == CaseStatus.BOOKED
+    assert sorted((a.representative.name, a.required) for a in meeting.attendees) == [
+        ("Anna Lind", True),
+        ("Karin Sjöberg", False),
+    ]
+    buckets = seeded.scalar(select(func.count()).where(RepresentativeBusy.meeting_id == meeting.id))
+    assert buckets == 2 * 12  # two people, one hour in five-minute buckets
+    actions = [e.action for e in case_svc_history(seeded, case.id)]
+    assert actions == ["create", "status", "book"]
+
+
+def case_svc_history(db: Db, case_id: int) -> list[AuditEvent]:
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id))
+    )
+
+
+def test_taken_slot_is_409_with_next_free_slot(seeded: Db, clock: FixedClock) -> None:
+    a = new_case(seeded, clock, ("stadsbyggnad",))
+    b = new_case(seeded, clock, ("miljokontoret",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    svc.book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    with pytest.raises(Conflict) as info:
+        svc.book(seeded, b.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    nxt = info.value.details["next_free_slot"]
+    assert nxt is not None and nxt["slot_id"] != slot.id
+    assert "next free slot" in info.value.message
+
+
+def test_overlap_in_other_forum_blocks_the_representative(seeded: Db, clock: FixedClock) -> None:
+    # A joint office serves Mora and Orsa. Orsa adds an extra afternoon on Mora's Tuesday:
+    # Anna, booked in Mora at 13:00, cannot be proposed for Orsa at 13:00.
+    orsa = get_forum(seeded, "orsa")
+    add_extra_session(seeded, orsa, date(2026, 12, 8), actor(seeded), today=date(2026, 11, 30))
+    for email in ("erik.holm@moraorsa.example", "sara.nyberg@moraorsa.example"):
+        rep(seeded, email).active = False
+    seeded.commit()
+    mora_case = new_case(seeded, clock, ("stadsbyggnad",))
+    mora_slot = first_slots(seeded, "mora", 1)[0]
+    svc.book(seeded, mora_case.id, {"slot": mora_slot.id}, actor(seeded), now=clock.now())
+    orsa_case = new_case(seeded, clock, ("stadsbyggnad",), forum="orsa")
+    first = svc.propose(seeded, orsa_case.id, now=clock.now(), limit=1).slots[0]
+    assert first.local_date == date(2026, 12, 8)
+    assert first.starts_at == mora_slot.starts_at + timedelta(minutes=75)
+    assert [r.name for _, r in first.assignments] == ["Anna Lind"]
+    orsa_13 = next(s for s in first_slots(seeded, "orsa", 6) if s.starts_at == mora_slot.starts_at)
+    with pytest.raises(Conflict, match="another meeting"):
+        svc.book(seeded, orsa_case.id, {"slot": orsa_13.id}, actor(seeded), now=clock.now())
+
+
+def test_capacity_needs_override_reason(seeded: Db, clock: FixedClock) -> None:
+    brand = dept(seeded, "brandkar")
+    brand.capacity_per_session = 1
+    seeded.commit()
+    slots = first_slots(seeded, "mora", 2)
+    a = new_case(seeded, clock, ("brandkar",))
+    b = new_case(seeded, clock, ("brandkar",))
+    svc.book(seeded, a.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    with pytest.raises(Conflict, match="capacity"):
+        svc.book(seeded, b.id, {"slot": slots[1].id}, actor(seeded), now=clock.now())
+    meeting = svc.book(
+        seeded,
+        b.id,
+        {"slot": slots[1].id, "override_reason": "Brandkåren har lovat två personer"},
+        actor(seeded),
+        now=clock.now(),
+    )
+    assert meeting.override_reason == "Brandkåren har lovat två personer"
+    # "earliest" skips the full session instead.
+    c = new_case(seeded, clock, ("brandkar",))
+    proposal = svc.propose(seeded, c.id, now=clock.now(), limit=1).slots[0]
+    assert proposal.local_date > slots[0].session.local_date
+
+
+def test_absence_and_blockers(seeded: Db, clock: FixedClock) -> None:
+    police = dept(seeded, "polisen")
+    for r in police.representatives:
+        seeded.add(
+            Absence(representative_id=r.id, start_date=date(2026, 1, 1), end_date=date(2030, 1, 1))
+        )
+    seeded.commit()
+    case = new_case(seeded, clock, ("polisen", "brandkar"))
+    proposals = svc.propose(seeded, case.id, now=clock.now())
+    assert proposals.slots == []
+    assert [(b.department, b.reason) for b in proposals.blockers] == [
+        ("Polisen, tillståndsenheten", "all_absent")
+    ]
+    assert "absent" in proposals.explanation
+    with pytest.raises(Conflict, match="absent"):
+        svc.book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
+    assert seeded.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_reschedule_keeps_uid_and_raises_sequence(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slots = first_slots(seeded, "mora", 3)
+    meeting = svc.book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    uid = meeting.uid
+    moved = svc.reschedule(seeded, meeting.id, slots[2].id, actor(seeded), now=clock.now())
+    assert moved.id == meeting.id and moved.uid == uid and moved.sequence == 1
+    assert moved.slot_id == slots[2].id and moved.starts_at == slots[2].starts_at
+    buckets = seeded.scalars(
+        select(RepresentativeBusy.bucket).where(RepresentativeBusy.meeting_id == meeting.id)
+    ).all()
+    assert min(buckets) == slots[2].starts_at
+    # The old slot is free again.
+    other = new_case(seeded, clock, ("miljokontoret",))
+    svc.book(seeded, other.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+
+
+def test_cancel_frees_slot_and_time(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    with pytest.raises(Invalid):
+        svc.cancel_meeting(seeded, meeting.id, "  ", actor(seeded), now=clock.now())
+    svc.cancel_meeting(seeded, meeting.id, "Kunden har ångrat sig", actor(seeded), now=clock.now())
+    seeded.expire_all()
+    meeting = seeded.get(Meeting, meeting.id)
+    assert meeting is not None
+    assert meeting.slot_id is None and meeting.status == MeetingStatus.CANCELLED
+    assert meeting.sequence == 1 and meeting.attendees
+    assert meeting.case.status == CaseStatus.RECEIVED
+    assert not seeded.scalar(select(func.count()).select_from(RepresentativeBusy))
+    with pytest.raises(Conflict):
+        svc.cancel_meeting(seeded, meeting.id, "again", actor(seeded), now=clock.now())
+    again = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    assert again.uid != meeting.uid
+
+
+def test_assign_and_release_attendee(seeded: Db, clock: FixedClock) -> None:
+    a = new_case(seeded, clock, ("stadsbyggnad",))
+    b = new_case(seeded, clock, ("miljokontoret",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    m1 = svc.book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    sara = rep(seeded, "sara.nyberg@moraorsa.example")
+    attendee = svc.assign_attendee(seeded, m1, sara, required=True, now=clock.now())
+    seeded.commit()
+    # Sara is now busy at that time in every forum.
+    orsa_extra = first_slots(seeded, "mora", 2)[1]
+    m2 = svc.book(seeded, b.id, {"slot": orsa_extra.id}, actor(seeded), now=clock.now())
+    svc.release_attendee(seeded, attendee)
+    seeded.commit()
+    assert not attendee.active
+    assert svc.assign_attendee(seeded, m2, sara, now=clock.now()).active
+    seeded.commit()
+    svc.cancel_meeting(seeded, m1.id, "flyttas", actor(seeded), now=clock.now())
+    with pytest.raises(Conflict, match="cancelled"):
+        svc.assign_attendee(seeded, m1, sara)
+
+
+def test_unknown_ids(seeded: Db, clock: FixedClock) -> None:
+    with pytest.raises(NotFound):
+        svc.propose(seeded, 999, now=clock.now())
+    with pytest.raises(NotFound):
+        svc.reschedule(seeded, 999, "earliest", actor(seeded), now=clock.now())
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    with pytest.raises(Invalid, match="No slot"):
+        svc.book(seeded, case.id, {"slot": 10**6}, actor(seeded), now=clock.now())
