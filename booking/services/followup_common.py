@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from booking.models import Case, CaseStatus, OutboxMessage, Role
-from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.cases import transition
 from booking.services.errors import Forbidden
 
 SV_MONTHS = [
@@ -132,20 +132,5 @@ def move_case(
 def _transition(
     db: Session, case: Case, step: CaseStatus, actor: Actor, now: datetime, note: str
 ) -> None:
-    before = case.status
-    case.status = step
-    if step == CaseStatus.CLOSED:
-        case.closed_at = now
-    case.updated_at = now
-    audit.record(
-        db,
-        actor,
-        "case",
-        case.id,
-        "status",
-        before={"status": before},
-        after={"status": step},
-        case_id=case.id,
-        note=note,
-        at=now,
-    )
+    # The case life cycle owns the move (audit, meeting status, feeds); it commits.
+    transition(db, case.id, step, actor, now=now, note=note)

@@ -272,8 +272,6 @@ def advance_after_meetings(db: Session, *, now: datetime) -> int:
         live = [m for m in case.meetings if m.status != MeetingStatus.CANCELLED]
         if not live or any(m.ends_at > now for m in live):
             continue
-        for meeting in live:
-            meeting.status = MeetingStatus.HELD
         if move_case(db, case, CaseStatus.FOLLOW_UP, actor, now, "the meeting has taken place"):
             moved += 1
     db.commit()

@@ -27,6 +27,7 @@ from booking.models import (
 )
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.booking import set_meeting_status
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
 from booking.services.followup_common import (
     STAFF_ROLES,
@@ -362,10 +363,11 @@ def approve(
     )
     _timeline_from_action_points(db, minutes, now)
     _send(db, minutes, now, settings)
-    if meeting.status != MeetingStatus.CANCELLED:
-        meeting.status = MeetingStatus.HELD
     if meeting.case.status in {CaseStatus.BOOKED, CaseStatus.CONFIRMED, CaseStatus.HELD}:
+        # Last: the case life cycle marks the meeting held and commits the whole approval.
         move_case(db, meeting.case, CaseStatus.FOLLOW_UP, actor, now, "minutes approved")
+    elif meeting.status in (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED):
+        set_meeting_status(db, meeting, MeetingStatus.HELD, actor, now)
     db.commit()
     return minutes
 
