@@ -31,6 +31,7 @@ from booking.services.followup_common import local_date, sv_date, sv_datetime
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.followup_charts import CATEGORY_LABELS, statistics_charts
+from booking.web.svgchart import sv_number
 from booking.web_support import get_db, now, settings
 
 STATUS_LABELS = {"open": "Öppen", "done": "Klar", "overdue": "Försenad"}
@@ -86,6 +87,11 @@ def _int_field(name: str) -> int | None:
 @web_bp.app_template_filter("sv_date")
 def _sv_date_filter(day: date) -> str:
     return sv_date(day)
+
+
+@web_bp.app_template_filter("sv_number")
+def _sv_number_filter(value: object) -> str:
+    return sv_number(value)
 
 
 @web_bp.app_template_filter("sv_datetime")

@@ -17,16 +17,22 @@ from markupsafe import Markup
 _ids = itertools.count(1)
 
 ROW_HEIGHT = 28
-LABEL_WIDTH = 230
+CHAR_WIDTH = 7.2  # average width of a 13px sans-serif character, for the label column
 BAR_WIDTH = 320
 VALUE_WIDTH = 70
 
 
-def _fmt(value: float | None, unit: str) -> str:
+def sv_number(value: object) -> str:
+    """Swedish decimal comma (66,7); None as "–"; other values as they are."""
     if value is None:
         return "–"
-    text = f"{value:.1f}".replace(".", ",") if value != int(value) else f"{int(value)}"
-    return f"{text}{unit}"
+    if isinstance(value, float):
+        return f"{int(value)}" if value == int(value) else f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    return "–" if value is None else f"{sv_number(float(value))}{unit}"
 
 
 def bar_chart(
@@ -41,7 +47,8 @@ def bar_chart(
     n = next(_ids)
     top = max_value or max((v for _, v in rows if v is not None), default=0) or 1
     height = ROW_HEIGHT * max(len(rows), 1) + 8
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    label_width = int(max((len(label) for label, _ in rows), default=10) * CHAR_WIDTH) + 16
+    width = label_width + BAR_WIDTH + VALUE_WIDTH
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-labelledby="chart{n}-title chart{n}-desc" viewBox="0 0 {width} {height}" '
@@ -54,15 +61,15 @@ def bar_chart(
         mid = y + ROW_HEIGHT / 2 + 5
         bar = 0.0 if value is None else max(0.0, min(value / top, 1.0)) * BAR_WIDTH
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{mid:.1f}" text-anchor="end" '
+            f'<text x="{label_width - 8}" y="{mid:.1f}" text-anchor="end" '
             f'class="chart-label">{escape(label)}</text>'
         )
         parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{bar:.1f}" height="{ROW_HEIGHT - 8}" '
+            f'<rect x="{label_width}" y="{y + 4}" width="{bar:.1f}" height="{ROW_HEIGHT - 8}" '
             f'class="chart-bar" fill="#1f5f8b"/>'
         )
         parts.append(
-            f'<text x="{LABEL_WIDTH + bar + 6:.1f}" y="{mid:.1f}" class="chart-value">'
+            f'<text x="{label_width + bar + 6:.1f}" y="{mid:.1f}" class="chart-value">'
             f"{escape(_fmt(value, unit))}</text>"
         )
     parts.append("</svg>")
@@ -76,7 +83,7 @@ def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[obj
     for row in rows:
         cells = [
             f'<th scope="row">{escape(str(row[0]))}</th>',
-            *(f"<td>{escape('–' if v is None else str(v))}</td>" for v in row[1:]),
+            *(f"<td>{escape(sv_number(v))}</td>" for v in row[1:]),
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return Markup(

@@ -30,5 +30,5 @@ def test_data_table() -> None:
     )
     root = ET.fromstring(html)
     assert root.find("caption").text == "Svar"  # type: ignore[union-attr]
-    assert [td.text for td in root.iter("td")] == ["50.5", "–"]
+    assert [td.text for td in root.iter("td")] == ["50,5", "–"]
     assert "Bygg &lt;x&gt;" in html
