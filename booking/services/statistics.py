@@ -15,12 +15,12 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from booking.domain import nki as nki_rules
@@ -77,7 +77,7 @@ def compute(
     db: Session, term: Term, *, forum_id: int | None = None, timezone: str = "Europe/Stockholm"
 ) -> dict[str, Any]:
     """Every figure of the statistics page and the API for one term (JSON-friendly)."""
-    cases = _cases(db, forum_id)
+    cases = _cases(db, term, forum_id)
     meetings = [m for c in cases for m in c.meetings if _in_term(m.starts_at, term, timezone)]
     departments = {d.id: d for d in db.scalars(select(Department))}
     dep_rows = _department_rows(db, meetings, departments)
@@ -103,10 +103,27 @@ def compute(
     }
 
 
-def _cases(db: Session, forum_id: int | None) -> list[Case]:
-    query = select(Case).options(
-        selectinload(Case.meetings).selectinload(Meeting.attendees),
-        selectinload(Case.departments),
+def _cases(db: Session, term: Term, forum_id: int | None) -> list[Case]:
+    """Cases with anything in the term: received, met, or surveyed (a UTC superset of it)."""
+    lo = datetime.combine(term.start, time(0), UTC) - timedelta(days=1)
+    hi = datetime.combine(term.end, time(0), UTC) + timedelta(days=1)
+    met = select(Meeting.case_id).where(Meeting.starts_at >= lo, Meeting.starts_at < hi)
+    surveyed = select(Survey.case_id).where(
+        Survey.meeting_id.is_(None), Survey.created_at >= lo, Survey.created_at < hi
+    )
+    query = (
+        select(Case)
+        .where(
+            or_(
+                and_(Case.received_at >= lo, Case.received_at < hi),
+                Case.id.in_(met),
+                Case.id.in_(surveyed),
+            )
+        )
+        .options(
+            selectinload(Case.meetings).selectinload(Meeting.attendees),
+            selectinload(Case.departments),
+        )
     )
     if forum_id is not None:
         query = query.where(Case.forum_id == forum_id)
@@ -204,8 +221,12 @@ def _attendance_total(rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
 
 def _respondents(db: Session, cases: list[Case], term: Term, tz: str) -> list[_Respondent]:
     by_id = {c.id: c for c in cases}
+    if not by_id:
+        return []
     rows = db.execute(
-        select(SurveyAnswer, Survey).join(Survey, Survey.id == SurveyAnswer.survey_id)
+        select(SurveyAnswer, Survey)
+        .join(Survey, Survey.id == SurveyAnswer.survey_id)
+        .where(Survey.case_id.in_(list(by_id)))
     ).all()
     result: list[_Respondent] = []
     for answer, survey in rows:
