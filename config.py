@@ -93,6 +93,7 @@ class Settings:
     survey_delay_days: int = 3
     survey_scale: int = 6
     retention_years: int = 0
+    followup_reminder_days: tuple[int, ...] = (7, 1)
     # web security
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -148,6 +149,7 @@ def load_settings() -> Settings:
         survey_delay_days=_env_int("SURVEY_DELAY_DAYS", 3),
         survey_scale=_env_int("SURVEY_SCALE", 6),
         retention_years=_env_int("RETENTION_YEARS", 0),
+        followup_reminder_days=_env_int_list("FOLLOWUP_REMINDER_DAYS", (7, 1)),
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
     )

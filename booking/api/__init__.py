@@ -11,3 +11,4 @@ from booking.api import auth, cases, openapi  # noqa: E402,F401  (cases and book
 
 # isort: split
 from booking.api import feed_tokens  # noqa: E402,F401  (feed tokens, issue 4)
+from booking.api import followup, statistics  # noqa: E402,F401  (follow-through, issue 7)

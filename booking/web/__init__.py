@@ -21,7 +21,14 @@ web_bp = Blueprint(
 def init_web(app: Flask) -> None:
     """Register the blueprint, languages, security headers and the HTML error pages."""
     from booking import i18n
-    from booking.web import auth, errors, labels, security, views
+    from booking.web import (
+        auth,
+        errors,
+        followup,  # noqa: F401  (issue 7: minutes, timeline, statistics)
+        labels,
+        security,
+        views,
+    )
 
     i18n.init_app(app)
     views.register()
