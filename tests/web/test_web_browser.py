@@ -234,6 +234,10 @@ PAGES_BY_ROLE = {
         "/admin/departments",
         "/admin/representatives/1",
         "/no-such-page",
+        # the follow-through pages (issue 7) share the layout
+        "/statistics",
+        "/followup/overdue",
+        "/cases/1/followup",
     ],
     "admin": [
         "/admin/users",

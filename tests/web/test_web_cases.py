@@ -330,6 +330,12 @@ def test_record_an_answer_given_by_phone(login_as: LoginAs, seeded: Db) -> None:
 
 def test_my_meetings_offers_feed_links(login_as: LoginAs, seeded: Db) -> None:
     pytest.importorskip("booking.services.feed_tokens", reason="the feeds work is not merged yet")
-    text = page_text(login_as("representative"), "/me/meetings")
-    assert "webcal://forum.test/feeds/representatives/" in text
-    assert "http://forum.test/feeds/departments/" in text
+    client = login_as("representative")
+    html = client.get("/me/meetings").get_data(as_text=True)
+    assert re.search(r'href="webcal://forum\.test/feeds/representatives/[\w-]{40,}\.ics"', html)
+    department = re.search(r'value="http://forum\.test(/feeds/departments/[\w-]{40,}\.ics)"', html)
+    assert department is not None and "Prenumerera i din kalender" in html
+    # The link works: the feed answers with a calendar.
+    client.post("/logout")
+    feed = client.get(department.group(1))
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"

@@ -20,6 +20,17 @@
     });
   });
 
+  // A table wider than the screen scrolls in its wrapper: let keyboard users reach and scroll it.
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      var caption = wrap.querySelector("caption");
+      var heading = caption ? caption.textContent : document.title;
+      wrap.setAttribute("aria-label", heading.trim());
+    }
+  });
+
   // Move focus to an error summary so keyboard and screen-reader users land on it.
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from booking.domain.cases import allowed_next
@@ -340,6 +340,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         "earlier": [m for m in case.meetings if m is not live],
         "history": audit.history(db, case.id) if seen.contact else None,
         "rsvp_available": rsvp_service() is not None,
+        # The follow-through pages (minutes, agreed timeline) when that work is installed.
+        "followup_pages": "web.followup_timeline" in current_app.view_functions,
     }
     if can(user, "book") and live is not None:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)
