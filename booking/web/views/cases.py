@@ -305,17 +305,19 @@ def _when(meeting: Meeting) -> str:
 
 
 def _reschedule_form(case: Case, meeting: Meeting, formdata: bool = False) -> RescheduleForm:
+    """ "The earliest time that works for all" (the allocator decides when the form is sent)
+    or any free time from the minimum notice on; the service checks the chosen one and says
+    why it does not work. Listing free slots is one query, where proposals would run the
+    allocator on every view of the case page."""
     form = RescheduleForm() if formdata else RescheduleForm(formdata=None)
     choices: list[tuple[str, str]] = [("earliest", _("The earliest time that works for all"))]
-    try:
-        proposals = booking_service.propose(get_db(), case.id, now=now(), limit=5)
-        choices += [
-            (str(p.slot_id), _when_slot(p.starts_at, p.ends_at))
-            for p in proposals.slots
-            if p.slot_id != meeting.slot_id
-        ]
-    except ServiceError:
-        get_db().rollback()
+    start = booking_service.not_before_date(now(), case.forum.timezone)
+    free = overview_service.free_slots(
+        get_db(), case.forum_id, start, start + timedelta(weeks=16), limit=40
+    )
+    choices += [
+        (str(s.id), _when_slot(s.starts_at, s.ends_at)) for s in free if s.starts_at > now()
+    ]
     form.slot.choices = options(choices)
     return form
 
