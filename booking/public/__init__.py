@@ -21,4 +21,4 @@ def _exempt_from_csrf(state: Any) -> None:
         csrf.exempt(public_bp)
 
 
-from booking.public import rsvp  # noqa: E402,F401  (routes register on import)
+from booking.public import customer, rsvp, survey  # noqa: E402,F401  (routes register on import)
