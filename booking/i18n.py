@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, format_date, get_locale, get_translations
 from flask_babel import gettext as _
 
 LANGUAGES: dict[str, str] = {"sv": "Svenska", "en": "English"}
@@ -62,8 +64,31 @@ def current_language() -> str:
     return locale.language if locale is not None else DEFAULT_LOCALE
 
 
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def forum_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].forum_timezone)
+    return _zone(current_app.config["SETTINGS"].forum_timezone)
+
+
+def _translations() -> Any:
+    """This request's catalogue, looked up once per request (pages call gettext hundreds of
+    times; Flask-Babel would resolve the locale on every call)."""
+    cached = g.get("_i18n_translations")
+    if cached is None:
+        cached = get_translations()
+        g._i18n_translations = cached
+    return cached
+
+
+def _jinja_gettext(message: str) -> str:
+    return str(_translations().ugettext(message))
+
+
+def _jinja_ngettext(singular: str, plural: str, n: int) -> str:
+    return str(_translations().ungettext(singular, plural, n))
 
 
 def long_date(day: date | datetime) -> str:
@@ -95,17 +120,29 @@ def local_datetime(at: datetime) -> str:
     return f"{short_date(at)} {clock_time(at)}"
 
 
+def iso_local(text: str) -> str:
+    """An ISO timestamp from the audit trail, shown like :func:`local_datetime`."""
+    try:
+        return local_datetime(datetime.fromisoformat(text))
+    except (TypeError, ValueError):
+        return str(text)
+
+
 def init_app(app: Flask) -> None:
     ensure_compiled()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["SETTINGS"].forum_timezone)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_jinja_gettext, ngettext=_jinja_ngettext, newstyle=True
+    )
     app.jinja_env.filters.update(
         long_date=long_date,
         short_date=short_date,
         clock_time=clock_time,
         local_datetime=local_datetime,
+        iso_local=iso_local,
     )
     app.jinja_env.globals.update(
         time_range=time_range, LANGUAGES=LANGUAGES, current_language=current_language

@@ -540,9 +540,27 @@ class KeyValue(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-# Follow-through tables (minutes, follow-up points, surveys) live in their own module.
-from booking.models_followup import FollowUpPoint as FollowUpPoint  # noqa: E402
-from booking.models_followup import Minutes as Minutes  # noqa: E402
-from booking.models_followup import MinutesStatus as MinutesStatus  # noqa: E402
-from booking.models_followup import Survey as Survey  # noqa: E402
-from booking.models_followup import SurveyAnswer as SurveyAnswer  # noqa: E402
+# Tables of feature areas live in their own modules (keeps merges easy); importing them here
+# registers them on Base.metadata for Alembic and the tests.
+from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken  # noqa: E402
+from booking.models_followup import (  # noqa: E402
+    FollowUpPoint,
+    Minutes,
+    MinutesStatus,
+    Survey,
+    SurveyAnswer,
+)
+from booking.models_invitations import CustomerToken  # noqa: E402
+
+__all__ = [
+    "CustomerToken",
+    "FeedBody",
+    "FeedEvent",
+    "FeedMember",
+    "FeedToken",
+    "FollowUpPoint",
+    "Minutes",
+    "MinutesStatus",
+    "Survey",
+    "SurveyAnswer",
+]

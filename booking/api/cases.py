@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from booking.api.auth import can_write, current_actor, require_user
 from booking.api.openapi import operation
@@ -30,8 +30,9 @@ from booking.models import AuditEvent, CaseCategory, CaseStatus, Role
 from booking.services import audit
 from booking.services import booking as booking_service
 from booking.services import cases as case_service
-from booking.services.booking import BookingRequest
+from booking.services.booking import BookingRequest, Id
 from booking.services.cases import CaseFilters, CaseInput, CaseUpdate
+from booking.services.inputs import Input
 from booking.web_support import get_db, now
 
 # Customer details a reader may not see in a confidential case's history either.
@@ -40,13 +41,11 @@ PRIVATE_FIELDS = frozenset(
 )
 
 
-class CaseQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CaseQuery(Input):
     status: CaseStatus | None = None
     forum: str | None = Field(default=None, max_length=64, description="Forum slug.")
     category: CaseCategory | None = None
-    department_id: int | None = Field(default=None, ge=1)
+    department_id: Id | None = None
     q: str | None = Field(
         default=None, max_length=200, description="Search reference, organisation, diarienummer."
     )
@@ -56,9 +55,7 @@ class CaseQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-class ProposalQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProposalQuery(Input):
     limit: int = Field(default=5, ge=1, le=20)
 
 

@@ -22,6 +22,7 @@ from booking.api.auth import can_write, require_user, requires
 from booking.api.errors import ApiError
 from booking.api.schemas import ErrorOut
 from booking.services import idempotency
+from booking.services.booking import MAX_ID
 from booking.services.cases import validation_details
 from booking.services.errors import ServiceError
 from booking.web_support import get_db, now
@@ -124,6 +125,10 @@ def operation(
         @requires(access)
         @wraps(view)
         def handler(**ids: int) -> Response | tuple[Response, int]:
+            for name, value in ids.items():
+                if value > MAX_ID:
+                    what = name.removesuffix("_id")
+                    raise ApiError(404, "not_found", f"No {what} with id {value}.", {name: value})
             kwargs: dict[str, Any] = dict(ids)
             raw: Any = None
             if op.query is not None:
@@ -213,7 +218,12 @@ def _operation_id(op: Operation) -> str:
 
 def _operation_doc(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        }
         for p in op.path_params
     ]
     if op.query is not None:

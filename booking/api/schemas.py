@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 
 from booking.domain.cases import allowed_next
 from booking.models import (
@@ -27,16 +27,17 @@ from booking.models import (
     Role,
     User,
 )
-from booking.services.booking import Proposals
+from booking.services.booking import Id, Proposals, slot_or_earliest
 from booking.services.cases import CaseInput, CaseUpdate
+from booking.services.inputs import Input
 
 __all__ = ["CaseInput", "CaseUpdate"]
 
 CONFIDENTIAL = "Sekretess"
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _In(Input):
+    """API-only request bodies."""
 
 
 class TransitionIn(_In):
@@ -45,10 +46,12 @@ class TransitionIn(_In):
 
 
 class RescheduleIn(_In):
-    slot: int | Literal["earliest"] = Field(
+    slot: Id | Literal["earliest"] = Field(
         default="earliest", description='A slot id, or "earliest".'
     )
     override_reason: str = Field(default="", max_length=2000)
+
+    _v_slot = field_validator("slot", mode="wrap")(slot_or_earliest)
 
 
 class CancelIn(_In):

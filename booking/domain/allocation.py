@@ -123,6 +123,8 @@ class AllocationResult:
     proposals: list[Proposal]
     blockers: list[Blocker]
     considered: int  # free slots looked at
+    # department id → why it could not attend, counted over the slots looked at
+    failures: Mapping[int, Counter[str]] = field(default_factory=dict)
 
 
 def earliest_date(today: date, notice_working_days: int, non_working: Mapping[date, str]) -> date:
@@ -149,9 +151,13 @@ def busy_buckets(start: datetime, end: datetime) -> list[datetime]:
 
 
 def _bucket_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    # Overlap is decided at bucket granularity, exactly as the database's unique buckets decide.
-    last = busy_buckets(start, end)[-1]
-    return bucket_floor(start), last + timedelta(minutes=BUCKET_MINUTES)
+    # Overlap is decided at bucket granularity, exactly as the database's unique buckets decide:
+    # [floor(start), ceil(end)) to whole five-minute buckets.
+    lo = bucket_floor(start)
+    hi = bucket_floor(end)
+    if hi < end:
+        hi += timedelta(minutes=BUCKET_MINUTES)
+    return lo, max(hi, lo + timedelta(minutes=BUCKET_MINUTES))
 
 
 def overlaps(
@@ -301,18 +307,20 @@ def allocate(
         else:
             for dept_id, reason in check.problems.items():
                 failures[dept_id][reason] += 1
-    blockers = [] if proposals else _blockers(depts, failures, considered)
-    return AllocationResult(proposals, blockers, considered)
+    blockers = [] if proposals else explain(depts, failures, considered)
+    return AllocationResult(proposals, blockers, considered, failures)
 
 
-def _blockers(
+def explain(
     depts: Sequence[Dept], failures: Mapping[int, Counter[str]], considered: int
 ) -> list[Blocker]:
+    """Which departments block, and why, from the failures counted over ``considered`` slots."""
     if considered == 0:
         return []
-    always = [d for d in depts if sum(failures[d.id].values()) == considered]
-    chosen = always or [d for d in depts if failures[d.id]]
+    counts = {d.id: failures.get(d.id, Counter()) for d in depts}
+    always = [d for d in depts if sum(counts[d.id].values()) == considered]
+    chosen = always or [d for d in depts if counts[d.id]]
     return [
-        Blocker(d.id, d.name, failures[d.id].most_common(1)[0][0], sum(failures[d.id].values()))
+        Blocker(d.id, d.name, counts[d.id].most_common(1)[0][0], sum(counts[d.id].values()))
         for d in chosen
     ]

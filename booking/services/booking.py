@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.domain import allocation as alloc
 from booking.domain import cases as case_rules
@@ -45,6 +50,7 @@ from booking.models import (
 )
 from booking.services import audit
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.inputs import Input
 from booking.services.meeting_events import MeetingChange, case_changed, meeting_changed
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,14 @@ log = logging.getLogger(__name__)
 FreeBusy = Callable[[list[Representative], datetime, datetime], set[int]]
 
 LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
+# Allocation looks this far ahead per round trip; the earliest slot is usually in the first.
+WINDOW = timedelta(weeks=6)
+# "earliest" tries this many feasible slots in order when concurrent bookings take the first.
+EARLIEST_TRIES = 3
+
+# Ids are 32-bit integers in the database; a larger one can only be unknown.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)
@@ -79,19 +93,25 @@ def current_policy() -> BookingPolicy:
 # ---------------------------------------------------------------- input
 
 
-class Assignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def slot_or_earliest(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """One clear message instead of one per branch of ``int | "earliest"``."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(
+            f'slot must be a slot id (a positive integer) or "earliest", got {value!r}'
+        ) from None
 
-    department_id: int = Field(ge=1)
-    representative_id: int = Field(ge=1)
+
+class Assignment(Input):
+    department_id: Id
+    representative_id: Id
 
 
-class BookingRequest(BaseModel):
+class BookingRequest(Input):
     """What a coordinator asks for; everything but the slot is optional."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    slot: int | Literal["earliest"] = Field(
+    slot: Id | Literal["earliest"] = Field(
         default="earliest", description='A slot id, or "earliest" for the first feasible slot.'
     )
     representatives: list[Assignment] = Field(
@@ -99,9 +119,9 @@ class BookingRequest(BaseModel):
         description="One representative per required department; the allocator picks the rest.",
         max_length=100,
     )
-    convener_id: int | None = Field(default=None, ge=1, description="Chairs the meeting.")
-    minute_taker_id: int | None = Field(default=None, ge=1)
-    extra_attendee_ids: list[int] = Field(
+    convener_id: Id | None = Field(default=None, description="Chairs the meeting.")
+    minute_taker_id: Id | None = None
+    extra_attendee_ids: list[Id] = Field(
         default_factory=list, description="Optional attendees.", max_length=50
     )
     override_reason: str = Field(
@@ -109,6 +129,8 @@ class BookingRequest(BaseModel):
         max_length=2000,
         description="Needed to break a capacity rule or the minimum notice; recorded.",
     )
+
+    _v_slot = field_validator("slot", mode="wrap")(slot_or_earliest)
 
     def chosen(self) -> dict[int, int]:
         return {a.department_id: a.representative_id for a in self.representatives}
@@ -169,6 +191,7 @@ class _Context:
     world: alloc.World
     reps: dict[int, Representative]
     departments: dict[int, Department]
+    exclude_meeting_ids: tuple[int, ...] = ()
 
 
 def _today(now: datetime, tz: ZoneInfo) -> date:
@@ -190,18 +213,15 @@ def _load_context(
     *,
     exclude_meeting_ids: Sequence[int] = (),
     extra_rep_ids: Iterable[int] = (),
+    window: tuple[datetime, datetime] | None = None,
 ) -> _Context:
-    """Everything allocation needs for this case, in five set-based queries."""
+    """Who could come (departments, representatives, absences, load), in set-based queries.
+
+    With ``window`` the planned meetings in that time are loaded too (``ctx.world``);
+    otherwise ``_allocate`` loads them window by window as it walks forward in time.
+    """
     tz = ZoneInfo(case.forum.timezone)
-    dept_ids = [d.id for d in case.departments]
-    departments = {
-        d.id: d
-        for d in db.scalars(
-            select(Department)
-            .where(Department.id.in_(dept_ids))
-            .options(selectinload(Department.representatives))
-        )
-    }
+    departments = {d.id: d for d in case.departments}
     reps: dict[int, Representative] = {
         r.id: r for d in departments.values() for r in d.representatives
     }
@@ -220,40 +240,21 @@ def _load_context(
     ):
         absences[rep_id].append((start, end))
 
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    load: dict[int, int] = defaultdict(int)
-    busy_query = (
-        select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+    # Load to spread: upcoming meetings per representative (counted in the database).
+    load_query = (
+        select(Attendee.representative_id, func.count())
         .join(Meeting, Meeting.id == Attendee.meeting_id)
         .where(
             Attendee.representative_id.in_(rep_ids),
             Attendee.active.is_(True),
             Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.ends_at > now - timedelta(days=1),
+            Meeting.starts_at > now,
         )
+        .group_by(Attendee.representative_id)
     )
     if exclude_meeting_ids:
-        busy_query = busy_query.where(Meeting.id.not_in(exclude_meeting_ids))
-    for rep_id, start, end in db.execute(busy_query):
-        busy[rep_id].append((start, end))
-        load[rep_id] += 1
-    for intervals in busy.values():
-        intervals.sort()
-
-    usage_query = (
-        select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
-        .join(Meeting, Meeting.slot_id == Slot.id)
-        .join(Attendee, Attendee.meeting_id == Meeting.id)
-        .where(
-            Attendee.department_id.in_(dept_ids),
-            Attendee.active.is_(True),
-            Slot.starts_at > now - timedelta(days=1),
-        )
-        .group_by(Slot.session_id, Attendee.department_id)
-    )
-    if exclude_meeting_ids:
-        usage_query = usage_query.where(Meeting.id.not_in(exclude_meeting_ids))
-    usage = {(s, d): n for s, d, n in db.execute(usage_query)}
+        load_query = load_query.where(Meeting.id.not_in(exclude_meeting_ids))
+    load = {rep_id: int(n) for rep_id, n in db.execute(load_query)}
 
     depts = [
         alloc.Dept(
@@ -268,19 +269,65 @@ def _load_context(
         )
         for d in sorted(departments.values(), key=lambda d: d.name)
     ]
-    return _Context(
+    ctx = _Context(
         case=case,
         tz=tz,
         not_before=not_before_date(now, case.forum.timezone),
         depts=depts,
-        world=alloc.World(absences=absences, busy=busy, usage=usage, load=load),
+        world=alloc.World(absences=absences, load=load),
         reps=reps,
         departments=departments,
+        exclude_meeting_ids=tuple(exclude_meeting_ids),
     )
+    if window is not None:
+        ctx.world = _world(db, ctx, *window)
+    return ctx
 
 
-def _candidates(db: Db, forum_id: int, now: datetime, not_before: date) -> list[alloc.Candidate]:
-    """Free slots of scheduled sessions of the forum, in time order."""
+def _world(db: Db, ctx: _Context, start: datetime, end: datetime) -> alloc.World:
+    """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
+    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    busy_query = (
+        select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .where(
+            Attendee.representative_id.in_(list(ctx.reps)),
+            Attendee.active.is_(True),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at < hi,
+            Meeting.ends_at > lo,
+        )
+    )
+    if ctx.exclude_meeting_ids:
+        busy_query = busy_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
+    for rep_id, s, e in db.execute(busy_query):
+        busy[rep_id].append((s, e))
+    for intervals in busy.values():
+        intervals.sort()
+
+    usage_query = (
+        select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+        .join(Meeting, Meeting.slot_id == Slot.id)
+        .join(Attendee, Attendee.meeting_id == Meeting.id)
+        .where(
+            Attendee.department_id.in_(list(ctx.departments)),
+            Attendee.active.is_(True),
+            Slot.starts_at >= lo,
+            Slot.starts_at < hi,
+        )
+        .group_by(Slot.session_id, Attendee.department_id)
+    )
+    if ctx.exclude_meeting_ids:
+        usage_query = usage_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
+    usage = {(sid, d): int(n) for sid, d, n in db.execute(usage_query)}
+    return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
+
+
+def _candidates(
+    db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
+) -> list[alloc.Candidate]:
+    """Free slots of scheduled sessions of the forum starting in [start, end), in time order."""
     rows = db.execute(
         select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
         .join(Session, Session.id == Slot.session_id)
@@ -290,11 +337,64 @@ def _candidates(db: Db, forum_id: int, now: datetime, not_before: date) -> list[
             Session.status == SessionStatus.SCHEDULED,
             Session.local_date >= not_before,
             Slot.starts_at > now,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
             Meeting.id.is_(None),
         )
         .order_by(Slot.starts_at, Slot.id)
     )
     return [alloc.Candidate(*row) for row in rows]
+
+
+def _allocate(
+    db: Db,
+    ctx: _Context,
+    now: datetime,
+    *,
+    limit: int,
+    freebusy: FreeBusy | None,
+    chosen: Mapping[int, int] | None = None,
+    preferred: Mapping[int, int] | None = None,
+) -> alloc.AllocationResult:
+    """Walk forward in windows of a few weeks, loading only what each window needs, until
+    ``limit`` slots are found or the planned sessions end."""
+    start = datetime.combine(ctx.not_before, datetime.min.time(), tzinfo=ctx.tz)
+    start = max(start.astimezone(now.tzinfo), now)
+    proposals: list[alloc.Proposal] = []
+    failures: dict[int, Counter[str]] = {d.id: Counter() for d in ctx.depts}
+    considered = 0
+    last: datetime | None = None
+    while len(proposals) < limit:
+        end = start + WINDOW
+        candidates = _candidates(db, ctx.case.forum_id, now, ctx.not_before, start, end)
+        if candidates:
+            world = _world(db, ctx, start, end)
+            result = alloc.allocate(
+                ctx.depts,
+                candidates,
+                world,
+                limit=limit - len(proposals),
+                chosen=chosen,
+                preferred=preferred,
+                external_busy=_external_busy(ctx, freebusy),
+            )
+            proposals.extend(result.proposals)
+            considered += result.considered
+            for dept_id, counts in result.failures.items():
+                failures[dept_id].update(counts)
+        if len(proposals) >= limit:
+            break
+        if last is None:  # asked only when the first window was not enough
+            last = db.scalar(
+                select(func.max(Slot.starts_at))
+                .join(Session, Session.id == Slot.session_id)
+                .where(Session.forum_id == ctx.case.forum_id)
+            )
+        if last is None or end > last:
+            break
+        start = end
+    blockers = [] if proposals else alloc.explain(ctx.depts, failures, considered)
+    return alloc.AllocationResult(proposals, blockers, considered, failures)
 
 
 def _external_busy(ctx: _Context, freebusy: FreeBusy | None) -> alloc.ExternalBusy | None:
@@ -336,9 +436,17 @@ def _blockers(blockers: Iterable[alloc.Blocker]) -> list[BlockingDepartment]:
 
 
 def _get_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
-    query = select(Case).where(Case.id == case_id)
+    query = (
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.departments).selectinload(Department.representatives),
+            selectinload(Case.meetings),
+            joinedload(Case.forum),
+        )
+    )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Case)
     case = db.scalar(query)
     if case is None:
         raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
@@ -362,13 +470,7 @@ def propose(
         )
     live = _live_meeting(case)
     ctx = _load_context(db, case, now, exclude_meeting_ids=[live.id] if live else ())
-    result = alloc.allocate(
-        ctx.depts,
-        _candidates(db, case.forum_id, now, ctx.not_before),
-        ctx.world,
-        limit=max(1, limit),
-        external_busy=_external_busy(ctx, freebusy),
-    )
+    result = _allocate(db, ctx, now, limit=max(1, limit), freebusy=freebusy)
     return Proposals(
         case_id=case.id,
         not_before=ctx.not_before,
@@ -734,10 +836,6 @@ def _book(
         )
     people = _validate_request(db, case, request)
     chosen = request.chosen()
-    slot_id = _pick_slot(db, case, request, chosen, now, freebusy)
-
-    slot, session = _lock_session_of(db, slot_id)
-    _check_slot_usable(db, case, slot, session, now)
     extras = [
         i
         for i in dict.fromkeys(
@@ -746,15 +844,91 @@ def _book(
         if i is not None
     ]
     ctx = _load_context(db, case, now, extra_rep_ids=extras)
+    if request.slot == "earliest":
+        slot_ids = _earliest_slots(db, ctx, now, chosen, freebusy)
+    else:
+        slot_ids = [request.slot]
+
+    refusal: Conflict | None = None
+    for slot_id in slot_ids:
+        # "earliest" moves on to the next feasible slot when a concurrent booking took one.
+        try:
+            slot, cand, check = _claim_slot(db, ctx, slot_id, request, chosen, now, freebusy)
+        except Conflict as exc:
+            refusal = refusal or exc
+            continue
+        assigned = set(check.assignments.values())
+        extra_only = [i for i in extras if i not in assigned]
+        _check_extras_free(ctx, cand, extra_only)
+        return _write_booking(db, ctx, slot, check, extra_only, people, request, actor, now)
+    assert refusal is not None
+    raise refusal
+
+
+def _earliest_slots(
+    db: Db,
+    ctx: _Context,
+    now: datetime,
+    chosen: Mapping[int, int],
+    freebusy: FreeBusy | None,
+) -> list[int]:
+    result = _allocate(db, ctx, now, limit=EARLIEST_TRIES, freebusy=freebusy, chosen=chosen)
+    if not result.proposals:
+        blockers = _blockers(result.blockers)
+        message = Proposals(ctx.case.id, ctx.not_before, [], blockers, result.considered)
+        raise Conflict(
+            "No slot fits every department: " + message.explanation,
+            {"blockers": [b.__dict__ for b in blockers], "next_free_slot": None},
+        )
+    return [p.candidate.slot_id for p in result.proposals]
+
+
+def _claim_slot(
+    db: Db,
+    ctx: _Context,
+    slot_id: int,
+    request: BookingRequest,
+    chosen: Mapping[int, int],
+    now: datetime,
+    freebusy: FreeBusy | None,
+) -> tuple[Slot, alloc.Candidate, alloc.SlotCheck]:
+    """Lock the slot's afternoon, then check the slot against committed data only."""
+    slot, session = _lock_session_of(db, slot_id)
+    _check_slot_usable(db, ctx.case, slot, session, now)
+    ctx.world = _world(db, ctx, slot.starts_at, slot.ends_at)
     cand = _candidate(slot, session)
     check = alloc.check_slot(
         ctx.depts, cand, ctx.world, chosen=chosen, external_busy=_external_busy(ctx, freebusy)
     )
     _overridable_problems(ctx, check, cand.local_date, request.override_reason)
-    assigned = set(check.assignments.values())
-    extra_only = [i for i in extras if i not in assigned]
-    _check_extras_free(ctx, cand, extra_only)
+    return slot, cand, check
 
+
+def _attach(db: Db, meeting: Meeting, rep: Representative, required: bool, now: datetime) -> None:
+    """Add an attendee whose time was just checked; the unique buckets still guard the race."""
+    meeting.attendees.append(
+        Attendee(
+            representative_id=rep.id,
+            department_id=rep.department_id,
+            required=required,
+            invited_at=now,
+        )
+    )
+    _add_buckets(db, meeting, rep.id)
+
+
+def _write_booking(
+    db: Db,
+    ctx: _Context,
+    slot: Slot,
+    check: alloc.SlotCheck,
+    extra_only: list[int],
+    people: Mapping[int, Representative],
+    request: BookingRequest,
+    actor: audit.Actor,
+    now: datetime,
+) -> Meeting:
+    case = ctx.case
     meeting = Meeting(
         case_id=case.id,
         uid=f"{uuid.uuid4()}@{_policy.uid_host}",
@@ -773,10 +947,10 @@ def _book(
     db.add(meeting)
     db.flush()
     for dept in ctx.depts:
-        rep = ctx.reps[check.assignments[dept.id]]
-        assign_attendee(db, meeting, rep, required=True, now=now)
+        _attach(db, meeting, ctx.reps[check.assignments[dept.id]], True, now)
     for rep_id in extra_only:
-        assign_attendee(db, meeting, people[rep_id], required=False, now=now)
+        _attach(db, meeting, people[rep_id], False, now)
+    db.flush()
     _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
     audit.record(
         db,
@@ -808,15 +982,7 @@ def _pick_slot(
     if request.slot != "earliest":
         return request.slot
     ctx = _load_context(db, case, now, exclude_meeting_ids=[own.id] if own else ())
-    result = alloc.allocate(
-        ctx.depts,
-        _candidates(db, case.forum_id, now, ctx.not_before),
-        ctx.world,
-        limit=1,
-        chosen=chosen,
-        preferred=preferred,
-        external_busy=_external_busy(ctx, freebusy),
-    )
+    result = _allocate(db, ctx, now, limit=1, freebusy=freebusy, chosen=chosen, preferred=preferred)
     if not result.proposals:
         blockers = _blockers(result.blockers)
         message = Proposals(case.id, ctx.not_before, [], blockers, result.considered).explanation
@@ -906,6 +1072,7 @@ def _reschedule(
         now,
         exclude_meeting_ids=[meeting.id],
         extra_rep_ids=[a.representative_id for a in meeting.attendees],
+        window=(slot.starts_at, slot.ends_at),
     )
     cand = _candidate(slot, session)
     check = alloc.check_slot(

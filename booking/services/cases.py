@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
@@ -33,11 +33,13 @@ from booking.models import (
 from booking.services import audit
 from booking.services.booking import (
     LIVE,
+    Id,
     _set_case_status,
     cancel_meeting,
     set_meeting_status,
 )
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.inputs import Input
 from booking.services.meeting_events import case_changed
 
 EDITABLE = (
@@ -80,10 +82,8 @@ def _areas(value: list[str] | None) -> list[str] | None:
     return [a.strip() for a in value if a.strip()]
 
 
-class CaseInput(BaseModel):
+class CaseInput(Input):
     """A new case, as the coordinator registers it."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     forum: str = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
     registry_number: str = Field(default="", max_length=64, description="Diarienummer, if any.")
@@ -97,7 +97,7 @@ class CaseInput(BaseModel):
     category: CaseCategory
     description: str = Field(default="", max_length=20000)
     responsibility_areas: list[str] = Field(default_factory=list, max_length=50)
-    department_ids: list[int] = Field(
+    department_ids: list[Id] = Field(
         min_length=1, max_length=60, description="Required departments (at least one)."
     )
     confidential: bool = False
@@ -112,10 +112,8 @@ class CaseInput(BaseModel):
     _v_areas = field_validator("responsibility_areas")(_areas)
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(Input):
     """A partial edit: only the fields given change."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     registry_number: str | None = Field(default=None, max_length=64)
     org_name: str | None = Field(default=None, min_length=1, max_length=300)
@@ -126,7 +124,7 @@ class CaseUpdate(BaseModel):
     category: CaseCategory | None = None
     description: str | None = Field(default=None, max_length=20000)
     responsibility_areas: list[str] | None = Field(default=None, max_length=50)
-    department_ids: list[int] | None = Field(default=None, min_length=1, max_length=60)
+    department_ids: list[Id] | None = Field(default=None, min_length=1, max_length=60)
     confidential: bool | None = None
     consent_to_share: bool | None = None
     received_at: datetime | None = None

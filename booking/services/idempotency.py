@@ -50,10 +50,10 @@ def claim(db: Session, user_id: int, key: str, digest: str, *, now: datetime) ->
     Raises Invalid when the key was used with a different request, Conflict while the first
     request with the key is still running.
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Invalid(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-            {"Idempotency-Key": key[:50]},
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            {"Idempotency-Key": key[:50].encode("unicode_escape").decode()},
         )
     for _ in range(2):
         row = _find(db, user_id, key)

@@ -19,9 +19,11 @@ from booking.models import (
     Case,
     Forum,
     Meeting,
+    MeetingStatus,
     PartStat,
     Representative,
     Session,
+    SessionStatus,
     Slot,
 )
 
@@ -81,10 +83,7 @@ def coming_sessions(db: DbSession, forum_ids: list[int], start: date, end: date)
             )
             .options(
                 selectinload(Session.forum),
-                selectinload(Session.slots)
-                .selectinload(Slot.meeting)
-                .selectinload(Meeting.case)
-                .selectinload(Case.departments),
+                selectinload(Session.slots).selectinload(Slot.meeting).selectinload(Meeting.case),
             )
             .order_by(Session.local_date, Session.forum_id)
         )
@@ -144,3 +143,72 @@ def cases_with_user(db: DbSession, user_id: int, meeting_ids: list[int]) -> set[
         .where(Meeting.id.in_(meeting_ids), Representative.user_id == user_id)
     )
     return set(rows)
+
+
+def free_slots(db: DbSession, forum_id: int, start: date, end: date, limit: int = 80) -> list[Slot]:
+    """Unbooked slots of scheduled sessions in [start, end], soonest first (the coordinator's
+    own choice beside the proposals)."""
+    return list(
+        db.scalars(
+            select(Slot)
+            .join(Session, Slot.session_id == Session.id)
+            .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+            .where(
+                Session.forum_id == forum_id,
+                Session.status == SessionStatus.SCHEDULED,
+                Session.local_date >= start,
+                Session.local_date <= end,
+                Meeting.id.is_(None),
+            )
+            .order_by(Slot.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def case_page(db: DbSession, case_id: int) -> Case | None:
+    """A case with everything its page shows, in a handful of queries."""
+    return db.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.forum),
+            selectinload(Case.departments),
+            selectinload(Case.received_by),
+            selectinload(Case.meetings).selectinload(Meeting.convener),
+            selectinload(Case.meetings).selectinload(Meeting.minute_taker),
+            selectinload(Case.meetings)
+            .selectinload(Meeting.attendees)
+            .selectinload(Attendee.representative),
+            selectinload(Case.meetings)
+            .selectinload(Meeting.attendees)
+            .selectinload(Attendee.department),
+        )
+    )
+
+
+def user_is_invited(db: DbSession, user_id: int, case_id: int) -> bool:
+    """Whether the user, as a representative, is (or was) invited to a meeting of the case."""
+    return (
+        db.scalar(
+            select(Attendee.id)
+            .join(Meeting, Attendee.meeting_id == Meeting.id)
+            .join(Representative, Representative.id == Attendee.representative_id)
+            .where(Meeting.case_id == case_id, Representative.user_id == user_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def next_meetings(db: DbSession, case_ids: list[int]) -> dict[int, Meeting]:
+    """The live (booked or confirmed) meeting of each case, for the case list."""
+    if not case_ids:
+        return {}
+    rows = db.scalars(
+        select(Meeting).where(
+            Meeting.case_id.in_(case_ids),
+            Meeting.status.in_([MeetingStatus.BOOKED, MeetingStatus.CONFIRMED]),
+        )
+    )
+    return {m.case_id: m for m in rows}

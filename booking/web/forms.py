@@ -18,6 +18,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,8 +33,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from booking.domain.cases import normalise_org_number
 
 try:  # WTForms 3.3+ wants SelectChoice objects; older versions take (value, label) tuples.
     from wtforms.fields.choices import SelectChoice
@@ -255,5 +259,114 @@ class PhoneReplyForm(FlaskForm):
             ]
         ),
     )
-    note = TextAreaField(_l("Note (who called, what was said)"), validators=[Length(max=1000)])
+    note = TextAreaField(
+        _l("Note (who called, what was said)"),
+        validators=[
+            DataRequired(_l("Say who answered and when.")),
+            Length(max=1000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
     submit = SubmitField(_l("Record the answer"))
+
+
+def _org_number_check(form: Any, field: Any) -> None:
+    """The same rule the case service applies (Luhn check digit), said in the user's language."""
+    if not field.data:
+        return
+    try:
+        normalise_org_number(field.data)
+    except ValueError:
+        raise ValidationError(
+            _l(
+                "Check the organisation number: ten digits as NNNNNN-NNNN, "
+                "and the last digit must match (look for a typing error)."
+            )
+        ) from None
+
+
+class CaseForm(FlaskForm):
+    forum = SelectField(_l("Forum"))
+    registry_number = StringField(
+        _l("Registry number (diarienummer)"), validators=[Optional(), Length(max=64)]
+    )
+    org_name = StringField(
+        _l("Organisation"),
+        validators=[
+            DataRequired(_l("Enter the name of the business or organisation.")),
+            Length(max=300, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    org_number = StringField(
+        _l("Organisation number"), validators=[Optional(), Length(max=20), _org_number_check]
+    )
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=320)],
+    )
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=64)])
+    category = RadioField(
+        _l("Category"),
+        choices=options(
+            [
+                ("new_establishment", _l("New establishment")),
+                ("major_change", _l("Major change of an existing business")),
+                ("event", _l("Event")),
+            ]
+        ),
+        validators=[InputRequired(_l("Choose what kind of case it is."))],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000, message=_l("Use at most %(max)d characters."))],
+    )
+    responsibility_areas = StringField(
+        _l("Responsibility areas (comma-separated)"), validators=[Optional(), Length(max=1000)]
+    )
+    department_ids = MultiCheckboxField(
+        _l("Departments that must attend"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose at least one department."))],
+    )
+    confidential = BooleanField(_l("Confidential (sekretess)"))
+    consent_to_share = BooleanField(
+        _l("The customer agrees that the case is shared with the participants")
+    )
+    submit = SubmitField(_l("Save and show proposed times"))
+
+
+class BookForm(FlaskForm):
+    slot = IntegerField(validators=[InputRequired()])
+    convener_id = SelectField(_l("Convener (chairs the meeting)"), coerce=int)
+    minute_taker_id = SelectField(_l("Minute-taker"), coerce=int)
+    override_reason = StringField(
+        _l("Reason for booking despite the rules (only if asked)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Book this time"))
+
+
+class RescheduleForm(FlaskForm):
+    slot = SelectField(_l("New time"), validators=[DataRequired(_l("Choose a new time."))])
+    override_reason = StringField(
+        _l("Reason for moving despite the rules (only if asked)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Move the meeting"))
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the cancellation"),
+        validators=[
+            DataRequired(_l("Give a reason for the cancellation.")),
+            Length(max=2000, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Cancel the meeting"))
+
+
+class TransitionForm(FlaskForm):
+    status = SelectField(_l("New status"))
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Change status"))

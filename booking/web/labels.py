@@ -91,8 +91,69 @@ def channel_label(value: str) -> str:
     return _lookup(CHANNEL, value) if value else ""
 
 
+DELIVERY = {
+    "pending": _l("invitation on its way"),
+    "delivered": _l("invitation delivered"),
+    "failed": _l("invitation failed"),
+}
+
+
+def delivery_label(value: str) -> str:
+    return _lookup(DELIVERY, value)
+
+
+ACTIONS = {
+    ("case", "create"): _l("Case registered"),
+    ("case", "update"): _l("Details changed"),
+    ("case", "status"): _l("Status changed"),
+    ("meeting", "book"): _l("Meeting booked"),
+    ("meeting", "reschedule"): _l("Meeting moved"),
+    ("meeting", "cancel"): _l("Meeting cancelled"),
+    ("meeting", "status"): _l("Meeting status changed"),
+    ("attendee", "reply"): _l("Answer recorded"),
+    ("attendee", "deputy"): _l("Deputy invited"),
+}
+
+
+def action_label(entity_type: str, action: str) -> str:
+    return (
+        _lookup(ACTIONS, (entity_type, action))
+        if (entity_type, action) in ACTIONS
+        else (f"{entity_type}: {action}")
+    )
+
+
+FIELDS = {
+    "registry_number": _l("Registry number (diarienummer)"),
+    "org_name": _l("Organisation"),
+    "org_number": _l("Organisation number"),
+    "contact_name": _l("Contact person"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"),
+    "category": _l("Category"),
+    "description": _l("Description"),
+    "responsibility_areas": _l("Responsibility areas (comma-separated)"),
+    "confidential": _l("Confidential (sekretess)"),
+    "consent_to_share": _l("Consent to share"),
+    "received_at": _l("Received"),
+    "department_ids": _l("Departments that must attend"),
+    "status": _l("Status"),
+}
+
+
+def field_label(name: str) -> str:
+    return _lookup(FIELDS, name) if name in FIELDS else name
+
+
 def init_app(app: Flask) -> None:
+    from booking.web.messages import blocker_text
+
+    app.jinja_env.filters.update(field_label=field_label)
     app.jinja_env.globals.update(
+        blocker_text=blocker_text,
+        delivery_label=delivery_label,
+        action_label=action_label,
+        field_label=field_label,
         role_label=role_label,
         kind_label=kind_label,
         category_label=category_label,

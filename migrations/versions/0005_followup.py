@@ -1,7 +1,7 @@
 """follow-through: minutes (versioned), follow-up points, NKI surveys and answers
 
 Revision ID: 0005_followup
-Revises: 0001
+Revises: 0004_invitations
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_followup"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004_invitations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

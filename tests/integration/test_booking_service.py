@@ -114,7 +114,7 @@ def test_proposals_respect_minimum_notice_and_spread_load(seeded: Db, clock: Fix
 
     meeting = svc.book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
     assert meeting.slot_id == first.slot_id and meeting.sequence == 0
-    assert meeting.uid.endswith("@dorren-in.local")
+    assert meeting.uid.endswith("@forum.test")  # the host of PUBLIC_BASE_URL
     # The next case gets the other (non-deputy) representatives: the load is spread.
     other = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
     nxt = svc.propose(seeded, other.id, now=clock.now(), limit=1).slots[0]

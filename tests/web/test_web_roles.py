@@ -6,15 +6,21 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
-from webhelpers import LoginAs
+from webhelpers import LoginAs, book_directly
 
-from booking.models import Department, Representative, Session, SessionStatus, User
+from booking.models import Case, Department, Representative, Session, SessionStatus, User
 
 ROLES = ("admin", "coordinator", "representative", "viewer")
 
 # url template -> statuses for admin, coordinator, representative, viewer
 PAGES: dict[str, tuple[int, int, int, int]] = {
     "/overview": (200, 200, 200, 200),
+    "/cases": (200, 200, 403, 200),
+    "/cases/new": (200, 200, 403, 403),
+    "/cases/{case}": (200, 200, 200, 200),  # the representative is invited to its meeting
+    "/cases/{case}/book": (302, 302, 403, 403),  # booked already: back to the case page
+    "/cases/{case}/edit": (200, 200, 403, 403),
+    "/me/meetings": (403, 403, 200, 403),
     "/admin/departments": (200, 200, 403, 200),
     "/admin/departments/new": (200, 403, 403, 403),
     "/admin/departments/{department}": (200, 403, 403, 403),
@@ -28,11 +34,17 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
 
 
 def _ids(db: Db) -> dict[str, int]:
+    case = db.scalar(select(Case)) or book_directly(db).case
     department = db.scalar(select(Department).order_by(Department.id))
     representative = db.scalar(select(Representative).order_by(Representative.id))
     user = db.scalar(select(User).order_by(User.id))
     assert department and representative and user
-    return {"department": department.id, "representative": representative.id, "user": user.id}
+    return {
+        "department": department.id,
+        "representative": representative.id,
+        "user": user.id,
+        "case": case.id,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -16,7 +16,7 @@ from booking.web.policy import can, case_visibility
 from booking.web_support import get_db, now
 
 DEFAULT_WEEKS = 6
-MAX_WEEKS = 26
+MAX_WEEKS = 12
 
 
 def _date_arg(name: str, default: date) -> date:
