@@ -11,4 +11,6 @@ from booking.api import auth, cases, openapi  # noqa: E402,F401  (cases and book
 
 # isort: split
 from booking.api import feed_tokens  # noqa: E402,F401  (feed tokens, issue 4)
+
+# isort: split
 from booking.api import followup, statistics  # noqa: E402,F401  (follow-through, issue 7)
