@@ -21,4 +21,7 @@ def _exempt_from_csrf(state: Any) -> None:
         csrf.exempt(public_bp)
 
 
-from booking.public import customer, rsvp, survey  # noqa: E402,F401  (routes register on import)
+from booking.public import rsvp  # noqa: E402,F401  (routes register on import)
+
+# isort: split
+from booking.public import customer, survey  # noqa: E402,F401  (issue 7: case page, NKI survey)
