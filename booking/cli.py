@@ -106,6 +106,7 @@ def _worker_setup() -> object:
         ),
         rsvp_sync_seconds=settings.rsvp_sync_seconds,
         horizon_months=settings.session_horizon_months,
+        settings=settings,
     )
 
 

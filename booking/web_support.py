@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
@@ -21,6 +22,12 @@ def get_db() -> Session:
 def now() -> datetime:
     result: datetime = current_app.extensions["clock"].now()
     return result
+
+
+def freebusy() -> Any:
+    """The CalDAV free/busy port wired by create_app (None without CalDAV): allocation leaves
+    out representatives who are busy in their own calendars."""
+    return current_app.extensions.get("freebusy")
 
 
 def settings() -> Settings:

@@ -76,6 +76,11 @@ class FeedFastPath:
         state = lookup.private(kind, hash_token(token), self.app.extensions["clock"].now())
         if state is None:  # unknown, revoked or stale: the Flask route decides
             return None
+        # Under gunicorn the access log line is the record (gunicorn.conf.py writes the feed key
+        # where the token was); elsewhere the feeds.access logger records the poll.
+        under_gunicorn = "gunicorn.socket" in environ
+        if under_gunicorn:
+            environ["feeds.feed_key"] = state.feed_key
         return reply_for(
             state,
             if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
@@ -83,4 +88,5 @@ class FeedFastPath:
             accept_encoding=environ.get("HTTP_ACCEPT_ENCODING"),
             cache_control=PRIVATE_CACHE,
             load=lambda: lookup.feed_bytes(state.feed_key),
+            log=not under_gunicorn,
         )

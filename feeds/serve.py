@@ -45,13 +45,15 @@ def reply_for(
     accept_encoding: str | None,
     cache_control: str,
     load: Callable[[], FeedBytes | None],
+    log: bool = True,
 ) -> Reply | None:
     """304 when the client's validators match (before touching the body), else the bytes.
 
     None when the feed vanished between the two reads (the caller answers 404).
     """
     if not_modified(state.etag, state.last_modified, if_none_match, if_modified_since):
-        access_log.info("feed %s -> 304", state.feed_key)
+        if log:
+            access_log.info("feed %s -> 304", state.feed_key)
         return Reply(304, _headers(state, cache_control), b"")
     data = memory.get(state.feed_key, state.etag)
     if data is None:
@@ -69,5 +71,6 @@ def reply_for(
         body = data.body_gzip
         headers.append(("Content-Encoding", "gzip"))
     headers += [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))]
-    access_log.info("feed %s -> 200 (%d bytes)", state.feed_key, len(body))
+    if log:
+        access_log.info("feed %s -> 200 (%d bytes)", state.feed_key, len(body))
     return Reply(200, headers, body, state.feed_key, state.etag, gzipped)

@@ -35,18 +35,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 from booking.app import create_app  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
 from booking.models import (  # noqa: E402
-    Attendee,
-    Case,
-    CaseCategory,
     Department,
     Forum,
     Meeting,
-    MeetingStatus,
-    SessionStatus,
-    Slot,
 )
-from booking.models import Session as ForumSession  # noqa: E402
-from booking.services import feed_tokens, meeting_events  # noqa: E402
+from booking.services import feed_tokens  # noqa: E402
 from booking.services.demo import seed_demo  # noqa: E402
 from config import Settings  # noqa: E402
 
@@ -54,43 +47,31 @@ DEFAULT_ICSCHECK = ROOT.parent / "shared" / "tools" / "icscheck" / "icscheck"
 SECRET = "icscheck-demo-secret"
 
 
-def _book(db: Session, now: datetime, slot: Slot, n: int, **case: object) -> Meeting:
-    """What the booking service writes, through the same hook (until issue 3 lands on main)."""
-    forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
+def _book(db: Session, now: datetime, n: int, **case: object) -> Meeting:
+    """A demo case booked through the real case and booking services (earliest slot)."""
+    from booking.services import booking as booking_service
+    from booking.services import cases as case_service
+    from booking.services.audit import Actor
+
     depts = list(
         db.scalars(select(Department).where(Department.slug.in_(["stadsbyggnad", "brandkar"])))
     )
-    assert forum is not None and depts
-    reps = [next(r for r in d.representatives if not r.is_deputy) for d in depts]
-    fields: dict[str, object] = {
-        "org_name": "Siljans Café & Bageri AB",
+    data: dict[str, object] = {
+        "forum": "mora",
+        "org_name": f"Siljans Café & Bageri {n} AB",
         "contact_name": "Maja Eriksson",
         "contact_email": "maja@siljanscafe.example",
         "contact_phone": "0250-123 45",
         "description": "Öppnar café med uteservering; frågor om bygglov, brandskydd",
-        "category": CaseCategory.NEW_ESTABLISHMENT,
+        "category": "new_establishment",
+        "department_ids": [d.id for d in depts],
+        "confidential": False,
         "consent_to_share": True,
     }
-    fields.update(case)
-    the_case = Case(forum=forum, reference=f"MORA-DEMO-{n:04d}", departments=depts, **fields)
-    meeting = Meeting(
-        case=the_case,
-        uid=f"meeting-demo-{n}@dorren-in.example",
-        slot_id=slot.id,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        status=MeetingStatus.BOOKED,
-        convener_id=reps[0].id,
-        created_at=now,
-        updated_at=now,
-    )
-    meeting.attendees = [
-        Attendee(representative=r, department=d) for r, d in zip(reps, depts, strict=True)
-    ]
-    db.add(meeting)
-    meeting_events.meeting_changed(db, meeting, "booked", now)
-    db.commit()
-    return meeting
+    data.update(case)
+    actor = Actor.system("icscheck demo")
+    created = case_service.create_case(db, data, actor, now=now)
+    return booking_service.book(db, created.id, {"slot": "earliest"}, actor, now=now)
 
 
 def build(settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
@@ -100,26 +81,15 @@ def build(settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
     now = datetime.now(UTC)
     with app.extensions["session_factory"]() as db:
         seed_demo(db, now.date(), 18)
-        slots = list(
-            db.scalars(
-                select(Slot)
-                .join(ForumSession)
-                .join(Forum)
-                .where(Forum.slug == "mora", ForumSession.status == SessionStatus.SCHEDULED)
-                .where(Slot.starts_at > now)
-                .order_by(Slot.starts_at)
-            )
+        from booking.services import booking as booking_service
+        from booking.services.audit import Actor
+
+        booked = _book(db, now, 1)
+        cancelled = _book(db, now, 2, org_name="Orsa Camping AB")
+        booking_service.cancel_meeting(
+            db, cancelled.id, "Kunden har återkallat ärendet", Actor.system("demo"), now=now
         )
-        booked = _book(db, now, slots[0], 1)
-        cancelled = _book(db, now, slots[1], 2, org_name="Orsa Camping AB")
-        cancelled.status = MeetingStatus.CANCELLED
-        cancelled.slot_id = None
-        cancelled.cancelled_at = now
-        cancelled.cancel_reason = "Kunden har återkallat ärendet"
-        cancelled.sequence += 1
-        meeting_events.meeting_changed(db, cancelled, "cancelled", now)
-        db.commit()
-        _book(db, now, slots[2], 3, confidential=True, org_name="Hemligt Projekt AB")
+        _book(db, now, 3, confidential=True, org_name="Hemligt Projekt AB")
         dept = db.scalar(select(Department).where(Department.slug == "stadsbyggnad"))
         forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
         assert dept is not None and forum is not None

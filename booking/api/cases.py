@@ -33,7 +33,7 @@ from booking.services import cases as case_service
 from booking.services.booking import BookingRequest, Id
 from booking.services.cases import CaseFilters, CaseInput, CaseUpdate
 from booking.services.inputs import Input
-from booking.web_support import get_db, now
+from booking.web_support import freebusy, get_db, now
 
 # Customer details a reader may not see in a confidential case's history either.
 PRIVATE_FIELDS = frozenset(
@@ -161,7 +161,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
 def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     db = get_db()
     case = case_service.get_case(db, case_id)
-    result = booking_service.propose(db, case_id, now=now(), limit=query.limit)
+    result = booking_service.propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
     return proposals_out(result, _tz(case.forum.timezone))
 
 
@@ -179,7 +179,9 @@ def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
 )
 def book(case_id: int, body: BookingRequest) -> MeetingOut:
     db = get_db()
-    meeting = booking_service.book(db, case_id, body, current_actor(), now=now())
+    meeting = booking_service.book(
+        db, case_id, body, current_actor(), now=now(), freebusy=freebusy()
+    )
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))
 
 
@@ -209,6 +211,7 @@ def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
         current_actor(),
         now=now(),
         override_reason=body.override_reason,
+        freebusy=freebusy(),
     )
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))
 

@@ -22,3 +22,6 @@ def _exempt_from_csrf(state: Any) -> None:
 
 
 from booking.public import rsvp  # noqa: E402,F401  (routes register on import)
+
+# isort: split
+from booking.public import customer, survey  # noqa: E402,F401  (issue 7: case page, NKI survey)

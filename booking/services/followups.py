@@ -248,10 +248,13 @@ def close_case(db: Session, case_id: int, actor: Actor, now: datetime, note: str
     case = get_case(db, case_id)
     if case.status == CaseStatus.CLOSED:
         return case
-    if not move_case(db, case, CaseStatus.CLOSED, actor, now, note or "closed by coordinator"):
+    if case.status not in (CaseStatus.HELD, CaseStatus.FOLLOW_UP):
         raise Conflict(
-            f"Case {case.reference} is {case.status.value}; only a booked case can be closed."
+            f"Case {case.reference} is {case.status.value}; only a case whose meeting has been "
+            "held can be closed (cancel it instead).",
+            {"status": case.status.value},
         )
+    move_case(db, case, CaseStatus.CLOSED, actor, now, note or "closed by coordinator")
     db.commit()
     return case
 
@@ -265,7 +268,7 @@ def advance_after_meetings(db: Session, *, now: datetime) -> int:
         select(Case)
         .where(Case.status.in_([CaseStatus.BOOKED, CaseStatus.CONFIRMED, CaseStatus.HELD]))
         .options(selectinload(Case.meetings))
-    )
+    ).all()  # read all first: each move commits
     moved = 0
     actor = Actor.system("worker")
     for case in cases:

@@ -29,6 +29,7 @@ from booking.models import (
     Attendee,
     Case,
     CaseCategory,
+    CaseStatus,
     Department,
     Meeting,
     MeetingStatus,
@@ -132,10 +133,12 @@ def _cases(db: Session, term: Term, forum_id: int | None) -> list[Case]:
 
 def _case_counts(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
     counts = {c.value: 0 for c in CaseCategory}
+    cancelled = 0
     for case in cases:
         if _in_term(case.received_at, term, tz):
             counts[case.category.value] += 1
-    return {"total": sum(counts.values()), "by_category": counts}
+            cancelled += case.status == CaseStatus.CANCELLED
+    return {"total": sum(counts.values()), "cancelled": cancelled, "by_category": counts}
 
 
 def _lead_time(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
@@ -303,6 +306,7 @@ def to_csv(stats: dict[str, Any]) -> str:
     for category, count in stats["cases"]["by_category"].items():
         row("cases", category, "count", count)
     row("cases", "total", "count", stats["cases"]["total"])
+    row("cases", "cancelled", "count", stats["cases"]["cancelled"])
     row("lead_time", "all", "n", stats["lead_time_days"]["n"])
     row("lead_time", "all", "median_days", stats["lead_time_days"]["median"])
     for metric, value in stats["meetings"].items():

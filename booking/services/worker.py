@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import Clock
 from booking.models import Forum, KeyValue
-from booking.services import invitations, outbox, rsvp
+from booking.services import followups, invitations, outbox, retention, rsvp, surveys
 from booking.services.invitations import CalendarPort, InvitationConfig
 from booking.services.outbox import MailPort, OutboxPolicy, PermanentError, TransientError
 from booking.services.sessions import extend_sessions
+from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ LAST_REMINDERS = "worker.last_reminders"
 LAST_HORIZON = "worker.last_horizon"
 REMINDER_EVERY = timedelta(minutes=15)
 HORIZON_EVERY = timedelta(hours=24)
+LAST_FOLLOW_THROUGH = "worker.last_follow_through"
+FOLLOW_THROUGH_EVERY = timedelta(hours=1)
+LAST_RETENTION = "worker.last_retention"
+RETENTION_EVERY = timedelta(hours=24)
 
 
 @dataclass
@@ -41,6 +46,8 @@ class WorkerSetup:
     rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
     rsvp_sync_seconds: int = 60
     horizon_months: int = 18
+    # Follow-through jobs (surveys, follow-up reminders, retention) read their settings here.
+    settings: Settings | None = None
 
 
 @dataclass
@@ -52,13 +59,18 @@ class TickReport:
     skipped_replies: int = 0
     reminders: int = 0
     sessions_created: int = 0
+    surveys: int = 0
+    followup_reminders: int = 0
+    anonymised_cases: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"delivered {self.delivered}, retried {self.retried}, failed {self.failed}, "
             f"replies {self.replies} (skipped {self.skipped_replies}), reminders {self.reminders}, "
-            f"sessions created {self.sessions_created}"
+            f"sessions created {self.sessions_created}, surveys {self.surveys}, "
+            f"follow-up reminders {self.followup_reminders}, "
+            f"anonymised cases {self.anonymised_cases}"
         )
 
 
@@ -144,10 +156,39 @@ class Worker:
                 report.sessions_created += result.created
             _mark(db, LAST_HORIZON, now)
 
+    def follow_through(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        """Hourly: NKI surveys that are due, follow-up reminders, cases moving to follow-up."""
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_FOLLOW_THROUGH, now, FOLLOW_THROUGH_EVERY):
+                return
+            report.surveys += surveys.send_due_surveys(db, now=now, settings=self.setup.settings)
+            report.followup_reminders += followups.send_followup_reminders(
+                db, now=now, settings=self.setup.settings
+            )
+            _mark(db, LAST_FOLLOW_THROUGH, now)
+
+    def retention(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        """Daily: remove personal data of long-closed cases (off unless RETENTION_YEARS > 0)."""
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
+                return
+            result = retention.run_retention(db, now=now, settings=self.setup.settings)
+            report.anonymised_cases += len(result.cases)
+            _mark(db, LAST_RETENTION, now)
+
     def tick(self, now: datetime, *, force: bool = False) -> TickReport:
         """One round of every job; ``force`` runs the periodic ones even when not due."""
         report = TickReport()
-        for job in (self.deliver, self.sync_replies, self.reminders, self.horizon, self.deliver):
+        jobs = (
+            self.deliver,
+            self.sync_replies,
+            self.reminders,
+            self.horizon,
+            self.follow_through,
+            self.retention,
+            self.deliver,
+        )
+        for job in jobs:
             try:
                 if job == self.deliver:
                     job(now, report)
@@ -162,7 +203,13 @@ class Worker:
         log.info("worker started")
         while not stop.is_set():
             report = self.tick(clock.now())
-            if report.delivered or report.replies or report.reminders or report.errors:
+            if (
+                report.delivered
+                or report.replies
+                or report.reminders
+                or report.surveys
+                or (report.followup_reminders or report.anonymised_cases or report.errors)
+            ):
                 log.info("worker: %s", report.summary())
             stop.wait(poll_seconds)
         log.info("worker stopped")

@@ -219,3 +219,48 @@ def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
     assert done.get_json()["status"] == "done"
     listing = client.get(f"/api/v1/cases/{case.id}/followup").get_json()
     assert listing["case"]["status"] == "closed"
+
+
+def test_customer_case_page_shows_meetings_and_the_shared_timeline(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    from booking.services import invitations
+
+    case = make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=2),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+    db.add_all(
+        [
+            FollowUpPoint(
+                case_id=case.id,
+                title="Bygglovsbeslut",
+                due_date=NOW.date(),
+                owner_name="Bygg",
+                status="open",
+            ),
+            FollowUpPoint(
+                case_id=case.id,
+                title="Intern avstämning",
+                due_date=NOW.date(),
+                owner_name="Näringsliv",
+                visible_to_customer=False,
+            ),
+        ]
+    )
+    link = invitations.customer_link(db, case, base_url="http://forum.test")
+    db.commit()
+    path = link.removeprefix("http://forum.test")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert case.reference in page.text and case.org_name in page.text
+    assert "Bygglovsbeslut" in page.text and "Intern avstämning" not in page.text
+    assert "Siljan" in page.text
+    assert client.get("/c/not-a-token").status_code == 404
+    case.anonymised_at = NOW
+    db.commit()
+    assert client.get(path).status_code == 404

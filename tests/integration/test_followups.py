@@ -162,6 +162,9 @@ def test_coordinator_closes_a_case_with_open_points(db: Session, world: World) -
     )
     with pytest.raises(Forbidden):
         svc.close_case(db, case.id, world.actor("representative"), NOW)
+    future = make_case(db, world, received_at=NOW, meeting_at=NOW + timedelta(days=7))
+    with pytest.raises(Conflict, match="cancel it instead"):
+        svc.close_case(db, future.id, world.actor("coordinator"), NOW)
     svc.close_case(db, case.id, world.actor("coordinator"), NOW, "Kunden drog tillbaka ärendet")
     db.refresh(case)
     assert case.status == CaseStatus.CLOSED

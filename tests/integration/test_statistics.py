@@ -167,9 +167,10 @@ def test_spring_term_figures_match_the_hand_computation(db: Session, world: Worl
     seed_term(db, world)
     stats = statistics.compute(db, parse_term("2027-spring"))
 
-    # Cases received in the term: A (new), B (change), C (event).
+    # Cases received in the term: A (new), B (change), C (event, cancelled).
     assert stats["cases"] == {
         "total": 3,
+        "cancelled": 1,
         "by_category": {"new_establishment": 1, "major_change": 1, "event": 1},
     }
     # First meetings in the term: D 28.0, B 22.0, A 16.125 days → median 22.0.

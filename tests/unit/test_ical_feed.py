@@ -99,3 +99,17 @@ def test_accepts_gzip() -> None:
     assert not accepts_gzip("gzip;q=0")
     assert not accepts_gzip("br")
     assert not accepts_gzip(None)
+
+
+def test_gunicorn_access_log_never_shows_a_feed_token() -> None:
+    import runpy
+    from pathlib import Path
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    redact = conf["redact"]
+    token = "DsTKCCvqfjBpGpsEna5tDlrfq4ty-jn3L8b7NzHuqdU"
+    line = f"GET /feeds/departments/{token}.ics HTTP/1.1"
+    assert redact(line) == "GET /feeds/departments/<redacted>.ics HTTP/1.1"
+    assert redact(line, "department:3") == "GET /feeds/departments/<department:3>.ics HTTP/1.1"
+    assert redact("/feeds/forums/mora/availability.ics") == "/feeds/forums/mora/availability.ics"
+    assert conf["logger_class"].__name__ == "RedactingLogger"

@@ -33,7 +33,7 @@ from booking.web.forms import (
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can, case_visibility
 from booking.web.views.admin import actor
-from booking.web_support import get_db, now, settings
+from booking.web_support import freebusy, get_db, now, settings
 
 PAGE_SIZE = 50
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9]{1,12}-\d{4}(-\d{1,4})?$")
@@ -226,7 +226,7 @@ def _proposal_page(case: Case, form: BookForm | None = None, status: int = 200) 
     db = get_db()
     problem = None
     try:
-        proposals = booking_service.propose(db, case.id, now=now(), limit=5)
+        proposals = booking_service.propose(db, case.id, now=now(), freebusy=freebusy(), limit=5)
     except Invalid as exc:
         proposals, problem = None, service_message(exc)
     today = now().date()
@@ -275,7 +275,9 @@ def case_book(case_id: int) -> Any:
         "override_reason": form.override_reason.data or "",
     }
     try:
-        meeting = booking_service.book(get_db(), case_id, booking_request, actor(), now=now())
+        meeting = booking_service.book(
+            get_db(), case_id, booking_request, actor(), now=now(), freebusy=freebusy()
+        )
     except NotFound:
         abort(404)
     except ServiceError as exc:
@@ -395,6 +397,7 @@ def case_reschedule(case_id: int, meeting_id: int) -> Any:
                 actor(),
                 now=now(),
                 override_reason=form.override_reason.data or "",
+                freebusy=freebusy(),
             )
         except ServiceError as exc:
             get_db().rollback()
