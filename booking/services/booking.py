@@ -60,7 +60,7 @@ FreeBusy = Callable[[list[Representative], datetime, datetime], set[int]]
 
 LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 # Allocation looks this far ahead per round trip; the earliest slot is usually in the first.
-WINDOW = timedelta(weeks=6)
+WINDOW = timedelta(weeks=13)
 # "earliest" tries this many feasible slots in order when concurrent bookings take the first.
 EARLIEST_TRIES = 3
 
