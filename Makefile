@@ -8,14 +8,14 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint typecheck importlint pytest migrate seed clean
+.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'  # demo extra: the local CalDAV server and SMTP sink
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -36,14 +36,14 @@ seed: migrate
 	$(BIN)/flask forum seed-demo
 	$(BIN)/flask forum extend-sessions
 
-run: seed
+run: seed translations
 	@echo ""
 	@echo "  Dörren in runs on http://$(HOST):$(PORT)/"
 	@echo "  Demo login: samordnare@mora.example / forum-demo-2026 (coordinator)"
 	@echo "              admin@mora.example, anna.lind@moraorsa.example, ledning@mora.example (same password)"
 	@echo "  Try: http://$(HOST):$(PORT)/api/v1/forums/mora/sessions?from=2026-12-01&to=2027-06-30"
 	@echo ""
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	BIN=$(BIN) scripts/run-demo.sh $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -55,10 +55,57 @@ typecheck: install-test
 importlint: install-test
 	$(BIN)/lint-imports
 
-pytest: install-test
+pytest: install-test translations web-test-deps
 	$(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
 
+# Web UI: message catalogues (.po committed, .mo built), Chromium and axe-core for browser tests.
+TRANSLATIONS := booking/translations
+AXE := tests/web/axe/node_modules/axe-core/axe.min.js
+
+translations: install
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+translations-update: install
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext --no-location \
+	  --sort-output --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header \
+	  -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
+$(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
+	cd tests/web/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+web-test-deps: browser $(AXE)
+
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
+
+ICSCHECK_DIR ?= $(firstword $(wildcard $(abspath ../shared/tools/icscheck) /work/shared/tools/icscheck))
+ICSCHECK := $(ICSCHECK_DIR)/icscheck
+
+# Every invitation of the demo flow (book, decline + deputy, reschedule, cancel; CalDAV copy,
+# iMIP REQUEST/CANCEL, customer confirmation) captured into var/invitations and checked.
+# F01 is a feed rule (no METHOD in subscriptions); invitations are iTIP and must carry one.
+invitations-icscheck: install
+	@$(ICSCHECK) $(ICSCHECK_DIR)/samples/good.ics >/dev/null 2>&1 || $(ICSCHECK_DIR)/setup.sh
+	rm -rf var/invitations && mkdir -p var/invitations
+	$(BIN)/python scripts/capture_invitations.py var/invitations
+	$(ICSCHECK) --ignore F01 var/invitations/*.ics
+
+# ICS feeds (issue 4): every feed type built from demo data (a booked, a cancelled and a
+# confidential meeting), and two of them fetched from gunicorn, through the independent checker.
+
+.PHONY: icscheck bench-feeds
+icscheck: install
+	@$(ICSCHECK) $(ICSCHECK_DIR)/samples/good.ics >/dev/null 2>&1 || $(ICSCHECK_DIR)/setup.sh
+	$(BIN)/python tools/icscheck_feeds.py --icscheck $(ICSCHECK)
+
+# Feed benchmark (installs nginx and wrk with apt when missing; load on 127.0.0.1 only).
+bench-feeds: install
+	$(BIN)/python bench/feeds.py

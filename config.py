@@ -84,10 +84,16 @@ class Settings:
     rsvp_sync_seconds: int = 60
     reminder_working_days: tuple[int, ...] = (5, 2)
     deputy_on_decline: bool = True
+    # invitations (issue 5): the organizer's calendar (discovered when empty), outbox retries
+    caldav_calendar_url: str = ""
+    worker_poll_seconds: int = 2
+    outbox_lease_seconds: int = 300
+    outbox_max_attempts: int = 12
     # follow-through
     survey_delay_days: int = 3
     survey_scale: int = 6
     retention_years: int = 0
+    followup_reminder_days: tuple[int, ...] = (7, 1)
     # web security
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -136,9 +142,14 @@ def load_settings() -> Settings:
         rsvp_sync_seconds=_env_int("RSVP_SYNC_SECONDS", 60),
         reminder_working_days=_env_int_list("REMINDER_WORKING_DAYS", (5, 2)),
         deputy_on_decline=_env_bool("DEPUTY_ON_DECLINE", True),
+        caldav_calendar_url=_env("CALDAV_CALENDAR_URL"),
+        worker_poll_seconds=_env_int("WORKER_POLL_SECONDS", 2),
+        outbox_lease_seconds=_env_int("OUTBOX_LEASE_SECONDS", 300),
+        outbox_max_attempts=_env_int("OUTBOX_MAX_ATTEMPTS", 12),
         survey_delay_days=_env_int("SURVEY_DELAY_DAYS", 3),
         survey_scale=_env_int("SURVEY_SCALE", 6),
         retention_years=_env_int("RETENTION_YEARS", 0),
+        followup_reminder_days=_env_int_list("FOLLOWUP_REMINDER_DAYS", (7, 1)),
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
     )

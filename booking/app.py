@@ -24,7 +24,6 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
-        JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -32,6 +31,7 @@ def create_app(
     )
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
 
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
@@ -44,6 +44,7 @@ def create_app(
         if db is not None:
             db.close()
 
+    _wire_adapters(app, settings)
     _configure_services(settings)
     _register_blueprints(app)
     _register_health(app)
@@ -54,12 +55,67 @@ def create_app(
     return app
 
 
+def _wire_adapters(app: Flask, settings: Settings) -> None:
+    """CalDAV gateway and SMTP mailer factories (only this module knows the adapters)."""
+    from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
+    from booking.adapters.mailer import SmtpConfig, SmtpMailer
+    from booking.services.invitations import InvitationConfig
+
+    def caldav_gateway_factory() -> CalDavGateway | None:
+        if not settings.caldav_url:
+            return None
+        return CalDavGateway(
+            CalDavConfig(
+                url=settings.caldav_url,
+                username=settings.caldav_username,
+                password=settings.caldav_password,
+                features=settings.caldav_features,
+                remote_user_header=settings.caldav_remote_user_header,
+                calendar_url=settings.caldav_calendar_url,
+            )
+        )
+
+    def mailer_factory() -> SmtpMailer:
+        return SmtpMailer(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+                mail_from=settings.mail_from,
+            )
+        )
+
+    mail_domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "dorren-in.example"
+    app.extensions["caldav_gateway_factory"] = caldav_gateway_factory
+    app.extensions["mailer_factory"] = mailer_factory
+    # The booking service's free/busy port (DESIGN.md §3.3): empty when no server can answer.
+    app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
+    app.extensions["invitation_config"] = InvitationConfig(
+        organizer_default=settings.organizer_email,
+        base_url=settings.public_base_url,
+        secret_key=settings.secret_key,
+        mail_domain=mail_domain,
+    )
+
+
 def _register_blueprints(app: Flask) -> None:
     from booking.api import api_bp
     from booking.api.errors import install_app_handlers
+    from booking.public import public_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(public_bp)
     install_app_handlers(app)
+
+    from booking.web import init_web
+
+    init_web(app)  # after the API's handlers: its error pages leave /api/ to the API
+
+    from feeds import register as register_feeds
+
+    register_feeds(app)
 
 
 def _configure_services(settings: Settings) -> None:

@@ -85,6 +85,85 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"user {user.email} ({user.role.value}) created")
 
 
+def _worker_setup() -> object:
+    from booking.services.outbox import OutboxPolicy
+    from booking.services.rsvp import RsvpPolicy
+    from booking.services.worker import WorkerSetup
+
+    settings = current_app.config["SETTINGS"]
+    ext = current_app.extensions
+    return WorkerSetup(
+        calendar_factory=ext["caldav_gateway_factory"],
+        mailer=ext["mailer_factory"](),
+        config=ext["invitation_config"],
+        outbox_policy=OutboxPolicy(
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+        ),
+        rsvp_policy=RsvpPolicy(
+            deputy_on_decline=settings.deputy_on_decline,
+            reminder_working_days=settings.reminder_working_days,
+        ),
+        rsvp_sync_seconds=settings.rsvp_sync_seconds,
+        horizon_months=settings.session_horizon_months,
+    )
+
+
+@forum_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once (periodic ones forced) and exit.")
+@click.option(
+    "--poll", type=float, default=None, help="Seconds between rounds (WORKER_POLL_SECONDS)."
+)
+def worker_cmd(once: bool, poll: float | None) -> None:
+    """Deliver invitations and e-mail (outbox), sync RSVPs, send reminders, extend sessions."""
+    import logging
+    import signal
+    import threading
+
+    from booking.services.worker import Worker, WorkerSetup
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    setup = _worker_setup()
+    assert isinstance(setup, WorkerSetup)
+    worker = Worker(current_app.extensions["session_factory"], setup)
+    clock = current_app.extensions["clock"]
+    try:
+        if once:
+            report = worker.tick(clock.now(), force=True)
+            click.echo(f"worker: {report.summary()}")
+            for error in report.errors:
+                click.echo(f"  error: {error}", err=True)
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        settings = current_app.config["SETTINGS"]
+        worker.run(clock, stop, poll if poll is not None else settings.worker_poll_seconds)
+    finally:
+        worker.close()
+
+
+@forum_cli.command("import-imip")
+def import_imip_cmd() -> None:
+    """Apply an iMIP REPLY e-mail read from stdin (pipe it from the mail system)."""
+    import sys
+
+    from booking.services.rsvp import RsvpPolicy, import_imip_reply
+
+    settings = current_app.config["SETTINGS"]
+    policy = RsvpPolicy(
+        deputy_on_decline=settings.deputy_on_decline,
+        reminder_working_days=settings.reminder_working_days,
+    )
+    with _db() as db:
+        report = import_imip_reply(
+            db, sys.stdin.buffer.read(), current_app.extensions["clock"].now(), policy=policy
+        )
+    click.echo(f"applied {report.applied}, unchanged {report.unchanged}, skipped {report.skipped}")
+
+
 @forum_cli.command("create-token")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'diariet'.")
@@ -99,6 +178,91 @@ def create_token_cmd(email: str, name: str) -> None:
             raise click.ClickException(exc.message) from exc
         click.echo(f"API token {token.id} ({token.name}) for {email}; shown once, keep it safe:")
         click.echo(secret)
+
+
+# ---------------------------------------------------------------- feed tokens (issue 4)
+
+feed_token_cli = AppGroup("feed-token", help="Secret links of the private ICS feeds.")
+FEED_KINDS = click.Choice(["department", "representative", "forum", "case"])
+
+
+def _print_feed_link(kind: str, token: str) -> None:
+    from booking.services.feed_tokens import feed_path
+
+    url = current_app.config["SETTINGS"].public_base_url + feed_path(kind, token)
+    click.echo(url)
+    click.echo("webcal://" + url.split("://", 1)[1])
+
+
+def _feed_token_action(kind: str, ref: str, action: str) -> None:
+    from booking.services import feed_tokens
+
+    settings = current_app.config["SETTINGS"]
+    now = current_app.extensions["clock"].now()
+    with _db() as db:
+        try:
+            subject_id, label = feed_tokens.resolve_subject(db, kind, ref)
+            if action == "revoke":
+                feed_tokens.revoke(db, kind, subject_id, now)
+                click.echo(f"{kind} feed of {label}: token revoked (the link now gives 404)")
+                return
+            issue = feed_tokens.create if action == "create" else feed_tokens.rotate
+            token = issue(db, kind, subject_id, settings.secret_key, now)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(
+            f"{kind} feed of {label}: new secret link (the previous one, if any, stops working)"
+        )
+        _print_feed_link(kind, token)
+
+
+@feed_token_cli.command("create")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_create(kind: str, ref: str) -> None:
+    """Issue the feed's token. REF: id, or slug (department/forum), e-mail, case reference."""
+    _feed_token_action(kind, ref, "create")
+
+
+@feed_token_cli.command("rotate")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_rotate(kind: str, ref: str) -> None:
+    """Replace the feed's token; the old link stops working at once."""
+    _feed_token_action(kind, ref, "rotate")
+
+
+@feed_token_cli.command("revoke")
+@click.argument("kind", type=FEED_KINDS)
+@click.argument("ref")
+def feed_token_revoke(kind: str, ref: str) -> None:
+    """Disable the feed's link (404, the same as for a link that never existed)."""
+    _feed_token_action(kind, ref, "revoke")
+
+
+@feed_token_cli.command("list")
+@click.option("--kind", type=FEED_KINDS, default=None)
+@click.option("--show-links", is_flag=True, help="Also print the current links (secret!).")
+def feed_token_list(kind: str | None, show_links: bool) -> None:
+    """List feed tokens (never the tokens themselves unless --show-links)."""
+    from booking.services import feed_tokens
+
+    settings = current_app.config["SETTINGS"]
+    with _db() as db:
+        for info in feed_tokens.list_tokens(db, kind):
+            state = "active" if info.active else f"revoked {info.revoked_at:%Y-%m-%d %H:%M}"
+            click.echo(f"{info.feed_key:<22} {info.label:<45} {state}")
+            if show_links and info.active:
+                token = feed_tokens.current_token(
+                    db, info.kind, info.subject_id, settings.secret_key
+                )
+                if token:
+                    click.echo(
+                        "    " + settings.public_base_url + feed_tokens.feed_path(info.kind, token)
+                    )
+
+
+forum_cli.add_command(feed_token_cli)
 
 
 def register(app: Flask) -> None:

@@ -538,3 +538,29 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# Tables of feature areas live in their own modules (keeps merges easy); importing them here
+# registers them on Base.metadata for Alembic and the tests.
+from booking.models_feeds import FeedBody, FeedEvent, FeedMember, FeedToken  # noqa: E402
+from booking.models_followup import (  # noqa: E402
+    FollowUpPoint,
+    Minutes,
+    MinutesStatus,
+    Survey,
+    SurveyAnswer,
+)
+from booking.models_invitations import CustomerToken  # noqa: E402
+
+__all__ = [
+    "CustomerToken",
+    "FeedBody",
+    "FeedEvent",
+    "FeedMember",
+    "FeedToken",
+    "FollowUpPoint",
+    "Minutes",
+    "MinutesStatus",
+    "Survey",
+    "SurveyAnswer",
+]

@@ -1,13 +1,618 @@
-"""Invitation work for the outbox (owned by the CalDAV work, issue 5); placeholder."""
+"""Invitations: one iTIP model, two transports (CalDAV implicit scheduling, iMIP e-mail).
+
+The booking transaction only writes work into the outbox (``enqueue_for_meeting``); the
+worker runs ``deliver_meeting`` which makes the outside world match the database:
+- with a CalDAV server: the organizer's copy is written (or deleted on cancel); the server
+  schedules; SCHEDULE-STATUS per attendee tells who it could not reach, and those get iMIP;
+- without one (or a server without scheduling): iMIP to every attendee.
+Each attendee row carries its delivery state (pending, delivered, failed with the reason,
+cancelled) and transport (caldav, imip).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
+import logging
+import secrets
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from booking.models import Meeting
+from booking.ical import itip
+from booking.ical.event import department_names, location, summary
+from booking.ical.serialize import to_bytes
+from booking.models import (
+    Attendee,
+    Case,
+    CustomerToken,
+    Meeting,
+    MeetingStatus,
+    OutboxMessage,
+    PartStat,
+)
+from booking.services import outbox
+from booking.services.outbox import MailPort, OutgoingMail, PermanentError, TransientError
+
+log = logging.getLogger(__name__)
+
+DELIVER = "invitation.deliver"
+CUSTOMER = "invitation.customer"
+
+PENDING, DELIVERED, FAILED, CANCELLED = "pending", "delivered", "failed", "cancelled"
+CALDAV, IMIP = "caldav", "imip"
+
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
+@dataclass(frozen=True)
+class InvitationConfig:
+    organizer_default: str  # settings.organizer_email, when a forum has none
+    base_url: str  # settings.public_base_url
+    secret_key: str  # derives the personal RSVP tokens
+    mail_domain: str = "dorren-in.example"  # right-hand side of Message-IDs
+
+
+class RemoteCopy(Protocol):
+    href: str
+    etag: str
+    data: str
+
+
+class CalendarPort(Protocol):
+    """What the worker needs of the CalDAV gateway (booking.adapters.caldav_gateway)."""
+
+    def supports_scheduling(self) -> bool: ...
+
+    def get(self, uid: str) -> RemoteCopy | None: ...
+
+    def put(self, uid: str, data: bytes, *, etag: str | None) -> str: ...
+
+    def delete(self, uid: str, *, etag: str) -> None: ...
+
+
+# ---------------------------------------------------------------- enqueue (booking transaction)
 
 
 def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetime) -> None:
-    """Write the CalDAV/iMIP work for this change into the outbox (same transaction)."""
+    """Write the CalDAV/iMIP work for this change into the outbox (same transaction).
+
+    booked/rescheduled: every active attendee must receive the (new) invitation;
+    cancelled: everyone who received it gets the cancellation; attendees/updated: new
+    attendees get it, attendees taken off get a cancellation, the rest is unchanged.
+    """
+    if change in ("booked", "rescheduled"):
+        for attendee in meeting.attendees:
+            if attendee.active:
+                attendee.delivery_state = PENDING
+                attendee.delivery_error = ""
+                # Written even when this session's copy already says "pending": the worker
+                # may have marked it delivered since it was loaded (no lost update).
+                flag_modified(attendee, "delivery_state")
+                if change == "rescheduled":
+                    attendee.reminders_sent = []
+    for attendee in meeting.attendees:
+        if attendee.active and attendee.delivery_state == CANCELLED:
+            attendee.delivery_state = PENDING  # invited again after being taken off
+    outbox.enqueue(
+        db, DELIVER, {"meeting_id": meeting.id}, now, meeting_id=meeting.id, coalesce=True
+    )
+    if change in ("booked", "rescheduled", "cancelled") and meeting.case.contact_email:
+        method = "CANCEL" if change == "cancelled" else "REQUEST"
+        outbox.enqueue(
+            db,
+            CUSTOMER,
+            {"meeting_id": meeting.id, "method": method, "sequence": meeting.sequence},
+            now,
+            meeting_id=meeting.id,
+        )
+
+
+# ---------------------------------------------------------------- tokens and links
+
+
+def rsvp_token(secret_key: str, attendee: Attendee) -> str:
+    """The attendee's personal RSVP token: derived, so every mail about it carries the same link.
+
+    Only its SHA-256 is stored; changing SECRET_KEY revokes every link.
+    """
+    message = f"rsvp:{attendee.id}:{attendee.meeting.uid}:{attendee.representative_id}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def rsvp_link(attendee: Attendee, config: InvitationConfig) -> str:
+    """The personal link ``/r/<token>``; stores the token's hash on first use."""
+    token = rsvp_token(config.secret_key, attendee)
+    digest = token_hash(token)
+    if attendee.rsvp_token_hash != digest:
+        attendee.rsvp_token_hash = digest
+    return f"{config.base_url}/r/{token}"
+
+
+def attendee_by_token(db: Session, token: str) -> Attendee | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(Attendee).where(Attendee.rsvp_token_hash == token_hash(token)))
+
+
+def customer_link(db: Session, case: Case, *, base_url: str | None = None) -> str:
+    """Create or rotate the customer's case-page token; returns ``<PUBLIC_BASE_URL>/c/<token>``.
+
+    Only the hash is stored, so every call issues a new token and the previous link stops
+    working (the latest confirmation mail always carries a working one). No commit.
+    """
+    if base_url is None:
+        from config import load_settings
+
+        base_url = load_settings().public_base_url
+    token = secrets.token_urlsafe(32)
+    row = db.get(CustomerToken, case.id)
+    if row is None:
+        db.add(CustomerToken(case_id=case.id, token_hash=token_hash(token)))
+    else:
+        row.token_hash = token_hash(token)
+    db.flush()
+    return f"{base_url.rstrip('/')}/c/{token}"
+
+
+def case_by_customer_token(db: Session, token: str) -> Case | None:
+    """The case a customer link belongs to (for the customer's case page)."""
+    if not token or len(token) > 200:
+        return None
+    row = db.scalar(select(CustomerToken).where(CustomerToken.token_hash == token_hash(token)))
+    return row.case if row is not None else None
+
+
+# ---------------------------------------------------------------- texts (Swedish with English)
+
+
+def local_when(meeting: Meeting) -> str:
+    """E.g. "tisdag 8 december 2026, 13:00–14:00 (v. 50)"."""
+    zone = ZoneInfo(meeting.case.forum.timezone)
+    start, end = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    week = start.isocalendar().week
+    return (
+        f"{WEEKDAYS[start.weekday()]} {start.day} {MONTHS[start.month - 1]} {start.year}, "
+        f"{start:%H:%M}–{end:%H:%M} (v. {week})"
+    )
+
+
+@dataclass(frozen=True)
+class MailText:
+    subject: str
+    text: str
+    html: str
+
+
+def _html(paragraphs: list[str], link: str = "", link_label: str = "") -> str:
+    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    if link:
+        body += f'<p><a href="{html.escape(link)}">{html.escape(link_label or link)}</a></p>'
+    return f'<!doctype html><html lang="sv"><body>{body}</body></html>'
+
+
+def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: bool) -> MailText:
+    title = summary(meeting, "attendee")  # type: ignore[arg-type]
+    when, where = local_when(meeting), location(meeting)
+    if cancel:
+        subject = f"Inställt / Cancelled: {title}"
+        lead = (
+            "Mötet är inställt eller du behövs inte längre på det. "
+            "(The meeting is cancelled, or you are no longer needed at it.)"
+        )
+        paragraphs = [f"Hej {attendee.representative.name},", lead, f"{title}\n{when}\n{where}"]
+        return MailText(subject, "\n\n".join(paragraphs), _html(paragraphs))
+    moved = meeting.sequence > 0
+    subject = f"{'Ändrad tid / Updated' if moved else 'Inbjudan / Invitation'}: {title}"
+    paragraphs = [
+        f"Hej {attendee.representative.name},",
+        (
+            f"Du är inbjuden som representant för {attendee.department.name} till ett forummöte. "
+            "(You are invited to a forum meeting as your department's representative.)"
+        ),
+        f"Tid / When: {when}\nPlats / Where: {where}",
+        "Förvaltningar / Departments: " + ", ".join(department_names(meeting)),
+        (
+            "Svara i din kalender eller via din personliga länk; alla inbjudna måste svara. "
+            "(Reply in your calendar or through your personal link; everyone invited must reply.)"
+        ),
+    ]
+    text = "\n\n".join([*paragraphs, link])
+    return MailText(subject, text, _html(paragraphs, link, "Svara / Reply"))
+
+
+def customer_text(meeting: Meeting, link: str, *, cancel: bool) -> MailText:
+    case = meeting.case
+    when, where = local_when(meeting), location(meeting)
+    convener = meeting.convener.name if meeting.convener else "meddelas senare / to be announced"
+    if cancel:
+        subject = f"Inställt möte / Meeting cancelled: {case.forum.name}, ärende {case.reference}"
+        paragraphs = [
+            f"Hej {case.contact_name or case.org_name},",
+            (
+                f"Mötet {when} om ert ärende {case.reference} är inställt. Vi hör av oss med en "
+                "ny tid. (The meeting about your case is cancelled; we will be in touch.)"
+            ),
+        ]
+        if meeting.cancel_reason:
+            paragraphs.append(f"Orsak / Reason: {meeting.cancel_reason}")
+        return MailText(subject, "\n\n".join([*paragraphs, link]), _html(paragraphs, link))
+    subject = f"Bekräftelse / Confirmation: {case.forum.name}, ärende {case.reference}"
+    paragraphs = [
+        f"Hej {case.contact_name or case.org_name},",
+        (
+            f"Välkommen till {case.forum.name}. Här är tiden för mötet om ert ärende "
+            f"{case.reference}. (Welcome; here is the time of the meeting about your case.)"
+        ),
+        f"Tid / When: {when}\nPlats / Where: {where}\nSammankallande / Convener: {convener}",
+        "Förvaltningar som deltar / Departments attending:\n"
+        + "\n".join(f"- {name}" for name in department_names(meeting)),
+        (
+            "På er ärendesida ser ni mötet, tidsplanen och uppföljningen. "
+            "(Your case page shows the meeting, the timeline and the follow-up.)"
+        ),
+    ]
+    return MailText(
+        subject,
+        "\n\n".join([*paragraphs, link]),
+        _html(paragraphs, link, "Er ärendesida / Your case page"),
+    )
+
+
+# ---------------------------------------------------------------- delivery (worker)
+
+
+def _message_id(
+    kind: str, meeting: Meeting, attendee_id: int | str, config: InvitationConfig
+) -> str:
+    return f"<{kind}-{meeting.id}-{meeting.sequence}-{attendee_id}@{config.mail_domain}>"
+
+
+def _remote_partstats(remote: RemoteCopy | None, meeting: Meeting) -> dict[str, str]:
+    """Answers the server holds in the organizer's copy for the meeting's current SEQUENCE."""
+    if remote is None:
+        return {}
+    try:
+        events = itip.events_of(itip.parse(remote.data))
+    except ValueError:
+        log.warning("organizer copy of %s unreadable; answers in it not kept", meeting.uid)
+        return {}
+    result: dict[str, str] = {}
+    for event in events:
+        if int(event.get("sequence", 0)) == meeting.sequence:
+            result.update(
+                {a: p for a, p in itip.partstats_of(event).items() if p != "NEEDS-ACTION"}
+            )
+    return result
+
+
+def _partstats_for_put(meeting: Meeting, remote: dict[str, str]) -> dict[str, str]:
+    """Keep the server's answer unless the database has one of its own (link, phone)."""
+    result = {}
+    for attendee in itip.active_attendees(meeting):
+        address = itip.mailto(attendee.representative.address).lower()
+        if attendee.replied_at is not None:
+            result[address] = attendee.partstat.value
+        elif address in remote:
+            result[address] = remote[address]
+    return result
+
+
+def _write_organizer_copy(
+    db: Session, meeting: Meeting, now: datetime, calendar: CalendarPort, config: InvitationConfig
+) -> set[int]:
+    """Make the server's organizer copy match the meeting; returns attendee ids to mail."""
+    remote = calendar.get(meeting.uid)
+    if meeting.status == MeetingStatus.CANCELLED:
+        if remote is not None:
+            calendar.delete(meeting.uid, etag=remote.etag)
+        for attendee in meeting.attendees:
+            if attendee.delivery_transport == CALDAV and attendee.delivery_state != CANCELLED:
+                attendee.delivery_state = CANCELLED
+        db.commit()
+        return set()
+    want = itip.fingerprint(meeting, config.organizer_default)
+    have = ""
+    if remote is not None:
+        try:
+            have = "".join(itip.fingerprint_of(e) for e in itip.events_of(itip.parse(remote.data)))
+        except ValueError:
+            have = ""
+    if have != want:
+        data = to_bytes(
+            itip.organizer_copy(
+                meeting,
+                organizer_default=config.organizer_default,
+                base_url=config.base_url,
+                now=now,
+                partstats=_partstats_for_put(meeting, _remote_partstats(remote, meeting)),
+            )
+        )
+        calendar.put(meeting.uid, data, etag=remote.etag if remote is not None else None)
+    for attendee in meeting.attendees:
+        if not attendee.active and attendee.delivery_transport == CALDAV:
+            # Taken off the ATTENDEE list: the scheduling server sends them the CANCEL.
+            attendee.delivery_state = CANCELLED
+    if not calendar.supports_scheduling():
+        db.commit()
+        return {a.id for a in itip.active_attendees(meeting)}
+    written = calendar.get(meeting.uid)
+    statuses: dict[str, str] = {}
+    if written is not None:
+        for event in itip.events_of(itip.parse(written.data)):
+            statuses.update(itip.schedule_statuses(event))
+    to_mail: set[int] = set()
+    for attendee in itip.active_attendees(meeting):
+        status = statuses.get(itip.mailto(attendee.representative.address).lower(), "")
+        code = status.split(";", 1)[0].strip()
+        if code[:2] in ("1.", "2."):
+            if attendee.delivery_state != DELIVERED or attendee.delivery_transport != CALDAV:
+                attendee.delivery_state = DELIVERED
+                attendee.delivery_transport = CALDAV
+                attendee.delivery_error = ""
+        elif attendee.delivery_state in (PENDING, FAILED) or attendee.delivery_transport == CALDAV:
+            # Not reachable through the server (3.7 unknown user, 5.x ...): iMIP instead.
+            attendee.delivery_error = (
+                f"CalDAV SCHEDULE-STATUS {status or 'missing'}; sent by e-mail"
+            )
+            if attendee.delivery_transport == CALDAV:
+                attendee.delivery_state = PENDING
+            to_mail.add(attendee.id)
+    db.commit()
+    return to_mail
+
+
+def _send_imip(
+    db: Session,
+    meeting: Meeting,
+    now: datetime,
+    mailer: MailPort,
+    config: InvitationConfig,
+    targets: set[int],
+) -> None:
+    """REQUEST to the targets still pending; CANCEL to those who got one and are now off."""
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    for attendee in list(meeting.attendees):
+        off = cancelled or not attendee.active
+        if off:
+            if attendee.delivery_transport == IMIP and attendee.delivery_state == DELIVERED:
+                _mail_attendee(db, meeting, attendee, now, mailer, config, cancel=True)
+            elif attendee.delivery_state in (PENDING, FAILED):
+                attendee.delivery_state = CANCELLED  # never reached; nothing to take back
+                db.commit()
+            continue
+        if attendee.id in targets and attendee.delivery_state in (PENDING, FAILED):
+            _mail_attendee(db, meeting, attendee, now, mailer, config, cancel=False)
+
+
+def _mail_attendee(
+    db: Session,
+    meeting: Meeting,
+    attendee: Attendee,
+    now: datetime,
+    mailer: MailPort,
+    config: InvitationConfig,
+    *,
+    cancel: bool,
+) -> None:
+    link = rsvp_link(attendee, config)
+    if cancel:
+        cal = itip.cancel(
+            meeting,
+            organizer_default=config.organizer_default,
+            base_url=config.base_url,
+            now=now,
+            attendees=[attendee] if meeting.status != MeetingStatus.CANCELLED else None,
+        )
+    else:
+        cal = itip.request(
+            meeting,
+            organizer_default=config.organizer_default,
+            base_url=config.base_url,
+            now=now,
+            rsvp_link=link,
+        )
+    text = invitation_text(meeting, attendee, link, cancel=cancel)
+    method = "CANCEL" if cancel else "REQUEST"
+    mail = OutgoingMail(
+        to=(attendee.representative.email,),
+        subject=text.subject,
+        text=text.text,
+        html=text.html,
+        ics=to_bytes(cal),
+        ics_method=method,
+        message_id=_message_id(method.lower(), meeting, attendee.id, config),
+        reply_to=itip.organizer_email(meeting, config.organizer_default),
+    )
+    try:
+        mailer.send(mail)
+    except (TransientError, PermanentError) as exc:
+        attendee.delivery_state = FAILED
+        attendee.delivery_transport = IMIP
+        attendee.delivery_error = str(exc)[:2000]
+        db.commit()
+        raise
+    # Recorded right after the send: a crash between the two repeats at most this one mail.
+    # Under the meeting's row lock: if the meeting changed while we sent (a reschedule set
+    # everyone back to pending), the state stays pending and the newer version goes out next.
+    sent_sequence = meeting.sequence
+    query = select(Meeting.sequence).where(Meeting.id == meeting.id)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    if db.scalar(query) != sent_sequence:
+        db.commit()
+        return
+    attendee.delivery_state = CANCELLED if cancel else DELIVERED
+    attendee.delivery_transport = IMIP
+    if not cancel and not attendee.delivery_error.startswith("CalDAV"):
+        attendee.delivery_error = ""
+    db.commit()
+
+
+def deliver_meeting(
+    db: Session,
+    meeting_id: int,
+    now: datetime,
+    *,
+    calendar: CalendarPort | None,
+    mailer: MailPort,
+    config: InvitationConfig,
+) -> None:
+    """Bring the invitations of one meeting up to date (idempotent; run again on failure)."""
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
+        return
+    if calendar is not None:
+        targets = _write_organizer_copy(db, meeting, now, calendar, config)
+    else:
+        targets = {a.id for a in itip.active_attendees(meeting)}
+    _send_imip(db, meeting, now, mailer, config, targets)
+
+
+def deliver_customer(
+    db: Session,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    mailer: MailPort,
+    config: InvitationConfig,
+) -> None:
+    """The customer's confirmation (REQUEST) or cancellation (CANCEL): one mail, one .ics."""
+    meeting = db.get(Meeting, int(payload["meeting_id"]))
+    if meeting is None or not meeting.case.contact_email:
+        return
+    method = str(payload.get("method", "REQUEST"))
+    if int(payload.get("sequence", meeting.sequence)) < meeting.sequence:
+        return  # superseded: a newer confirmation or cancellation is in the outbox
+    if method == "REQUEST" and meeting.status == MeetingStatus.CANCELLED:
+        return
+    link = customer_link(db, meeting.case, base_url=config.base_url)
+    cal = itip.customer_request(
+        meeting,
+        organizer_default=config.organizer_default,
+        base_url=config.base_url,
+        now=now,
+        case_link=link,
+        method=method,
+    )
+    text = customer_text(meeting, link, cancel=method == "CANCEL")
+    mailer.send(
+        OutgoingMail(
+            to=(meeting.case.contact_email,),
+            subject=text.subject,
+            text=text.text,
+            html=text.html,
+            ics=to_bytes(cal),
+            ics_method=method,
+            message_id=_message_id(f"customer-{method.lower()}", meeting, "c", config),
+            reply_to=itip.organizer_email(meeting, config.organizer_default),
+        )
+    )
+    db.commit()
+
+
+def handlers(
+    *, calendar: CalendarPort | None, mailer: MailPort, config: InvitationConfig
+) -> dict[str, outbox.Handler]:
+    """Outbox handlers of this module plus the generic e-mail kind."""
+
+    def deliver(db: Session, message: OutboxMessage, now: datetime) -> None:
+        deliver_meeting(
+            db,
+            int(message.payload["meeting_id"]),
+            now,
+            calendar=calendar,
+            mailer=mailer,
+            config=config,
+        )
+
+    def customer(db: Session, message: OutboxMessage, now: datetime) -> None:
+        deliver_customer(db, dict(message.payload), now, mailer=mailer, config=config)
+
+    return {
+        DELIVER: deliver,
+        CUSTOMER: customer,
+        outbox.EMAIL: outbox.email_handler(mailer, config.mail_domain),
+    }
+
+
+# ---------------------------------------------------------------- what the coordinator sees
+
+
+@dataclass(frozen=True)
+class AttendeeStatus:
+    attendee_id: int
+    department: str
+    representative: str
+    required: bool
+    active: bool
+    partstat: str
+    replied_at: datetime | None
+    channel: str
+    note: str
+    delivery_state: str
+    delivery_transport: str
+    delivery_error: str
+
+
+def attendee_statuses(meeting: Meeting) -> list[AttendeeStatus]:
+    return [
+        AttendeeStatus(
+            attendee_id=a.id,
+            department=a.department.name,
+            representative=a.representative.name,
+            required=a.required,
+            active=a.active,
+            partstat=a.partstat.value,
+            replied_at=a.replied_at,
+            channel=a.reply_channel,
+            note=a.reply_note,
+            delivery_state=a.delivery_state,
+            delivery_transport=a.delivery_transport,
+            delivery_error=a.delivery_error,
+        )
+        for a in meeting.attendees
+    ]
+
+
+__all__ = [
+    "CALDAV",
+    "DELIVER",
+    "IMIP",
+    "CalendarPort",
+    "InvitationConfig",
+    "PartStat",
+    "attendee_by_token",
+    "attendee_statuses",
+    "customer_link",
+    "deliver_meeting",
+    "enqueue_for_meeting",
+    "handlers",
+    "rsvp_link",
+]

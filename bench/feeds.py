@@ -1,0 +1,401 @@
+"""Benchmark of the ICS feeds (issue 4): a department feed of 1,000 events.
+
+Measures, in one run:
+  1. rebuild of the whole feed from nothing (every VEVENT rendered, assembled, gzipped, stored);
+  2. the first request after one meeting in the feed changed (in-process and over HTTP);
+  3. full 200 responses/s and 304 responses/s through gunicorn started as ``make run`` does;
+  4. nginx serving the same bytes as a static file under the same wrk load, and the ratios.
+
+Load runs on 127.0.0.1 only, bounded (wrk, 2 threads, 8 connections, a few seconds per run).
+nginx and wrk are installed with apt when missing. Run: ``.venv/bin/python bench/feeds.py``
+(``--quick`` for shorter runs, ``--events N``, ``--json FILE`` to keep the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import delete, select  # noqa: E402
+
+from booking.app import create_app  # noqa: E402
+from booking.migrate import upgrade  # noqa: E402
+from booking.models import (  # noqa: E402
+    Attendee,
+    Case,
+    CaseCategory,
+    Department,
+    Forum,
+    Meeting,
+    MeetingStatus,
+)
+from booking.models_feeds import FeedBody, FeedEvent, FeedMember  # noqa: E402
+from booking.services import feed_cache, feed_tokens, meeting_events  # noqa: E402
+from booking.services.demo import seed_demo  # noqa: E402
+from config import Settings  # noqa: E402
+
+SECRET = "bench-secret-not-for-production"
+
+
+def ensure_tools() -> None:
+    missing = [pkg for pkg, binary in (("nginx", "nginx"), ("wrk", "wrk")) if not _which(binary)]
+    if not missing:
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    print(f"installing {', '.join(missing)} with apt ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True,
+        env=env,
+    )
+
+
+def _which(binary: str) -> str | None:
+    return shutil.which(binary) or next(
+        (p for p in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}") if os.path.exists(p)), None
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+# ---------------------------------------------------------------- data
+
+
+def make_data(app_settings: Settings, events: int) -> tuple[str, int]:
+    """Demo data plus ``events`` meetings of one department; returns (feed path, dept id)."""
+    app = create_app(app_settings)
+    factory = app.extensions["session_factory"]
+    now = datetime.now(UTC)
+    with factory() as db:
+        seed_demo(db, now.date(), 18)
+        dept = db.scalar(select(Department).where(Department.slug == "stadsbyggnad"))
+        other = db.scalar(select(Department).where(Department.slug == "miljokontoret"))
+        forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
+        assert dept and other and forum
+        rep, rep2 = dept.representatives[0], other.representatives[0]
+        start = now.replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=50)
+        span_minutes = int(timedelta(days=500).total_seconds() // 60)
+        for i in range(events):
+            at = start + timedelta(minutes=span_minutes * i // events)
+            case = Case(
+                forum=forum,
+                reference=f"BENCH-{i:05d}",
+                org_name=f"Bänkföretaget {i} AB",
+                contact_name="Kim Kontakt",
+                contact_email="kim@example.org",
+                category=CaseCategory.NEW_ESTABLISHMENT,
+                consent_to_share=i % 3 != 0,
+                confidential=i % 10 == 0,
+                description="Etablering av verksamhet med servering och uteservering",
+                departments=[dept, other],
+            )
+            meeting = Meeting(
+                case=case,
+                uid=f"bench-{i}@dorren-in.example",
+                sequence=i % 3,
+                starts_at=at,
+                ends_at=at + timedelta(hours=1),
+                status=MeetingStatus.BOOKED,
+                convener_id=rep.id,
+                created_at=now,
+                updated_at=now,
+            )
+            meeting.attendees = [
+                Attendee(representative=rep, department=dept),
+                Attendee(representative=rep2, department=other),
+            ]
+            db.add(meeting)
+        db.commit()
+        token = feed_tokens.create(db, "department", dept.id, app_settings.secret_key, now)
+        dept_id = dept.id
+    app.extensions["engine"].dispose()
+    return feed_tokens.feed_path("department", token), dept_id
+
+
+# ---------------------------------------------------------------- in-process timings
+
+
+def time_rebuild(app_settings: Settings, dept_id: int, runs: int) -> list[float]:
+    app = create_app(app_settings)
+    config = feed_cache.FeedConfig.from_settings(app_settings)
+    times = []
+    with app.extensions["session_factory"]() as db:
+        for _ in range(runs):
+            db.execute(delete(FeedEvent))
+            db.execute(delete(FeedMember))
+            db.execute(delete(FeedBody))
+            db.commit()
+            t0 = time.perf_counter()
+            feed_cache.rebuild(db, f"department:{dept_id}", datetime.now(UTC), config)
+            times.append(time.perf_counter() - t0)
+    app.extensions["engine"].dispose()
+    return times
+
+
+def change_one(db, i: int) -> None:  # type: ignore[no-untyped-def]
+    meeting = db.scalar(
+        select(Meeting).where(Meeting.uid == f"bench-{(i * 37) % 500}@dorren-in.example")
+    )
+    meeting.location = f"Sammanträdesrum {i}"
+    meeting_events.meeting_changed(db, meeting, "updated", datetime.now(UTC))
+    db.commit()
+
+
+def time_after_change_inprocess(app_settings: Settings, path: str, runs: int) -> list[float]:
+    app = create_app(app_settings)
+    client = app.test_client()
+    client.get(path)
+    times = []
+    with app.extensions["session_factory"]() as db:
+        for i in range(runs):
+            change_one(db, 1000 + i)
+            t0 = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - t0)
+            assert (
+                response.status_code == 200
+                and f"Sammanträdesrum {1000 + i}".encode() in response.data.replace(b"\r\n ", b"")
+            )
+    app.extensions["engine"].dispose()
+    return times
+
+
+def time_after_change_http(app_settings: Settings, url: str, runs: int) -> list[float]:
+    app = create_app(app_settings)
+    times = []
+    with app.extensions["session_factory"]() as db:
+        for i in range(runs):
+            change_one(db, 2000 + i)
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(url) as response:
+                body = response.read()
+            times.append(time.perf_counter() - t0)
+            assert f"Sammanträdesrum {2000 + i}".encode() in body.replace(b"\r\n ", b"")
+    app.extensions["engine"].dispose()
+    return times
+
+
+# ---------------------------------------------------------------- servers and load
+
+
+def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    # The same command line as `make run` (2 workers, access log to stdout).
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    cmd = [
+        gunicorn,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
+        "wsgi:app",
+    ]
+    out = log.open("wb")
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def start_nginx(workdir: Path, port: int, body: bytes) -> subprocess.Popen[bytes]:
+    static = workdir / "static"
+    static.mkdir()
+    (static / "feed.ics").write_bytes(body)
+    for p in (workdir, static, static / "feed.ics"):
+        p.chmod(0o755)
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 2;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log {workdir}/nginx-access.log;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    types {{ text/calendar ics; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {static};
+        charset utf-8;
+        charset_types text/calendar;
+    }}
+}}
+"""
+    )
+    nginx = _which("nginx")
+    assert nginx
+    return subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir)], start_new_session=True)
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
+    wrk_bin = _which("wrk")
+    assert wrk_bin
+    cmd = [wrk_bin, "-t2", "-c8", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(out)
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    return float(match.group(1))
+
+
+def head_etag(url: str) -> str:
+    request = urllib.request.Request(url, method="HEAD")
+    with urllib.request.urlopen(request) as response:
+        return str(response.headers["ETag"])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p90_ms": round(ordered[int(len(ordered) * 0.9) - 1] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of runs")
+    parser.add_argument("--quick", action="store_true", help="3-second wrk runs, fewer samples")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    seconds = 3 if args.quick else args.seconds
+    samples = 10 if args.quick else 30
+    ensure_tools()
+
+    workdir = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
+    db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app_settings = replace(Settings(), database_url=db_url, secret_key=SECRET)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        upgrade(db_url)
+        path, dept_id = make_data(app_settings, args.events)
+        rebuild = time_rebuild(app_settings, dept_id, 3 if args.quick else 5)
+        after_change = time_after_change_inprocess(app_settings, path, samples)
+
+        env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, "APP_ENV": "development"}
+        gport, nport = free_port(), free_port()
+        procs.append(start_gunicorn(env, gport, workdir / "gunicorn.log"))
+        feed_url = f"http://127.0.0.1:{gport}{path}"
+        wait_http(f"http://127.0.0.1:{gport}/healthz")
+        with urllib.request.urlopen(feed_url) as response:
+            body = response.read()
+            etag = response.headers["ETag"]
+        after_change_http = time_after_change_http(app_settings, feed_url, samples)
+        with urllib.request.urlopen(feed_url) as response:
+            body, etag = response.read(), response.headers["ETag"]
+        events = body.count(b"BEGIN:VEVENT")
+
+        procs.append(start_nginx(workdir, nport, body))
+        static_url = f"http://127.0.0.1:{nport}/feed.ics"
+        wait_http(static_url)
+        with urllib.request.urlopen(static_url) as response:
+            assert response.read() == body
+        nginx_etag = head_etag(static_url)
+
+        wrk(feed_url, 1)  # warm both workers' caches
+        # The machine is shared: alternate the servers in rounds, so both see the same load,
+        # and report the median of the per-round ratios.
+        rounds: list[dict[str, float]] = []
+        for _ in range(args.rounds):
+            rounds.append(
+                {
+                    "gunicorn_200_rps": wrk(feed_url, seconds),
+                    "nginx_200_rps": wrk(static_url, seconds),
+                    "gunicorn_304_rps": wrk(feed_url, seconds, {"If-None-Match": etag}),
+                    "nginx_304_rps": wrk(static_url, seconds, {"If-None-Match": nginx_etag}),
+                }
+            )
+    finally:
+        for proc in procs:
+            stop(proc)
+    report = {
+        "events": events,
+        "body_bytes": len(body),
+        "rebuild_from_nothing": ms(rebuild),
+        "first_request_after_change_inprocess": ms(after_change),
+        "first_request_after_change_http": ms(after_change_http),
+        "rounds": [{k: round(v, 1) for k, v in r.items()} for r in rounds],
+        "ratio_200": round(
+            statistics.median(r["gunicorn_200_rps"] / r["nginx_200_rps"] for r in rounds), 3
+        ),
+        "ratio_304": round(
+            statistics.median(r["gunicorn_304_rps"] / r["nginx_304_rps"] for r in rounds), 3
+        ),
+        "load_average": os.getloadavg()[0],
+    }
+    print(json.dumps(report, indent=2))
+    ok = (
+        report["first_request_after_change_http"]["median_ms"] < 30
+        and report["ratio_200"] >= 0.5
+        and report["ratio_304"] >= 0.1
+    )
+    print(
+        "targets (after change < 30 ms, 200s >= 0.5x nginx, 304s >= 0.1x nginx):",
+        "MET" if ok else "NOT MET",
+    )
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The one place that turns our data into iCalendar (UIDs, SEQUENCE, VTIMEZONE, texts)."""

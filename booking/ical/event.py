@@ -1,0 +1,106 @@
+"""A meeting as a VEVENT, with the texts its audience may see.
+
+Feeds and invitations both start here, so a meeting has one UID, one SEQUENCE and the same
+time everywhere. DTSTAMP defaults to the meeting's last change, so the rendering of an
+unchanged meeting is byte-for-byte stable (stable feed ETags).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Event
+
+from booking.domain.visibility import Audience, visibility
+from booking.models import CaseCategory, Meeting, MeetingStatus
+
+CATEGORY_LABELS = {
+    CaseCategory.NEW_ESTABLISHMENT: ("Nyetablering", "New establishment"),
+    CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
+    CaseCategory.EVENT: ("Arrangemang", "Event"),
+}
+CONFIDENTIAL_TITLE = "Forum – sekretess"
+
+
+def summary(meeting: Meeting, audience: Audience) -> str:
+    case = meeting.case
+    seen = visibility(audience, confidential=case.confidential, consent=case.consent_to_share)
+    prefix = "INSTÄLLT: " if meeting.status == MeetingStatus.CANCELLED else ""
+    if audience == Audience.CUSTOMER:
+        return f"{prefix}{case.forum.name}: möte om ert ärende {case.reference}"
+    if case.confidential and not seen.organisation:
+        return f"{prefix}{CONFIDENTIAL_TITLE} ({case.reference})"
+    parts = [case.forum.name]
+    if seen.category:
+        parts.append(CATEGORY_LABELS[case.category][0])
+    if seen.organisation:
+        parts.append(case.org_name)
+    if len(parts) == 1:
+        parts.append("forummöte")
+    return f"{prefix}{' – '.join(parts)} ({case.reference})"
+
+
+def department_names(meeting: Meeting) -> list[str]:
+    names = {a.department.name for a in meeting.attendees if a.active}
+    names.update(d.name for d in meeting.case.departments)
+    return sorted(names)
+
+
+def description(meeting: Meeting, audience: Audience, base_url: str) -> str:
+    case = meeting.case
+    seen = visibility(audience, confidential=case.confidential, consent=case.consent_to_share)
+    lines = [f"Ärende / Case: {case.reference}"]
+    if seen.category:
+        sv, en = CATEGORY_LABELS[case.category]
+        lines.append(f"Kategori / Category: {sv} ({en})")
+    if seen.organisation:
+        lines.append(f"Organisation: {case.org_name}")
+    if seen.description and case.description:
+        lines.append(f"Beskrivning / Description: {case.description}")
+    if seen.contact and case.contact_name:
+        contact = ", ".join(
+            x for x in (case.contact_name, case.contact_email, case.contact_phone) if x
+        )
+        lines.append(f"Kontaktperson / Contact: {contact}")
+    lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
+    if meeting.convener is not None:
+        lines.append(f"Sammankallande / Convener: {meeting.convener.name}")
+    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason:
+        lines.append(f"Inställt / Cancelled: {meeting.cancel_reason}")
+    if audience != Audience.CUSTOMER:
+        lines.append(f"Ärendesida (inloggning) / Case page (login): {base_url}/cases/{case.id}")
+    return "\n".join(lines)
+
+
+def location(meeting: Meeting) -> str:
+    return meeting.location or meeting.case.forum.location
+
+
+def meeting_vevent(
+    meeting: Meeting,
+    audience: Audience | str,
+    *,
+    base_url: str,
+    dtstamp: datetime | None = None,
+    extra_description: str = "",
+) -> Event:
+    """The meeting for one audience. Times carry TZID=<forum timezone> (add its VTIMEZONE)."""
+    audience = Audience(audience)
+    zone = ZoneInfo(meeting.case.forum.timezone)
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("dtstamp", dtstamp or meeting.updated_at)
+    event.add("sequence", meeting.sequence)
+    event.add("created", meeting.created_at)
+    event.add("last-modified", meeting.updated_at)
+    event.add("dtstart", meeting.starts_at.astimezone(zone))
+    event.add("dtend", meeting.ends_at.astimezone(zone))
+    event.add("summary", summary(meeting, audience))
+    event.add("location", location(meeting))
+    text = description(meeting, audience, base_url)
+    event.add("description", f"{text}\n\n{extra_description}" if extra_description else text)
+    event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if meeting.status == MeetingStatus.CANCELLED else "OPAQUE")
+    event.add("class", "CONFIDENTIAL" if meeting.case.confidential else "PRIVATE")
+    return event

@@ -1,0 +1,89 @@
+"""The personal RSVP link ``/r/<token>``: see the meeting, accept or decline.
+
+GET only shows (mail scanners open links); the answer is a POST to the same URL.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from booking.domain.visibility import Audience
+from booking.ical.event import department_names, location, summary
+from booking.models import MeetingStatus
+from booking.public import public_bp
+from booking.services import rsvp as rsvp_service
+from booking.services.audit import Actor
+from booking.services.errors import ServiceError
+from booking.services.invitations import attendee_by_token, local_when
+from booking.web_support import get_db, now, settings
+
+ANSWERS = {"accept": "ACCEPTED", "decline": "DECLINED", "tentative": "TENTATIVE"}
+ANSWER_LABELS = {
+    "ACCEPTED": "Du har tackat ja / You accepted",
+    "DECLINED": "Du har tackat nej / You declined",
+    "TENTATIVE": "Du har svarat preliminärt / You replied tentatively",
+    "NEEDS-ACTION": "Du har inte svarat än / You have not replied yet",
+}
+
+
+def _page(token: str, *, message: str = "", error: str = "", status: int = 200) -> tuple[str, int]:
+    attendee = attendee_by_token(get_db(), token)
+    if attendee is None:
+        abort(404)
+    meeting = attendee.meeting
+    open_for_answers = meeting.status in rsvp_service.LIVE and attendee.active
+    html = render_template(
+        "public/rsvp.html",
+        token=token,
+        title=summary(meeting, Audience.ATTENDEE),
+        when=local_when(meeting),
+        where=location(meeting),
+        departments=department_names(meeting),
+        convener=meeting.convener.name if meeting.convener else "",
+        representative=attendee.representative.name,
+        department=attendee.department.name,
+        answer=ANSWER_LABELS.get(attendee.partstat.value, attendee.partstat.value),
+        cancelled=meeting.status == MeetingStatus.CANCELLED,
+        replaced=not attendee.active,
+        open_for_answers=open_for_answers,
+        count=rsvp_service.reply_count(meeting).label(),
+        message=message,
+        error=error,
+    )
+    return html, status
+
+
+@public_bp.get("/r/<token>")
+def rsvp_page(token: str) -> tuple[str, int]:
+    return _page(token)
+
+
+@public_bp.post("/r/<token>")
+def rsvp_answer(token: str) -> tuple[str, int]:
+    db = get_db()
+    attendee = attendee_by_token(db, token)
+    if attendee is None:
+        abort(404)
+    answer = ANSWERS.get(request.form.get("answer", ""))
+    if answer is None:
+        return _page(token, error="Välj ja eller nej / Choose accept or decline.", status=422)
+    cfg = settings()
+    policy = rsvp_service.RsvpPolicy(
+        deputy_on_decline=cfg.deputy_on_decline,
+        reminder_working_days=cfg.reminder_working_days,
+    )
+    try:
+        rsvp_service.record_reply(
+            db,
+            attendee,
+            answer,
+            "link",
+            now(),
+            actor=Actor(f"rsvp-link:{attendee.representative.email}"),
+            note=request.form.get("note", "")[:500],
+            policy=policy,
+        )
+    except ServiceError as exc:
+        db.rollback()
+        return _page(token, error=exc.message, status=409)
+    return _page(token, message="Tack för ditt svar! / Thank you for your reply.")

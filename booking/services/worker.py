@@ -1,0 +1,173 @@
+"""The worker loop: outbox delivery, RSVP sync, reminders, session horizon.
+
+``flask --app wsgi forum worker`` runs ``Worker.run``; ``--once`` runs one tick (tests, cron).
+Periodic jobs remember their last run in key_values, so several workers share one schedule.
+Every job runs in its own unit of work; a failing job is logged and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.clock import Clock
+from booking.models import Forum, KeyValue
+from booking.services import invitations, outbox, rsvp
+from booking.services.invitations import CalendarPort, InvitationConfig
+from booking.services.outbox import MailPort, OutboxPolicy, PermanentError, TransientError
+from booking.services.sessions import extend_sessions
+
+log = logging.getLogger(__name__)
+
+LAST_SYNC = "worker.last_rsvp_sync"
+LAST_REMINDERS = "worker.last_reminders"
+LAST_HORIZON = "worker.last_horizon"
+REMINDER_EVERY = timedelta(minutes=15)
+HORIZON_EVERY = timedelta(hours=24)
+
+
+@dataclass
+class WorkerSetup:
+    calendar_factory: Callable[[], CalendarPort | None]
+    mailer: MailPort
+    config: InvitationConfig
+    outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
+    rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
+    rsvp_sync_seconds: int = 60
+    horizon_months: int = 18
+
+
+@dataclass
+class TickReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    replies: int = 0
+    skipped_replies: int = 0
+    reminders: int = 0
+    sessions_created: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"delivered {self.delivered}, retried {self.retried}, failed {self.failed}, "
+            f"replies {self.replies} (skipped {self.skipped_replies}), reminders {self.reminders}, "
+            f"sessions created {self.sessions_created}"
+        )
+
+
+def _due(db: Session, key: str, now: datetime, every: timedelta) -> bool:
+    row = db.get(KeyValue, key)
+    if row is None or not row.value:
+        return True
+    try:
+        last = datetime.fromisoformat(row.value)
+    except ValueError:
+        return True
+    return now - last >= every or last > now
+
+
+def _mark(db: Session, key: str, now: datetime) -> None:
+    row = db.get(KeyValue, key)
+    if row is None:
+        db.add(KeyValue(key=key, value=now.isoformat(), updated_at=now))
+    else:
+        row.value = now.isoformat()
+        row.updated_at = now
+    db.commit()
+
+
+class Worker:
+    def __init__(self, session_factory: sessionmaker[Session], setup: WorkerSetup) -> None:
+        self.session_factory = session_factory
+        self.setup = setup
+        self.calendar = setup.calendar_factory()  # one CalDAV session per worker
+        self.handlers = invitations.handlers(
+            calendar=self.calendar, mailer=setup.mailer, config=setup.config
+        )
+
+    def deliver(self, now: datetime, report: TickReport, *, max_rounds: int = 100) -> None:
+        """Deliver everything due, in batches (each batch claimed and leased together)."""
+        for _ in range(max_rounds):
+            with self.session_factory() as db:
+                result = outbox.deliver_due(
+                    db, self.handlers, now, self.setup.outbox_policy, limit=10
+                )
+            report.delivered += result.done
+            report.retried += result.retried
+            report.failed += result.failed
+            report.errors.extend(result.errors)
+            if not (result.done or result.retried or result.failed):
+                return
+
+    def sync_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        if self.calendar is None:
+            return
+        every = timedelta(seconds=self.setup.rsvp_sync_seconds)
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_SYNC, now, every):
+                return
+            try:
+                result = rsvp.sync_caldav_replies(
+                    db, self.calendar, now, policy=self.setup.rsvp_policy
+                )
+            except (TransientError, PermanentError) as exc:
+                db.rollback()
+                report.errors.append(f"RSVP sync: {exc}")
+                log.warning("RSVP sync failed: %s", exc)
+                return
+            _mark(db, LAST_SYNC, now)
+        report.replies += result.applied
+        report.skipped_replies += result.skipped
+
+    def reminders(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
+                return
+            report.reminders += rsvp.send_due_reminders(
+                db, now, self.setup.config, offsets=self.setup.rsvp_policy.reminder_working_days
+            )
+            _mark(db, LAST_REMINDERS, now)
+
+    def horizon(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_HORIZON, now, HORIZON_EVERY):
+                return
+            for forum in db.scalars(select(Forum)).all():
+                result = extend_sessions(db, forum, now.date(), self.setup.horizon_months)
+                report.sessions_created += result.created
+            _mark(db, LAST_HORIZON, now)
+
+    def tick(self, now: datetime, *, force: bool = False) -> TickReport:
+        """One round of every job; ``force`` runs the periodic ones even when not due."""
+        report = TickReport()
+        for job in (self.deliver, self.sync_replies, self.reminders, self.horizon, self.deliver):
+            try:
+                if job == self.deliver:
+                    job(now, report)
+                else:
+                    job(now, report, force=force)  # type: ignore[call-arg]
+            except Exception as exc:  # one failing job must not stop the others
+                log.exception("worker job %s failed", getattr(job, "__name__", job))
+                report.errors.append(f"{getattr(job, '__name__', job)}: {exc}")
+        return report
+
+    def run(self, clock: Clock, stop: threading.Event, poll_seconds: float = 2.0) -> None:
+        log.info("worker started")
+        while not stop.is_set():
+            report = self.tick(clock.now())
+            if report.delivered or report.replies or report.reminders or report.errors:
+                log.info("worker: %s", report.summary())
+            stop.wait(poll_seconds)
+        log.info("worker stopped")
+
+    def close(self) -> None:
+        close = getattr(self.calendar, "close", None)
+        if callable(close):
+            close()

@@ -1,0 +1,164 @@
+"""Translated names of the model's enumerations, for templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from booking.models import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
+
+ROLE = {
+    Role.ADMIN: _l("administrator"),
+    Role.COORDINATOR: _l("coordinator"),
+    Role.REPRESENTATIVE: _l("representative"),
+    Role.VIEWER: _l("viewer"),
+}
+KIND = {
+    "department": _l("Department"),
+    "joint_office": _l("Joint office"),
+    "municipal_company": _l("Municipal company"),
+    "external": _l("External authority"),
+}
+CATEGORY = {
+    CaseCategory.NEW_ESTABLISHMENT: _l("New establishment"),
+    CaseCategory.MAJOR_CHANGE: _l("Major change of an existing business"),
+    CaseCategory.EVENT: _l("Event"),
+}
+CASE_STATUS = {
+    CaseStatus.RECEIVED: _l("Received"),
+    CaseStatus.BOOKED: _l("Booked"),
+    CaseStatus.CONFIRMED: _l("Confirmed"),
+    CaseStatus.HELD: _l("Held"),
+    CaseStatus.FOLLOW_UP: _l("Follow-up"),
+    CaseStatus.CLOSED: _l("Closed"),
+    CaseStatus.CANCELLED: _l("Cancelled"),
+}
+MEETING_STATUS = {
+    MeetingStatus.BOOKED: _l("Booked"),
+    MeetingStatus.CONFIRMED: _l("Confirmed"),
+    MeetingStatus.HELD: _l("Held"),
+    MeetingStatus.CANCELLED: _l("Cancelled"),
+}
+PARTSTAT = {
+    PartStat.NEEDS_ACTION: _l("No answer yet"),
+    PartStat.ACCEPTED: _l("Accepted"),
+    PartStat.DECLINED: _l("Declined"),
+    PartStat.TENTATIVE: _l("Tentative"),
+    PartStat.DELEGATED: _l("Delegated"),
+}
+CHANNEL = {
+    "caldav": _l("calendar"),
+    "email": _l("e-mail"),
+    "link": _l("answer link"),
+    "phone": _l("phone, recorded by the coordinator"),
+}
+
+
+def _lookup(table: dict[Any, Any], value: Any) -> str:
+    try:
+        return str(table[value])
+    except KeyError:
+        return str(getattr(value, "value", value))
+
+
+def role_label(value: Any) -> str:
+    return _lookup(ROLE, Role(value) if value in Role._value2member_map_ else value)
+
+
+def kind_label(value: str) -> str:
+    return _lookup(KIND, value)
+
+
+def category_label(value: Any) -> str:
+    return _lookup(CATEGORY, value)
+
+
+def case_status_label(value: Any) -> str:
+    return _lookup(CASE_STATUS, value)
+
+
+def meeting_status_label(value: Any) -> str:
+    return _lookup(MEETING_STATUS, value)
+
+
+def partstat_label(value: Any) -> str:
+    return _lookup(PARTSTAT, value)
+
+
+def channel_label(value: str) -> str:
+    return _lookup(CHANNEL, value) if value else ""
+
+
+DELIVERY = {
+    "pending": _l("invitation on its way"),
+    "delivered": _l("invitation delivered"),
+    "failed": _l("invitation failed"),
+}
+
+
+def delivery_label(value: str) -> str:
+    return _lookup(DELIVERY, value)
+
+
+ACTIONS = {
+    ("case", "create"): _l("Case registered"),
+    ("case", "update"): _l("Details changed"),
+    ("case", "status"): _l("Status changed"),
+    ("meeting", "book"): _l("Meeting booked"),
+    ("meeting", "reschedule"): _l("Meeting moved"),
+    ("meeting", "cancel"): _l("Meeting cancelled"),
+    ("meeting", "status"): _l("Meeting status changed"),
+    ("attendee", "reply"): _l("Answer recorded"),
+    ("attendee", "deputy"): _l("Deputy invited"),
+}
+
+
+def action_label(entity_type: str, action: str) -> str:
+    return (
+        _lookup(ACTIONS, (entity_type, action))
+        if (entity_type, action) in ACTIONS
+        else (f"{entity_type}: {action}")
+    )
+
+
+FIELDS = {
+    "registry_number": _l("Registry number (diarienummer)"),
+    "org_name": _l("Organisation"),
+    "org_number": _l("Organisation number"),
+    "contact_name": _l("Contact person"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"),
+    "category": _l("Category"),
+    "description": _l("Description"),
+    "responsibility_areas": _l("Responsibility areas (comma-separated)"),
+    "confidential": _l("Confidential (sekretess)"),
+    "consent_to_share": _l("Consent to share"),
+    "received_at": _l("Received"),
+    "department_ids": _l("Departments that must attend"),
+    "status": _l("Status"),
+}
+
+
+def field_label(name: str) -> str:
+    return _lookup(FIELDS, name) if name in FIELDS else name
+
+
+def init_app(app: Flask) -> None:
+    from booking.web.messages import blocker_text
+
+    app.jinja_env.filters.update(field_label=field_label)
+    app.jinja_env.globals.update(
+        blocker_text=blocker_text,
+        delivery_label=delivery_label,
+        action_label=action_label,
+        field_label=field_label,
+        role_label=role_label,
+        kind_label=kind_label,
+        category_label=category_label,
+        case_status_label=case_status_label,
+        meeting_status_label=meeting_status_label,
+        partstat_label=partstat_label,
+        channel_label=channel_label,
+    )

@@ -1,0 +1,117 @@
+"""Log in, log out, change language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from booking.i18n import LANGUAGES, clock_time, short_date
+from booking.services import login as login_service
+from booking.web import web_bp
+from booking.web.auth import current_user, log_in, log_out, safe_next
+from booking.web.forms import ActionForm, LanguageForm, LoginForm
+from booking.web.policy import can
+from booking.web.ratelimit import SlidingWindowLimiter
+from booking.web_support import get_db, now, settings
+
+# At most this many login attempts per address in the window (on top of the account lockout).
+LOGIN_RATE_LIMIT = (10, 300.0)
+
+
+def _limiter() -> SlidingWindowLimiter:
+    limiter = current_app.extensions.get("web_login_limiter")
+    if limiter is None:
+        limit, window = current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+        limiter = SlidingWindowLimiter(limit, window)
+        current_app.extensions["web_login_limiter"] = limiter
+    return limiter
+
+
+def home_for_user() -> str:
+    user = current_user()
+    if user is not None and can(user, "my_meetings") and not can(user, "view_cases"):
+        return url_for("web.my_meetings")
+    return url_for("web.overview")
+
+
+@web_bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user() is not None and request.method == "GET":
+        return redirect(home_for_user())
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        stamp = now().timestamp()
+        limiter = _limiter()
+        if not limiter.allowed(address, stamp):
+            minutes = max(1, limiter.retry_after(address, stamp) // 60 + 1)
+            form.form_errors.append(
+                _(
+                    "Too many attempts from your address. Try again in %(minutes)s minutes.",
+                    minutes=minutes,
+                )
+            )
+            return render_template("web/login.html", form=form), 429
+        limiter.hit(address, stamp)
+        cfg = settings()
+        result = login_service.authenticate(
+            get_db(),
+            form.email.data or "",
+            form.password.data or "",
+            now=now(),
+            max_failures=cfg.login_max_failures,
+            lockout_minutes=cfg.login_lockout_minutes,
+        )
+        if result.user is not None:
+            log_in(result.user)
+            if "locale" not in session and result.user.locale in LANGUAGES:
+                session["locale"] = result.user.locale
+            return redirect(safe_next(request.args.get("next")) or home_for_user())
+        if result.locked_until is not None:
+            form.form_errors.append(
+                _(
+                    "The account is locked after too many failed attempts. "
+                    "Try again after %(time)s on %(date)s, or ask an administrator.",
+                    time=clock_time(result.locked_until),
+                    date=short_date(result.locked_until),
+                )
+            )
+        else:
+            form.form_errors.append(
+                _("Wrong e-mail address or password. Check both and try again.")
+            )
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("web/login.html", form=form), status
+
+
+@web_bp.post("/logout")
+def logout() -> Response:
+    form = ActionForm()
+    if form.validate_on_submit():
+        log_out()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@web_bp.post("/language")
+def language() -> Response:
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in LANGUAGES:
+        session["locale"] = form.locale.data
+        user = current_user()
+        if user is not None:
+            login_service.set_locale(get_db(), user, form.locale.data)
+    return redirect(safe_next(form.next.data) or url_for("web.overview"))
+
+
+@web_bp.get("/")
+def index() -> Response:
+    if current_user() is None:
+        return redirect(url_for("web.login"))
+    return redirect(home_for_user())

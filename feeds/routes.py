@@ -1,0 +1,80 @@
+"""Feed routes. Thin: look the feed up, answer 304 or the stored bytes, log without the token.
+
+    /feeds/departments/<token>.ics      a department's meetings (department audience)
+    /feeds/representatives/<token>.ics  one representative's meetings
+    /feeds/forums/<token>.ics           all meetings of a forum (coordinators)
+    /feeds/cases/<token>.ics            the meetings of one case (the customer)
+    /feeds/forums/<slug>/availability.ics  public: free and booked slots, no case data
+
+Fresh private feeds are usually answered by ``feeds.fast`` before Flask is reached; these
+routes handle the rest (rebuilds, the public feed, 404s) with the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, request
+
+from booking.services import feed_cache
+from booking.services.feed_cache import FeedConfig, FeedState
+from booking.services.feed_tokens import hash_token
+from booking.web_support import get_db, now, settings
+from feeds import feeds_bp
+from feeds.serve import PRIVATE_CACHE, PUBLIC_CACHE, access_log, reply_for
+
+KIND_OF_SEGMENT = {
+    "departments": "department",
+    "representatives": "representative",
+    "forums": "forum",
+    "cases": "case",
+}
+# Tokens are 43 URL-safe base64 characters; anything else is refused before the database.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+NOT_FOUND = "Not found\n"
+
+
+def feed_config() -> FeedConfig:
+    config: FeedConfig | None = current_app.extensions.get("feed_config")
+    if config is None:
+        config = current_app.extensions["feed_config"] = FeedConfig.from_settings(settings())
+    return config
+
+
+def _not_found(what: str) -> Response:
+    access_log.info("feed %s: unknown or revoked -> 404", what)
+    # The same answer for a token that never existed and one that was revoked.
+    return Response(NOT_FOUND, 404, content_type="text/plain; charset=utf-8")
+
+
+@feeds_bp.get("/<segment>/<token>.ics")
+def private_feed(segment: str, token: str) -> Response:
+    kind = KIND_OF_SEGMENT.get(segment)
+    if kind is None or not TOKEN_RE.fullmatch(token):
+        return _not_found(kind or "?")
+    state = feed_cache.private_feed_state(get_db(), kind, hash_token(token), now(), feed_config())
+    if state is None:
+        return _not_found(kind)
+    return _respond(state, PRIVATE_CACHE)
+
+
+@feeds_bp.get("/forums/<slug>/availability.ics")
+def availability_feed(slug: str) -> Response:
+    state = feed_cache.availability_state(get_db(), slug, now(), feed_config())
+    if state is None:
+        return _not_found(f"availability {slug!r}")
+    return _respond(state, PUBLIC_CACHE)
+
+
+def _respond(state: FeedState, cache_control: str) -> Response:
+    reply = reply_for(
+        state,
+        if_none_match=request.headers.get("If-None-Match"),
+        if_modified_since=request.headers.get("If-Modified-Since"),
+        accept_encoding=request.headers.get("Accept-Encoding"),
+        cache_control=cache_control,
+        load=lambda: feed_cache.feed_bytes(get_db(), state.feed_key),
+    )
+    if reply is None:
+        return _not_found(state.feed_key)
+    return Response(reply.body, reply.status, headers=reply.headers)

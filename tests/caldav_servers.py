@@ -1,0 +1,263 @@
+"""Real servers for the invitation tests, on free 127.0.0.1 ports with temporary directories.
+
+- Xandikos in multi-user mode: RFC 6638 scheduling between local users (X-Remote-User header
+  trusted from 127.0.0.1 only: test/demo setup, never production).
+- Radicale: a CalDAV server without scheduling (every attendee then gets iMIP).
+- aiosmtpd: an SMTP server in this process that keeps what it receives.
+Each can be stopped and started again on the same port and data (fault tests).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from caldav.davclient import DAVClient
+from caldav.elements import cdav, dav
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# ---------------------------------------------------------------- SMTP sink
+
+
+@dataclass
+class SmtpSink:
+    host: str = "127.0.0.1"
+    port: int = 0
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self.port = self.port or free_port()  # Controller(port=0) cannot check readiness
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def parsed(self) -> list[EmailMessage]:
+        return [_parse(raw) for _, _, raw in self.messages]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [
+            _parse(raw)
+            for _, rcpts, raw in self.messages
+            if address.lower() in (r.lower() for r in rcpts)
+        ]
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def plain_text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())  # type: ignore[attr-defined]
+
+
+def calendar_parts(message: Message) -> list[tuple[str, bytes]]:
+    """(method parameter, payload) of every text/calendar part."""
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            parts.append((str(part.get_param("method") or ""), payload))
+    return parts
+
+
+@pytest.fixture(name="smtp_sink")
+def smtp_sink_fixture() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+# ---------------------------------------------------------------- Xandikos multi-user
+
+
+@dataclass
+class XandikosServer:
+    base: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        self.port = self.port or free_port()
+        (self.base / "data").mkdir(parents=True, exist_ok=True)
+        (self.base / "state").mkdir(parents=True, exist_ok=True)
+        log = open(self.base / "xandikos.log", "ab")  # noqa: SIM115  (closed with the process)
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "xandikos"),
+                "multi-user",
+                "-d",
+                str(self.base / "data"),
+                "--defaults",
+                "-l",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--no-detect-systemd",
+                "--state-dir",
+                str(self.base / "state"),
+                "--trust-x-remote-user-from",
+                "127.0.0.1",
+            ],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        log.close()
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self.proc = None
+
+    def client(self, user: str) -> DAVClient:
+        return DAVClient(url=self.url, headers={"X-Remote-User": user}, timeout=10)
+
+    def calendar_url(self, user: str) -> str:
+        return f"{self.url}{user}/calendars/calendar/"
+
+    def add_user(self, user: str, address: str) -> None:
+        """Create the principal (first request) and give it its calendar-user address."""
+        with self.client(user) as client:
+            principal = client.get_principal()
+            principal.set_properties(
+                [cdav.CalendarUserAddressSet() + [dav.Href(value=f"mailto:{address}")]]  # noqa: RUF005
+            )
+            principal.get_calendars()
+
+
+@pytest.fixture(name="xandikos")
+def xandikos_fixture(tmp_path: Path) -> Iterator[XandikosServer]:
+    server = XandikosServer(tmp_path / "xandikos")
+    server.start()
+    yield server
+    server.stop()
+
+
+# ---------------------------------------------------------------- Radicale (no scheduling)
+
+
+@dataclass
+class RadicaleServer:
+    base: Path
+    users: dict[str, str]
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        self.port = self.port or free_port()
+        self.base.mkdir(parents=True, exist_ok=True)
+        (self.base / "users").write_text(
+            "".join(f"{user}:{password}\n" for user, password in self.users.items())
+        )
+        (self.base / "config").write_text(
+            f"[server]\nhosts = 127.0.0.1:{self.port}\n"
+            f"[auth]\ntype = htpasswd\nhtpasswd_filename = {self.base / 'users'}\n"
+            "htpasswd_encryption = plain\ndelay = 0\n"
+            "[rights]\ntype = owner_only\n"
+            f"[storage]\nfilesystem_folder = {self.base / 'collections'}\n"
+            "[logging]\nlevel = warning\n"
+        )
+        log = open(self.base / "radicale.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "python"),
+                "-W",
+                "ignore",
+                "-m",
+                "radicale",
+                "-C",
+                str(self.base / "config"),
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self.proc = None
+
+    def client(self, user: str) -> DAVClient:
+        return DAVClient(
+            url=self.url,
+            username=user,
+            password=self.users[user],
+            auth_type="basic",
+            timeout=10,
+        )
+
+
+@pytest.fixture(name="radicale")
+def radicale_fixture(tmp_path: Path) -> Iterator[RadicaleServer]:
+    server = RadicaleServer(tmp_path / "radicale", {"forum": "forum-secret"})
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(server.base, ignore_errors=True)

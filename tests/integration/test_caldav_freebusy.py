@@ -1,0 +1,72 @@
+"""Free/busy port of the allocator: busy where the server says so, empty where it cannot answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from caldav_servers import RadicaleServer, XandikosServer, radicale_fixture, xandikos_fixture  # noqa: F401
+
+from booking.adapters.caldav_gateway import (
+    CalDavConfig,
+    CalDavGateway,
+    _has_busy_period,
+    freebusy_port,
+)
+
+REPLY = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:REPLY\r\nBEGIN:VFREEBUSY\r\nUID:1\r\n"
+    "DTSTAMP:20261128T000000Z\r\nDTSTART:20261215T000000Z\r\nDTEND:20261216T000000Z\r\n"
+    "FREEBUSY;FBTYPE=BUSY:20261215T120000Z/20261215T130000Z,20261215T150000Z/PT1H\r\n"
+    "FREEBUSY;FBTYPE=FREE:20261215T180000Z/PT1H\r\n"
+    "END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, 15, hour, minute, tzinfo=UTC)
+
+
+def test_busy_periods_are_read_from_a_vfreebusy_answer() -> None:
+    assert _has_busy_period(REPLY, at(12, 30), at(13, 30))
+    assert not _has_busy_period(REPLY, at(13), at(14))  # touching is not overlapping
+    assert _has_busy_period(REPLY, at(15, 30), at(15, 45))  # a DURATION period
+    assert not _has_busy_period(REPLY, at(18), at(19))  # FBTYPE=FREE
+    assert not _has_busy_period("not a calendar", at(12), at(13))
+
+
+def _reps() -> list[SimpleNamespace]:
+    return [
+        SimpleNamespace(id=1, email="anna@mora.example", address="mailto:anna@mora.example"),
+        SimpleNamespace(id=2, email="oskar@mora.example", address="mailto:oskar@mora.example"),
+    ]
+
+
+def test_server_that_cannot_answer_gives_nobody_busy(
+    xandikos: XandikosServer, radicale: RadicaleServer
+) -> None:
+    xandikos.add_user("forum", "forum@mora.example")
+    xandikos.add_user("anna", "anna@mora.example")
+    # Xandikos answers 3.8 (no authority) for other users' free/busy.
+    port = freebusy_port(
+        lambda: CalDavGateway(
+            CalDavConfig(url=xandikos.url, username="forum", remote_user_header=True)
+        )
+    )
+    assert port(_reps(), at(12), at(13)) == set()
+    # Radicale has no scheduling at all.
+    port = freebusy_port(
+        lambda: CalDavGateway(
+            CalDavConfig(url=radicale.url, username="forum", password="forum-secret")
+        )
+    )
+    assert port(_reps(), at(12), at(13)) == set()
+    # No server configured, or a server that is down: allocation goes on without free/busy.
+    assert freebusy_port(lambda: None)(_reps(), at(12), at(13)) == set()
+    xandikos.stop()
+    port = freebusy_port(
+        lambda: CalDavGateway(
+            CalDavConfig(url=xandikos.url, username="forum", remote_user_header=True, timeout=2)
+        )
+    )
+    assert port(_reps(), at(12), at(13)) == set()

@@ -1,0 +1,221 @@
+"""The follow-through pages through the Flask test client: minutes, timeline, statistics, survey."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from followup_world import World, make_case, make_world
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking.models import (
+    CaseStatus,
+    FollowUpPoint,
+    MeetingStatus,
+    Minutes,
+    MinutesStatus,
+    OutboxMessage,
+    PartStat,
+    SurveyAnswer,
+)
+from booking.services import surveys
+from config import Settings
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    return make_world(db)
+
+
+def login(client: FlaskClient, world: World, who: str) -> None:
+    with client.session_transaction() as session:
+        session["user_id"] = world.users[who].id
+
+
+def _held(db: Session, world: World):  # type: ignore[no-untyped-def]
+    return make_case(
+        db, world, received_at=NOW - timedelta(days=20), meeting_at=NOW - timedelta(days=1)
+    )
+
+
+def test_minutes_written_approved_and_printed_in_the_browser(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    case = _held(db, world)
+    meeting = case.meetings[0]
+    bygg = world.departments["bygg"]
+    login(client, world, "taker")
+    page = client.get(f"/meetings/{meeting.id}/minutes")
+    assert page.status_code == 200 and "Börja skriva protokoll" in page.text
+    assert client.post(f"/meetings/{meeting.id}/minutes/start").status_code == 302
+    minutes = db.scalars(select(Minutes)).one()
+    form = {
+        f"present_{world.reps['bygg'].id}": "on",
+        "customer_present": "Kim Kund",
+        f"statement_{bygg.id}": "Bygglov krävs.",
+        "decisions": "Ansökan lämnas in.",
+        "ap_title_0": "Skicka checklista",
+        "ap_due_0": "2026-12-10",
+        "ap_dep_0": str(bygg.id),
+    }
+    assert client.post(f"/minutes/{minutes.id}", data=form).status_code == 302
+    bad = client.post(
+        f"/minutes/{minutes.id}",
+        data={"ap_title_0": "X", "ap_due_0": "10/12"},
+        follow_redirects=True,
+    )
+    assert "needs a due date" in bad.text
+    # The minute-taker may not approve; the convener may.
+    assert client.post(f"/minutes/{minutes.id}/approve").status_code == 403
+    login(client, world, "convener")
+    page = client.get(f"/meetings/{meeting.id}/minutes")
+    assert "Justera och skicka" in page.text
+    assert client.post(f"/minutes/{minutes.id}/approve").status_code == 302
+    db.expire_all()
+    assert db.get(Minutes, minutes.id).status == MinutesStatus.APPROVED  # type: ignore[union-attr]
+    assert db.scalars(select(FollowUpPoint)).one().title == "Skicka checklista"
+    printed = client.get(f"/minutes/{minutes.id}/print")
+    assert printed.status_code == 200
+    assert "followup-print.css" in printed.text and "Bygglov krävs." in printed.text
+    assert "<nav" not in printed.text
+    # Someone outside the meeting sees nothing.
+    login(client, world, "viewer")
+    assert client.get(f"/meetings/{meeting.id}/minutes").status_code == 403
+
+
+def test_timeline_and_overdue_list(client: FlaskClient, db: Session, world: World) -> None:
+    case = make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=9),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+    login(client, world, "representative")
+    assert client.get(f"/cases/{case.id}/followup").status_code == 403
+    login(client, world, "coordinator")
+    data = {
+        "title": "Svara om detaljplan",
+        "due_date": "2026-11-27",
+        "owner_department_id": str(world.departments["bygg"].id),
+        "visible_to_customer": "on",
+    }
+    assert client.post(f"/cases/{case.id}/followup/points", data=data).status_code == 302
+    page = client.get(f"/cases/{case.id}/followup")
+    assert "Svara om detaljplan" in page.text and "Försenad" in page.text
+    overdue = client.get("/followup/overdue")
+    assert case.reference in overdue.text
+    point = db.scalars(select(FollowUpPoint)).one()
+    client.post(f"/followup/points/{point.id}/done", data={"back": "/followup/overdue"})
+    assert case.reference not in client.get("/followup/overdue").text
+    db.expire_all()
+    assert db.get(type(case), case.id).status == CaseStatus.CLOSED  # type: ignore[union-attr]
+
+
+def test_statistics_page_csv_and_roles(client: FlaskClient, db: Session, world: World) -> None:
+    make_case(
+        db,
+        world,
+        received_at=datetime(2027, 2, 1, 9, tzinfo=UTC),
+        meeting_at=datetime(2027, 2, 16, 12, tzinfo=UTC),
+        meeting_status=MeetingStatus.HELD,
+        partstats={"naring": PartStat.DECLINED},
+    )
+    login(client, world, "representative")
+    assert client.get("/statistics?term=2027-spring").status_code == 403
+    login(client, world, "viewer")
+    page = client.get("/statistics?term=2027-spring")
+    assert page.status_code == 200
+    assert page.text.count('<svg class="chart"') == 5 and page.text.count("<desc") == 5
+    assert page.text.count('class="data-table"') >= 5
+    assert "Våren 2027" in page.text and "http://" not in page.text.split("<main", 1)[1].replace(
+        "http://www.w3.org/2000/svg", ""
+    )
+    assert client.get("/statistics?term=2027-summer").status_code == 400
+    csv_response = client.get("/statistics.csv?term=2027-spring")
+    assert csv_response.mimetype == "text/csv"
+    assert "2027-spring,department,naring,reply_rate,100.0" in csv_response.text
+    assert "statistik-2027-spring.csv" in csv_response.headers["Content-Disposition"]
+
+
+def test_statistics_api(client: FlaskClient, db: Session, world: World) -> None:
+    assert client.get("/api/v1/statistics?term=2027-spring").status_code == 401
+    login(client, world, "viewer")
+    response = client.get("/api/v1/statistics?term=2027-spring")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["term"] == "2027-spring" and body["cases"]["total"] == 0
+    assert body["nki"]["overall"]["suppressed"] is True
+    bad = client.get("/api/v1/statistics?term=spring-2027")
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["code"] == "bad_parameter"
+    assert "2027-spring" in bad.get_json()["error"]["message"]
+
+
+def test_survey_page_answer_once(
+    app: Flask, client: FlaskClient, db: Session, world: World
+) -> None:
+    make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=30),
+        meeting_at=NOW - timedelta(days=4),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+    settings = replace(Settings(), public_base_url="http://forum.test")
+    assert surveys.send_due_surveys(db, now=NOW, settings=settings) == 1
+    text = db.scalars(select(OutboxMessage)).one().payload["text"]
+    token = re.search(r"/s/([A-Za-z0-9_-]+)", text).group(1)  # type: ignore[union-attr]
+    assert client.get("/s/nonsense").status_code == 404
+    form = client.get(f"/s/{token}")
+    assert form.status_code == 200 and form.text.count('type="radio"') == 9 * 7
+    bad = client.post(f"/s/{token}", data={"q_overall": "9"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    answers = {
+        "q_overall": "5",
+        "q_expectations": "4",
+        "q_ideal": "",
+        "bemotande": "6",
+        "comment": "Bra",
+    }
+    done = client.post(f"/s/{token}", data=answers)
+    assert done.status_code == 200 and "Tack för dina svar" in done.text
+    stored = db.scalars(select(SurveyAnswer)).one()
+    assert (stored.q_overall, stored.q_ideal, stored.bemotande) == (5, None, 6)
+    assert client.post(f"/s/{token}", data=answers).status_code == 409
+    assert "redan besvarad" in client.get(f"/s/{token}").text
+
+
+def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
+    case = make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=9),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+    login(client, world, "viewer")
+    assert client.get(f"/api/v1/cases/{case.id}/followup").status_code == 403
+    login(client, world, "coordinator")
+    body = {"title": "Platsbesök", "due_date": "2026-11-27", "owner_name": "Rep Bygg"}
+    created = client.post(f"/api/v1/cases/{case.id}/followup", json=body)
+    assert created.status_code == 201 and created.get_json()["status"] == "overdue"
+    bad = client.post(f"/api/v1/cases/{case.id}/followup", json={"title": "", "due_date": "x"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["details"] == {"due_date": "x"}
+    overdue = client.get("/api/v1/followup/overdue").get_json()
+    assert [p["case_reference"] for p in overdue["points"]] == [case.reference]
+    point_id = created.get_json()["id"]
+    done = client.post(f"/api/v1/followup/{point_id}/done")
+    assert done.get_json()["status"] == "done"
+    listing = client.get(f"/api/v1/cases/{case.id}/followup").get_json()
+    assert listing["case"]["status"] == "closed"

@@ -1,0 +1,296 @@
+"""The coordinator's day in a real browser (Debian's Chromium driven by Playwright), with
+axe-core on every page and screenshots for the README.
+
+The app runs in a thread (werkzeug's make_server) on a free 127.0.0.1 port against a seeded
+SQLite file, with CSRF protection on, exactly as a browser meets it. `make test` installs
+Chromium (apt) and axe-core (npm ci in tests/web/axe) first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from booking.app import create_app
+from booking.clock import FixedClock
+from booking.migrate import upgrade
+from booking.models import Representative
+from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "web" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Monday 30 November 2026, 09:00 in Stockholm, as in tests/conftest.py.
+DEFAULT_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class Server:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not CHROMIUM.exists() or not AXE.exists():
+        pytest.fail("Chromium or axe-core is missing: run `make web-test-deps` (make test does).")
+    path = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
+    settings = replace(
+        Settings(),
+        env="test",
+        database_url=f"sqlite:///{path}",
+        secret_key="browser-test-secret",
+        public_base_url="http://forum.test",
+    )
+    upgrade(settings.database_url)
+    clock = FixedClock(DEFAULT_NOW)
+    app = create_app(settings, clock=clock)
+    with app.app_context():
+        db = app.extensions["session_factory"]()
+        assert seed_demo(db, clock.now().date(), 12)
+        # Only Anna Lind can represent Stadsbyggnad, so she is the one invited below.
+        for rep in db.scalars(select(Representative)):
+            if rep.email in ("erik.holm@moraorsa.example", "sara.nyberg@moraorsa.example"):
+                rep.active = False
+        db.commit()
+        db.close()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield Server(f"http://127.0.0.1:{httpd.server_port}", app)
+    httpd.shutdown()
+    thread.join(timeout=10)
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _context(browser: object, *, bypass_csp: bool = False) -> object:
+    return browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 900},
+        locale="sv-SE",
+        timezone_id="Europe/Stockholm",
+        bypass_csp=bypass_csp,
+    )
+
+
+def _login(page: object, base: str, role: str) -> None:
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("#email", DEMO_LOGINS[role])  # type: ignore[attr-defined]
+    page.fill("#password", DEMO_PASSWORD)  # type: ignore[attr-defined]
+    page.click("#submit")  # type: ignore[attr-defined]
+
+
+def _logout(page: object) -> None:
+    page.click("text=Logga ut")  # type: ignore[attr-defined]
+
+
+def _shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_coordinator_day_in_the_browser(server: Server, browser: object) -> None:
+    context = _context(browser)
+    page = context.new_page()  # type: ignore[attr-defined]
+    csp_errors: list[str] = []
+    page.on(
+        "console",
+        lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    base = server.url
+
+    page.goto(f"{base}/login")
+    _shot(page, "login")
+    _login(page, base, "coordinator")
+    page.wait_for_url(f"{base}/overview")
+    assert page.locator("h1").inner_text() == "Forumeftermiddagar"
+    assert page.get_by_text("tisdag 8 december 2026, v. 50").count() >= 1
+
+    # Register a case.
+    page.click("text=Registrera ett nytt ärende")
+    page.select_option("#forum", "mora")
+    page.fill("#org_name", "Siljans Bageri AB")
+    page.fill("#org_number", "556036-0793")
+    page.fill("#contact_name", "Greta Kund")
+    page.fill("#contact_email", "greta@bageri.example")
+    page.check("input[name=category][value=new_establishment]")
+    page.fill("#description", "Nytt bageri med servering i centrala Mora.")
+    page.get_by_label("Stadsbyggnadsförvaltningen Mora Orsa", exact=False).check()
+    page.get_by_label("Miljökontoret Mora Orsa", exact=False).check()
+    page.check("#consent_to_share")
+    _shot(page, "case-new")
+    page.get_by_role("button", name="Spara och visa föreslagna tider").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+/book$"))
+    assert "Föreslagna tider för MORA-2026-0001" in page.locator("h1").inner_text()
+    _shot(page, "proposals")
+
+    # Book the first proposal.
+    page.locator("ol.proposals > li").first.get_by_role("button").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    assert "Bokat: tisdag 8 december 2026, v. 50 13:00–14:00" in page.content()
+    assert page.get_by_text("0/2 svar").count() == 1
+    case_url = page.url
+    _shot(page, "case")
+
+    # See it on the overview.
+    page.goto(f"{base}/overview?forum=mora")
+    assert page.get_by_text("MORA-2026-0001 · Siljans Bageri AB").count() == 1
+    _shot(page, "overview")
+
+    # Reschedule to the first other time offered.
+    page.goto(case_url)
+    options = page.locator("#slot option")
+    page.select_option("#slot", options.nth(1).get_attribute("value"))
+    page.get_by_role("button", name="Flytta mötet").click()
+    page.wait_for_url(case_url)
+    assert "Mötet är flyttat till tisdag 8 december 2026, v. 50 14:15–15:15" in page.content()
+
+    # Cancel with a reason.
+    page.fill("#reason", "Kunden har förhinder")
+    page.get_by_role("button", name="Ställ in mötet").click()
+    page.wait_for_url(case_url)
+    assert "Mötet är inställt." in page.content()
+    assert page.get_by_text("Inställd (Kunden har förhinder)").count() == 1
+
+    # Book again so the representative has a meeting, then log in as her.
+    page.click("text=Visa föreslagna tider och boka")
+    page.locator("ol.proposals > li").first.get_by_role("button").click()
+    page.wait_for_url(case_url)
+    _logout(page)
+    _login(page, base, "representative")
+    page.wait_for_url(f"{base}/me/meetings")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2  # the cancelled meeting stays listed as cancelled
+    texts = sorted(rows.nth(i).inner_text() for i in range(2))
+    assert all("MORA-2026-0001 · Siljans Bageri AB" in t for t in texts)
+    assert any("13:00–14:00" in t and "Inte svarat än" in t for t in texts)
+    assert any("14:15–15:15" in t and "Inställd" in t for t in texts)
+    _shot(page, "my-meetings")
+    # A representative cannot book.
+    response = page.goto(f"{base}/cases/new")
+    assert response is not None and response.status == 403
+    assert csp_errors == []
+    context.close()  # type: ignore[attr-defined]
+
+
+def test_keyboard_skip_link_and_visible_focus(server: Server, browser: object) -> None:
+    context = _context(browser)
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    # Keyboard alone logs in: the form is reachable and submits with Enter.
+    page.focus("#email")
+    page.keyboard.type(DEMO_LOGINS["coordinator"])
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/overview(#main)?$"))
+    context.close()  # type: ignore[attr-defined]
+
+
+PAGES_BY_ROLE = {
+    "coordinator": [
+        "/overview",
+        "/cases",
+        "/cases/new",
+        "/cases/1",
+        "/admin/sessions",
+        "/admin/departments",
+        "/admin/representatives/1",
+        "/no-such-page",
+    ],
+    "admin": [
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/departments/new",
+        "/admin/departments/1",
+        "/admin/representatives/new",
+    ],
+    "representative": ["/me/meetings", "/admin/sessions"],
+    "viewer": ["/overview", "/cases"],
+}
+
+
+SCREENSHOT_OF = {
+    ("coordinator", "/admin/sessions"): "admin-sessions",
+    ("coordinator", "/admin/departments"): "admin-departments",
+    ("coordinator", "/cases"): "cases",
+    ("admin", "/admin/users"): "admin-users",
+}
+
+
+def _axe(page: object) -> list[dict[str, object]]:
+    page.add_script_tag(content=AXE.read_text())  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => ({
+              id: v.id, impact: v.impact,
+              nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)
+            }));
+        }"""
+    )
+    return list(result)
+
+
+def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: object) -> None:
+    # Runs after the day above, so /cases/1 is a booked case with attendees and every form.
+    test_pages = dict(PAGES_BY_ROLE)
+    # axe is injected as an inline script: this context alone bypasses the CSP to allow it.
+    context = _context(browser, bypass_csp=True)
+    page = context.new_page()  # type: ignore[attr-defined]
+    problems: dict[str, list[dict[str, object]]] = {}
+    page.goto(f"{server.url}/login")
+    problems.update({"/login": _axe(page)})
+    for role, urls in test_pages.items():
+        _login(page, server.url, role)
+        for url in urls:
+            page.goto(server.url + url)
+            if (role, url) in SCREENSHOT_OF:
+                _shot(page, SCREENSHOT_OF[(role, url)])
+            problems[f"{role} {url}"] = _axe(page)
+        _logout(page)
+    serious = {
+        where: [v for v in found if v["impact"] in ("serious", "critical")]
+        for where, found in problems.items()
+    }
+    serious = {k: v for k, v in serious.items() if v}
+    assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
+    context.close()  # type: ignore[attr-defined]
