@@ -10,5 +10,8 @@ from booking.api import errors, forums  # noqa: E402,F401  (routes register on i
 from booking.api import auth, cases, openapi  # noqa: E402,F401  (cases and booking, issue 3)
 
 # isort: split
-from booking.api import feed_tokens  # noqa: E402,F401  (feed tokens, issue 4)
-from booking.api import followup, statistics  # noqa: E402,F401  (follow-through, issue 7)
+from booking.api import (  # noqa: E402,F401  (follow-through, issue 7)
+    feed_tokens,
+    followup,
+    statistics,
+)
