@@ -446,7 +446,8 @@ def _get_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
         )
     )
     if lock:
-        query = query.with_for_update(of=Case)
+        # Locked and read afresh: an older copy in this session must not decide.
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
     case = db.scalar(query)
     if case is None:
         raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
@@ -917,6 +918,29 @@ def _attach(db: Db, meeting: Meeting, rep: Representative, required: bool, now: 
     _add_buckets(db, meeting, rep.id)
 
 
+def _recheck_capacity(db: Db, ctx: _Context, slot: Slot) -> None:
+    """Count again now that this transaction writes: on SQLite the check before the write ran
+    outside the write lock, so a booking committed in between is only visible now."""
+    rows = db.execute(
+        select(Attendee.department_id, func.count(func.distinct(Meeting.id)))
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .join(Slot, Slot.id == Meeting.slot_id)
+        .where(
+            Slot.session_id == slot.session_id,
+            Attendee.active.is_(True),
+            Attendee.department_id.in_(list(ctx.departments)),
+        )
+        .group_by(Attendee.department_id)
+    )
+    for dept_id, used in rows:
+        dept = ctx.departments[dept_id]
+        if used > dept.capacity_per_session:
+            raise Conflict(
+                f"{dept.name} has no capacity left in that forum session (taken a moment ago).",
+                {"department_id": dept_id},
+            )
+
+
 def _write_booking(
     db: Db,
     ctx: _Context,
@@ -930,7 +954,6 @@ def _write_booking(
 ) -> Meeting:
     case = ctx.case
     meeting = Meeting(
-        case_id=case.id,
         uid=f"{uuid.uuid4()}@{_policy.uid_host}",
         sequence=0,
         slot_id=slot.id,
@@ -944,13 +967,15 @@ def _write_booking(
         created_at=now,
         updated_at=now,
     )
-    db.add(meeting)
+    case.meetings.append(meeting)  # through the relationship, so case.meetings is current
     db.flush()
     for dept in ctx.depts:
         _attach(db, meeting, ctx.reps[check.assignments[dept.id]], True, now)
     for rep_id in extra_only:
         _attach(db, meeting, people[rep_id], False, now)
     db.flush()
+    if not request.override_reason.strip():
+        _recheck_capacity(db, ctx, slot)
     _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
     audit.record(
         db,
@@ -999,7 +1024,7 @@ def _pick_slot(
 def _get_meeting(db: Db, meeting_id: int, *, lock: bool = False) -> Meeting:
     query = select(Meeting).where(Meeting.id == meeting_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     meeting = db.scalar(query)
     if meeting is None:
         raise NotFound(f"No meeting with id {meeting_id}.", {"meeting_id": meeting_id})
@@ -1107,6 +1132,9 @@ def _reschedule(
         old = required.get(dept.id)
         if old is None or old.representative_id != new_rep:
             assign_attendee(db, meeting, ctx.reps[new_rep], required=True, now=now)
+    db.flush()
+    if not override_reason.strip():
+        _recheck_capacity(db, ctx, slot)
     if case.status == CaseStatus.CONFIRMED:
         _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
     audit.record(

@@ -319,3 +319,35 @@ def test_freebusy_port_leaves_out_busy_people_and_an_outage_is_ignored(
 
     meeting = svc.book(seeded, case.id, {}, actor(seeded), now=clock.now(), freebusy=anna_busy)
     assert [a.representative.name for a in meeting.attendees] == ["Erik Holm"]
+
+
+def test_reschedule_replaces_who_cannot_come_and_asks_everyone_again(
+    seeded: Db, clock: FixedClock
+) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slots = first_slots(seeded, "mora", 4)
+    meeting = svc.book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    case_svc.transition(seeded, case.id, "confirmed", actor(seeded), now=clock.now())
+    anna = rep(seeded, "anna.lind@moraorsa.example")
+    later = slots[3]  # the next Mora Tuesday
+    seeded.add(
+        Absence(
+            representative_id=anna.id,
+            start_date=later.session.local_date,
+            end_date=later.session.local_date,
+        )
+    )
+    seeded.commit()
+    moved = svc.reschedule(seeded, meeting.id, later.id, actor(seeded), now=clock.now())
+    seeded.expire_all()
+    moved = seeded.get(Meeting, moved.id)
+    assert moved is not None
+    state = sorted((a.representative.name, a.active, a.partstat.value) for a in moved.attendees)
+    assert state == [("Anna Lind", False, "NEEDS-ACTION"), ("Erik Holm", True, "NEEDS-ACTION")]
+    assert moved.case.status == CaseStatus.BOOKED  # confirmed → booked: replies are asked again
+    busy = seeded.scalars(
+        select(RepresentativeBusy.representative_id).where(
+            RepresentativeBusy.meeting_id == moved.id
+        )
+    ).all()
+    assert set(busy) == {rep(seeded, "erik.holm@moraorsa.example").id}
