@@ -25,7 +25,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     field_validator,
 )
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import joinedload, selectinload
@@ -181,6 +181,61 @@ class Proposals:
 
 # ---------------------------------------------------------------- loading what allocation needs
 
+# Built once with bound parameters: a proposal runs these every time, and building and compiling
+# SQLAlchemy statements would otherwise cost more than the queries themselves.
+_REPS: BindParameter[Any] = bindparam("reps", expanding=True)
+_EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
+_LIVE_ATTENDANCE = (
+    Attendee.representative_id.in_(_REPS),
+    Attendee.active.is_(True),
+    Meeting.status != MeetingStatus.CANCELLED,
+    Meeting.id.not_in(_EXCLUDE),
+)
+_ABSENCES = select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
+    Absence.representative_id.in_(_REPS), Absence.end_date >= bindparam("today")
+)
+_LOAD = (
+    select(Attendee.representative_id, func.count())
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(*_LIVE_ATTENDANCE, Meeting.starts_at > bindparam("now"))
+    .group_by(Attendee.representative_id)
+)
+_BUSY = (
+    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(
+        *_LIVE_ATTENDANCE, Meeting.starts_at < bindparam("hi"), Meeting.ends_at > bindparam("lo")
+    )
+)
+_USAGE = (
+    select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+    .join(Meeting, Meeting.slot_id == Slot.id)
+    .join(Attendee, Attendee.meeting_id == Meeting.id)
+    .where(
+        Attendee.department_id.in_(bindparam("depts", expanding=True)),
+        Attendee.active.is_(True),
+        Meeting.id.not_in(_EXCLUDE),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+    )
+    .group_by(Slot.session_id, Attendee.department_id)
+)
+_CANDIDATES = (
+    select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
+    .join(Session, Session.id == Slot.session_id)
+    .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+    .where(
+        Session.forum_id == bindparam("forum"),
+        Session.status == SessionStatus.SCHEDULED,
+        Session.local_date >= bindparam("not_before"),
+        Slot.starts_at > bindparam("now"),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+        Meeting.id.is_(None),
+    )
+    .order_by(Slot.starts_at, Slot.id)
+)
+
 
 @dataclass
 class _Context:
@@ -232,29 +287,16 @@ def _load_context(
     rep_ids = list(reps)
     today = _today(now, tz)
 
+    conn = db.connection()
     absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for rep_id, start, end in db.execute(
-        select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
-            Absence.representative_id.in_(rep_ids), Absence.end_date >= today
-        )
-    ):
+    for rep_id, start, end in conn.execute(_ABSENCES, {"reps": rep_ids, "today": today}):
         absences[rep_id].append((start, end))
-
     # Load to spread: upcoming meetings per representative (counted in the database).
-    load_query = (
-        select(Attendee.representative_id, func.count())
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.representative_id.in_(rep_ids),
-            Attendee.active.is_(True),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at > now,
-        )
-        .group_by(Attendee.representative_id)
-    )
-    if exclude_meeting_ids:
-        load_query = load_query.where(Meeting.id.not_in(exclude_meeting_ids))
-    load = {rep_id: int(n) for rep_id, n in db.execute(load_query)}
+    exclude = list(exclude_meeting_ids)
+    load = {
+        rep_id: int(n)
+        for rep_id, n in conn.execute(_LOAD, {"reps": rep_ids, "exclude": exclude, "now": now})
+    }
 
     depts = [
         alloc.Dept(
@@ -286,41 +328,20 @@ def _load_context(
 
 def _world(db: Db, ctx: _Context, start: datetime, end: datetime) -> alloc.World:
     """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
-    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    params = {
+        "reps": list(ctx.reps),
+        "depts": list(ctx.departments),
+        "exclude": list(ctx.exclude_meeting_ids),
+        "lo": start - timedelta(days=1),
+        "hi": end + timedelta(days=1),
+    }
+    conn = db.connection()
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    busy_query = (
-        select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.representative_id.in_(list(ctx.reps)),
-            Attendee.active.is_(True),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at < hi,
-            Meeting.ends_at > lo,
-        )
-    )
-    if ctx.exclude_meeting_ids:
-        busy_query = busy_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
-    for rep_id, s, e in db.execute(busy_query):
+    for rep_id, s, e in conn.execute(_BUSY, params):
         busy[rep_id].append((s, e))
     for intervals in busy.values():
         intervals.sort()
-
-    usage_query = (
-        select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
-        .join(Meeting, Meeting.slot_id == Slot.id)
-        .join(Attendee, Attendee.meeting_id == Meeting.id)
-        .where(
-            Attendee.department_id.in_(list(ctx.departments)),
-            Attendee.active.is_(True),
-            Slot.starts_at >= lo,
-            Slot.starts_at < hi,
-        )
-        .group_by(Slot.session_id, Attendee.department_id)
-    )
-    if ctx.exclude_meeting_ids:
-        usage_query = usage_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
-    usage = {(sid, d): int(n) for sid, d, n in db.execute(usage_query)}
+    usage = {(sid, d): int(n) for sid, d, n in conn.execute(_USAGE, params)}
     return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
 
 
@@ -328,20 +349,9 @@ def _candidates(
     db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
 ) -> list[alloc.Candidate]:
     """Free slots of scheduled sessions of the forum starting in [start, end), in time order."""
-    rows = db.execute(
-        select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
-        .join(Session, Session.id == Slot.session_id)
-        .outerjoin(Meeting, Meeting.slot_id == Slot.id)
-        .where(
-            Session.forum_id == forum_id,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.local_date >= not_before,
-            Slot.starts_at > now,
-            Slot.starts_at >= start,
-            Slot.starts_at < end,
-            Meeting.id.is_(None),
-        )
-        .order_by(Slot.starts_at, Slot.id)
+    rows = db.connection().execute(
+        _CANDIDATES,
+        {"forum": forum_id, "not_before": not_before, "now": now, "lo": start, "hi": end},
     )
     return [alloc.Candidate(*row) for row in rows]
 
