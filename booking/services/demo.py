@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,12 +17,11 @@ from booking.models import (
     Forum,
     PausePeriod,
     Representative,
-    Role,
     SessionSeries,
     User,
 )
 from booking.services.sessions import extend_sessions
-from booking.services.users import create_user
+from booking.services.users import create_user, hash_password
 
 DEMO_PASSWORD = "forum-demo-2026"
 DEMO_LOGINS = {
@@ -238,24 +238,29 @@ def _departments(db: Session, forums: dict[str, Forum]) -> dict[str, Representat
     return by_email
 
 
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    return hash_password(DEMO_PASSWORD)
+
+
 def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
     """Load the demo data into an empty database. Returns False (and does nothing) otherwise."""
     if not is_empty(db):
         return False
     forums = _forums(db)
     reps = _departments(db, forums)
-    create_user(db, DEMO_LOGINS["admin"], "Administratör Mora", Role.ADMIN.value, DEMO_PASSWORD)
-    create_user(
-        db,
-        DEMO_LOGINS["coordinator"],
-        "Karin Sjöberg (samordnare)",
-        Role.COORDINATOR.value,
-        DEMO_PASSWORD,
-    )
-    create_user(db, DEMO_LOGINS["viewer"], "Ledningsgruppen", Role.VIEWER.value, DEMO_PASSWORD)
-    rep_user = create_user(
-        db, DEMO_LOGINS["representative"], "Anna Lind", Role.REPRESENTATIVE.value, DEMO_PASSWORD
-    )
+    # All demo logins share one password: hash it once (argon2 is slow on purpose).
+    shared = demo_password_hash()
+    users = {
+        role: create_user(db, DEMO_LOGINS[role], name, role, DEMO_PASSWORD, password_hash=shared)
+        for role, name in (
+            ("admin", "Administratör Mora"),
+            ("coordinator", "Karin Sjöberg (samordnare)"),
+            ("viewer", "Ledningsgruppen"),
+            ("representative", "Anna Lind"),
+        )
+    }
+    rep_user = users["representative"]
     reps[DEMO_LOGINS["representative"]].user_id = rep_user.id
     db.flush()
     for forum in forums.values():

@@ -26,7 +26,10 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
-def create_user(db: Session, email: str, name: str, role: str, password: str) -> User:
+def create_user(
+    db: Session, email: str, name: str, role: str, password: str, *, password_hash: str = ""
+) -> User:
+    """Create a login; ``password_hash`` lets demo data reuse one hash of its shared password."""
     email = email.strip().lower()
     if "@" not in email:
         raise Invalid(f"{email!r} is not an e-mail address.", {"email": email})
@@ -40,7 +43,12 @@ def create_user(db: Session, email: str, name: str, role: str, password: str) ->
         raise Invalid("The password must be at least 10 characters.", {"password": "too short"})
     if db.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(f"A user with e-mail {email} already exists.", {"email": email})
-    user = User(email=email, name=name, role=role_value, password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name,
+        role=role_value,
+        password_hash=password_hash or hash_password(password),
+    )
     db.add(user)
     db.flush()
     return user
