@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session as Db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,19 +243,31 @@ def bench_proposals(factory: object, case_ids: list[int], now: datetime) -> None
             for case_id in case_ids[:50]:
                 booking_service.propose(db, case_id, now=now, limit=5)
             prof.disable()
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(prof).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
     timings: list[float] = []
+    cpu: list[float] = []
+    queries = [0]
+
+    def count(*_args: object) -> None:
+        queries[0] += 1
+
+    engine = factory.kw["bind"]  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", count)
     found = 0
     for case_id in case_ids:
         with factory() as db:  # type: ignore[operator]
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             result = booking_service.propose(db, case_id, now=now, limit=5)
             timings.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
             found += bool(result.slots)
+    event.remove(engine, "before_cursor_execute", count)
     print(
         f"propose(limit=5): n={len(timings)}  p50={statistics.median(timings):.1f} ms  "
         f"p99={percentile(timings, 99):.1f} ms  max={max(timings):.1f} ms  "
-        f"(cases with a proposal: {found})"
+        f"(client CPU p50={statistics.median(cpu):.1f} ms; "
+        f"{queries[0] / len(timings):.1f} queries per proposal; "
+        f"cases with a proposal: {found}; load average {os.getloadavg()[0]:.1f})"
     )
 
 
@@ -417,6 +429,9 @@ def main() -> None:
         )
         book_in_bulk(db, by_forum, now)
         proposal_ids = received_cases(db, by_forum, args.proposals + args.http_bookings, now)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # planner statistics, as autovacuum would gather them
+            conn.execute(text("ANALYZE"))
     print(f"setup: {time.perf_counter() - t0:.1f} s")
     bench_proposals(factory, proposal_ids[: args.proposals], now)
     if engine.dialect.name == "postgresql":

@@ -25,7 +25,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     field_validator,
 )
-from sqlalchemy import delete, func, select
+from sqlalchemy import BindParameter, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import joinedload, selectinload
@@ -60,7 +60,7 @@ FreeBusy = Callable[[list[Representative], datetime, datetime], set[int]]
 
 LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 # Allocation looks this far ahead per round trip; the earliest slot is usually in the first.
-WINDOW = timedelta(weeks=6)
+WINDOW = timedelta(weeks=13)
 # "earliest" tries this many feasible slots in order when concurrent bookings take the first.
 EARLIEST_TRIES = 3
 
@@ -181,6 +181,61 @@ class Proposals:
 
 # ---------------------------------------------------------------- loading what allocation needs
 
+# Built once with bound parameters: a proposal runs these every time, and building and compiling
+# SQLAlchemy statements would otherwise cost more than the queries themselves.
+_REPS: BindParameter[Any] = bindparam("reps", expanding=True)
+_EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
+_LIVE_ATTENDANCE = (
+    Attendee.representative_id.in_(_REPS),
+    Attendee.active.is_(True),
+    Meeting.status != MeetingStatus.CANCELLED,
+    Meeting.id.not_in(_EXCLUDE),
+)
+_ABSENCES = select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
+    Absence.representative_id.in_(_REPS), Absence.end_date >= bindparam("today")
+)
+_LOAD = (
+    select(Attendee.representative_id, func.count())
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(*_LIVE_ATTENDANCE, Meeting.starts_at > bindparam("now"))
+    .group_by(Attendee.representative_id)
+)
+_BUSY = (
+    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(
+        *_LIVE_ATTENDANCE, Meeting.starts_at < bindparam("hi"), Meeting.ends_at > bindparam("lo")
+    )
+)
+_USAGE = (
+    select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+    .join(Meeting, Meeting.slot_id == Slot.id)
+    .join(Attendee, Attendee.meeting_id == Meeting.id)
+    .where(
+        Attendee.department_id.in_(bindparam("depts", expanding=True)),
+        Attendee.active.is_(True),
+        Meeting.id.not_in(_EXCLUDE),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+    )
+    .group_by(Slot.session_id, Attendee.department_id)
+)
+_CANDIDATES = (
+    select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
+    .join(Session, Session.id == Slot.session_id)
+    .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+    .where(
+        Session.forum_id == bindparam("forum"),
+        Session.status == SessionStatus.SCHEDULED,
+        Session.local_date >= bindparam("not_before"),
+        Slot.starts_at > bindparam("now"),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+        Meeting.id.is_(None),
+    )
+    .order_by(Slot.starts_at, Slot.id)
+)
+
 
 @dataclass
 class _Context:
@@ -232,29 +287,16 @@ def _load_context(
     rep_ids = list(reps)
     today = _today(now, tz)
 
+    conn = db.connection()
     absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for rep_id, start, end in db.execute(
-        select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
-            Absence.representative_id.in_(rep_ids), Absence.end_date >= today
-        )
-    ):
+    for rep_id, start, end in conn.execute(_ABSENCES, {"reps": rep_ids, "today": today}):
         absences[rep_id].append((start, end))
-
     # Load to spread: upcoming meetings per representative (counted in the database).
-    load_query = (
-        select(Attendee.representative_id, func.count())
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.representative_id.in_(rep_ids),
-            Attendee.active.is_(True),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at > now,
-        )
-        .group_by(Attendee.representative_id)
-    )
-    if exclude_meeting_ids:
-        load_query = load_query.where(Meeting.id.not_in(exclude_meeting_ids))
-    load = {rep_id: int(n) for rep_id, n in db.execute(load_query)}
+    exclude = list(exclude_meeting_ids)
+    load = {
+        rep_id: int(n)
+        for rep_id, n in conn.execute(_LOAD, {"reps": rep_ids, "exclude": exclude, "now": now})
+    }
 
     depts = [
         alloc.Dept(
@@ -286,41 +328,20 @@ def _load_context(
 
 def _world(db: Db, ctx: _Context, start: datetime, end: datetime) -> alloc.World:
     """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
-    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    params = {
+        "reps": list(ctx.reps),
+        "depts": list(ctx.departments),
+        "exclude": list(ctx.exclude_meeting_ids),
+        "lo": start - timedelta(days=1),
+        "hi": end + timedelta(days=1),
+    }
+    conn = db.connection()
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    busy_query = (
-        select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.representative_id.in_(list(ctx.reps)),
-            Attendee.active.is_(True),
-            Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at < hi,
-            Meeting.ends_at > lo,
-        )
-    )
-    if ctx.exclude_meeting_ids:
-        busy_query = busy_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
-    for rep_id, s, e in db.execute(busy_query):
+    for rep_id, s, e in conn.execute(_BUSY, params):
         busy[rep_id].append((s, e))
     for intervals in busy.values():
         intervals.sort()
-
-    usage_query = (
-        select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
-        .join(Meeting, Meeting.slot_id == Slot.id)
-        .join(Attendee, Attendee.meeting_id == Meeting.id)
-        .where(
-            Attendee.department_id.in_(list(ctx.departments)),
-            Attendee.active.is_(True),
-            Slot.starts_at >= lo,
-            Slot.starts_at < hi,
-        )
-        .group_by(Slot.session_id, Attendee.department_id)
-    )
-    if ctx.exclude_meeting_ids:
-        usage_query = usage_query.where(Meeting.id.not_in(ctx.exclude_meeting_ids))
-    usage = {(sid, d): int(n) for sid, d, n in db.execute(usage_query)}
+    usage = {(sid, d): int(n) for sid, d, n in conn.execute(_USAGE, params)}
     return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
 
 
@@ -328,20 +349,9 @@ def _candidates(
     db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
 ) -> list[alloc.Candidate]:
     """Free slots of scheduled sessions of the forum starting in [start, end), in time order."""
-    rows = db.execute(
-        select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
-        .join(Session, Session.id == Slot.session_id)
-        .outerjoin(Meeting, Meeting.slot_id == Slot.id)
-        .where(
-            Session.forum_id == forum_id,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.local_date >= not_before,
-            Slot.starts_at > now,
-            Slot.starts_at >= start,
-            Slot.starts_at < end,
-            Meeting.id.is_(None),
-        )
-        .order_by(Slot.starts_at, Slot.id)
+    rows = db.connection().execute(
+        _CANDIDATES,
+        {"forum": forum_id, "not_before": not_before, "now": now, "lo": start, "hi": end},
     )
     return [alloc.Candidate(*row) for row in rows]
 
@@ -446,7 +456,8 @@ def _get_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
         )
     )
     if lock:
-        query = query.with_for_update(of=Case)
+        # Locked and read afresh: an older copy in this session must not decide.
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
     case = db.scalar(query)
     if case is None:
         raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
@@ -917,6 +928,29 @@ def _attach(db: Db, meeting: Meeting, rep: Representative, required: bool, now: 
     _add_buckets(db, meeting, rep.id)
 
 
+def _recheck_capacity(db: Db, ctx: _Context, slot: Slot) -> None:
+    """Count again now that this transaction writes: on SQLite the check before the write ran
+    outside the write lock, so a booking committed in between is only visible now."""
+    rows = db.execute(
+        select(Attendee.department_id, func.count(func.distinct(Meeting.id)))
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .join(Slot, Slot.id == Meeting.slot_id)
+        .where(
+            Slot.session_id == slot.session_id,
+            Attendee.active.is_(True),
+            Attendee.department_id.in_(list(ctx.departments)),
+        )
+        .group_by(Attendee.department_id)
+    )
+    for dept_id, used in rows:
+        dept = ctx.departments[dept_id]
+        if used > dept.capacity_per_session:
+            raise Conflict(
+                f"{dept.name} has no capacity left in that forum session (taken a moment ago).",
+                {"department_id": dept_id},
+            )
+
+
 def _write_booking(
     db: Db,
     ctx: _Context,
@@ -930,7 +964,6 @@ def _write_booking(
 ) -> Meeting:
     case = ctx.case
     meeting = Meeting(
-        case_id=case.id,
         uid=f"{uuid.uuid4()}@{_policy.uid_host}",
         sequence=0,
         slot_id=slot.id,
@@ -944,13 +977,15 @@ def _write_booking(
         created_at=now,
         updated_at=now,
     )
-    db.add(meeting)
+    case.meetings.append(meeting)  # through the relationship, so case.meetings is current
     db.flush()
     for dept in ctx.depts:
         _attach(db, meeting, ctx.reps[check.assignments[dept.id]], True, now)
     for rep_id in extra_only:
         _attach(db, meeting, people[rep_id], False, now)
     db.flush()
+    if not request.override_reason.strip():
+        _recheck_capacity(db, ctx, slot)
     _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
     audit.record(
         db,
@@ -999,7 +1034,7 @@ def _pick_slot(
 def _get_meeting(db: Db, meeting_id: int, *, lock: bool = False) -> Meeting:
     query = select(Meeting).where(Meeting.id == meeting_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     meeting = db.scalar(query)
     if meeting is None:
         raise NotFound(f"No meeting with id {meeting_id}.", {"meeting_id": meeting_id})
@@ -1107,6 +1142,9 @@ def _reschedule(
         old = required.get(dept.id)
         if old is None or old.representative_id != new_rep:
             assign_attendee(db, meeting, ctx.reps[new_rep], required=True, now=now)
+    db.flush()
+    if not override_reason.strip():
+        _recheck_capacity(db, ctx, slot)
     if case.status == CaseStatus.CONFIRMED:
         _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
     audit.record(

@@ -360,13 +360,15 @@ def transition(
         case_rules.check_transition(case.status.value, target.value)
     except case_rules.TransitionError as exc:
         raise Conflict(str(exc), {"status": case.status.value, "requested": target.value}) from None
-    live = next((m for m in case.meetings if m.status in LIVE), None)
+    # Asked from the database: the session may hold an older copy of case.meetings.
+    meetings = list(db.scalars(select(Meeting).where(Meeting.case_id == case.id)))
+    live = next((m for m in meetings if m.status in LIVE), None)
     if target == CaseStatus.BOOKED and case.status == CaseStatus.RECEIVED:
         raise Conflict("Book a slot to make the case booked (POST .../booking).", {})
     if target == CaseStatus.RECEIVED:
         raise Conflict("Cancel the case's meeting to take it back to received.", {})
     if target in (CaseStatus.CONFIRMED, CaseStatus.HELD):
-        held = next((m for m in case.meetings if m.status == MeetingStatus.HELD), None)
+        held = next((m for m in meetings if m.status == MeetingStatus.HELD), None)
         meeting: Meeting | None = live or held
         if meeting is None:
             raise Conflict(f"The case has no meeting to mark {target.value}.", {})

@@ -292,3 +292,62 @@ def test_unknown_ids(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     with pytest.raises(Invalid, match="No slot"):
         svc.book(seeded, case.id, {"slot": 10**6}, actor(seeded), now=clock.now())
+
+
+def test_freebusy_port_leaves_out_busy_people_and_an_outage_is_ignored(
+    seeded: Db, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The port stands in for a CalDAV free/busy query (the CalDAV adapter is another issue's).
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    anna = rep(seeded, "anna.lind@moraorsa.example")
+    asked: list[list[str]] = []
+
+    def anna_busy(reps: list[Representative], _start: object, _end: object) -> set[int]:
+        asked.append([r.name for r in reps])
+        return {anna.id}
+
+    first = svc.propose(seeded, case.id, now=clock.now(), limit=1, freebusy=anna_busy).slots[0]
+    assert [r.name for _, r in first.assignments] == ["Erik Holm"]
+    assert "Anna Lind" in asked[0]
+
+    def outage(_reps: list[Representative], _start: object, _end: object) -> set[int]:
+        raise ConnectionError("CalDAV server unreachable")
+
+    first = svc.propose(seeded, case.id, now=clock.now(), limit=1, freebusy=outage).slots[0]
+    assert [r.name for _, r in first.assignments] == ["Anna Lind"]
+    assert "free/busy lookup failed" in caplog.text
+
+    meeting = svc.book(seeded, case.id, {}, actor(seeded), now=clock.now(), freebusy=anna_busy)
+    assert [a.representative.name for a in meeting.attendees] == ["Erik Holm"]
+
+
+def test_reschedule_replaces_who_cannot_come_and_asks_everyone_again(
+    seeded: Db, clock: FixedClock
+) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slots = first_slots(seeded, "mora", 4)
+    meeting = svc.book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    case_svc.transition(seeded, case.id, "confirmed", actor(seeded), now=clock.now())
+    anna = rep(seeded, "anna.lind@moraorsa.example")
+    later = slots[3]  # the next Mora Tuesday
+    seeded.add(
+        Absence(
+            representative_id=anna.id,
+            start_date=later.session.local_date,
+            end_date=later.session.local_date,
+        )
+    )
+    seeded.commit()
+    moved = svc.reschedule(seeded, meeting.id, later.id, actor(seeded), now=clock.now())
+    seeded.expire_all()
+    moved = seeded.get(Meeting, moved.id)
+    assert moved is not None
+    state = sorted((a.representative.name, a.active, a.partstat.value) for a in moved.attendees)
+    assert state == [("Anna Lind", False, "NEEDS-ACTION"), ("Erik Holm", True, "NEEDS-ACTION")]
+    assert moved.case.status == CaseStatus.BOOKED  # confirmed → booked: replies are asked again
+    busy = seeded.scalars(
+        select(RepresentativeBusy.representative_id).where(
+            RepresentativeBusy.meeting_id == moved.id
+        )
+    ).all()
+    assert set(busy) == {rep(seeded, "erik.holm@moraorsa.example").id}

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from booking_helpers import case_body, dept_ids, fingerprint, tokens
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
-from booking.models import Forum, Meeting, Session, Slot
+from booking.models import ApiToken, Forum, Meeting, Session, Slot
 
 
 @pytest.fixture
@@ -351,3 +352,23 @@ def test_case_without_departments_cannot_be_booked(
         assert response.status_code == 422
         assert "no required departments" in response.get_json()["error"]["message"]
     assert fingerprint(seeded) == before
+
+
+def test_create_token_command_prints_a_working_token(
+    app: Flask, client: FlaskClient, seeded: Db
+) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["forum", "create-token", "--email", "samordnare@mora.example", "--name", "diariet"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("dit_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.get_json()["role"] == "coordinator"
+    stored = seeded.scalars(select(ApiToken.token_hash)).all()
+    assert secret not in stored and len(stored) == 1
+    unknown = runner.invoke(
+        args=["forum", "create-token", "--email", "nobody@x.example", "--name", "x"]
+    )
+    assert unknown.exit_code != 0 and "No user" in unknown.output
