@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import html
 import logging
-import secrets
 from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from booking.models import (
     MeetingStatus,
     OutboxMessage,
     PartStat,
+    utcnow,
 )
 from booking.services import outbox
 from booking.services.outbox import MailPort, OutgoingMail, PermanentError, TransientError
@@ -161,21 +161,43 @@ def attendee_by_token(db: Session, token: str) -> Attendee | None:
     return db.scalar(select(Attendee).where(Attendee.rsvp_token_hash == token_hash(token)))
 
 
-def customer_link(db: Session, case: Case, *, base_url: str | None = None) -> str:
-    """Create or rotate the customer's case-page token; returns ``<PUBLIC_BASE_URL>/c/<token>``.
+def _customer_token(secret_key: str, case_id: int, issued_at: datetime) -> str:
+    message = f"customer-link:{case_id}:{issued_at.isoformat()}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).decode().rstrip("=")
 
-    Only the hash is stored, so every call issues a new token and the previous link stops
-    working (the latest confirmation mail always carries a working one). No commit.
+
+def customer_link(
+    db: Session,
+    case: Case,
+    *,
+    base_url: str | None = None,
+    secret_key: str | None = None,
+    rotate_at: datetime | None = None,
+) -> str:
+    """The customer's case-page link ``<PUBLIC_BASE_URL>/c/<token>``. No commit.
+
+    The token is derived from SECRET_KEY, the case and the time it was issued, and only its
+    hash is stored; so every mail about the case (confirmation, reschedule, minutes) carries
+    the same working link. ``rotate_at`` issues a new one (the old link stops working), and so
+    does a changed SECRET_KEY.
     """
-    if base_url is None:
+    if base_url is None or secret_key is None:
         from config import load_settings
 
-        base_url = load_settings().public_base_url
-    token = secrets.token_urlsafe(32)
+        settings = load_settings()
+        base_url = base_url or settings.public_base_url
+        secret_key = secret_key or settings.secret_key
     row = db.get(CustomerToken, case.id)
     if row is None:
-        db.add(CustomerToken(case_id=case.id, token_hash=token_hash(token)))
-    else:
+        row = CustomerToken(
+            case_id=case.id, created_at=rotate_at or utcnow(), token_hash=""
+        )  # a salt only
+        db.add(row)
+    elif rotate_at is not None:
+        row.created_at = rotate_at
+    token = _customer_token(secret_key, case.id, row.created_at)
+    if row.token_hash != token_hash(token):
         row.token_hash = token_hash(token)
     db.flush()
     return f"{base_url.rstrip('/')}/c/{token}"
@@ -512,7 +534,7 @@ def deliver_customer(
         return  # superseded: a newer confirmation or cancellation is in the outbox
     if method == "REQUEST" and meeting.status == MeetingStatus.CANCELLED:
         return
-    link = customer_link(db, meeting.case, base_url=config.base_url)
+    link = customer_link(db, meeting.case, base_url=config.base_url, secret_key=config.secret_key)
     cal = itip.customer_request(
         meeting,
         organizer_default=config.organizer_default,

@@ -437,7 +437,7 @@ def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> N
     subject = f"Protokoll från forummöte {case.reference}"
     if minutes.version > 1:
         subject += f" (rättad version {minutes.version})"
-    link = customer_link(db, case, settings.public_base_url)
+    link = customer_link(db, case, settings.public_base_url, settings.secret_key)
     customer_text = render_text(minutes, settings.forum_timezone) + (
         f"\n\nDin ärendesida / Your case page: {link}" if link else ""
     )

@@ -264,3 +264,29 @@ def test_customer_case_page_shows_meetings_and_the_shared_timeline(
     case.anonymised_at = NOW
     db.commit()
     assert client.get(path).status_code == 404
+
+
+def test_customer_link_is_stable_until_rotated(db: Session) -> None:
+    """Confirmation, reschedule and minutes mails all carry the same working link."""
+    from booking.services import invitations
+
+    world = make_world(db)
+    at = datetime(2026, 12, 8, 12, tzinfo=UTC)
+    case = make_case(db, world, received_at=at - timedelta(days=10), meeting_at=at)
+    first = invitations.customer_link(db, case, base_url="http://f.test", secret_key="k1")
+    again = invitations.customer_link(db, case, base_url="http://f.test", secret_key="k1")
+    assert first == again
+    token = first.rsplit("/", 1)[1]
+    assert invitations.case_by_customer_token(db, token) is case
+    rotated = invitations.customer_link(
+        db,
+        case,
+        base_url="http://f.test",
+        secret_key="k1",
+        rotate_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert rotated != first
+    assert invitations.case_by_customer_token(db, token) is None
+    assert invitations.case_by_customer_token(db, rotated.rsplit("/", 1)[1]) is case
+    changed_key = invitations.customer_link(db, case, base_url="http://f.test", secret_key="k2")
+    assert changed_key != rotated  # a new SECRET_KEY revokes the links
