@@ -56,7 +56,7 @@ importlint: install-test
 	$(BIN)/lint-imports
 
 pytest: install-test translations web-test-deps
-	$(BIN)/pytest -q
+	ICSCHECK=$(ICSCHECK) $(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
 
