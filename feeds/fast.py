@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 
 from booking.services import feed_cache
-from booking.services.feed_tokens import hash_token
+from booking.services.tokens import hash_token
 from feeds.files import BodyFiles
 from feeds.serve import PRIVATE_CACHE, Reply, reply_for
 

@@ -18,7 +18,7 @@ from flask import Response, current_app, request
 
 from booking.services import feed_cache
 from booking.services.feed_cache import FeedConfig, FeedState
-from booking.services.feed_tokens import hash_token
+from booking.services.tokens import hash_token
 from booking.web_support import get_db, now, settings
 from feeds import feeds_bp
 from feeds.serve import PRIVATE_CACHE, PUBLIC_CACHE, access_log, reply_for

@@ -6,7 +6,6 @@ preimage, and the lookup by hash stays a single indexed query per request.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -15,12 +14,9 @@ from sqlalchemy.orm import Session
 
 from booking.models import ApiToken, User
 from booking.services.errors import Invalid, NotFound
+from booking.services.tokens import hash_token
 
 PREFIX = "dit_"  # "dörren in token": recognisable in logs and secret scanners
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(db: Session, email: str, name: str, *, now: datetime) -> tuple[ApiToken, str]:

@@ -11,8 +11,6 @@ it (an unknown and a revoked token look the same to the outside: 404).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 from booking.models import Case, Department, Forum, Representative
 from booking.models_feeds import FeedToken
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.tokens import derive_token, hash_token
 
 PRIVATE_KINDS = ("department", "representative", "forum", "case")
 # URL path segment of each kind (``/feeds/<segment>/<token>.ics``).
@@ -50,13 +49,8 @@ class TokenInfo:
         return self.revoked_at is None
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
 def _derive(secret_key: str, feed_key: str, nonce: str) -> str:
-    mac = hmac.new(secret_key.encode(), f"feed-token|{feed_key}|{nonce}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
+    return derive_token(secret_key, f"feed-token|{feed_key}|{nonce}")
 
 
 def feed_key(kind: str, subject_id: int) -> str:

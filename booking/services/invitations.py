@@ -11,11 +11,8 @@ cancelled) and transport (caldav, imip).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import logging
-from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,6 +37,7 @@ from booking.models import (
 )
 from booking.services import outbox
 from booking.services.outbox import MailPort, OutgoingMail, PermanentError, TransientError
+from booking.services.tokens import derive_token, hash_token
 
 log = logging.getLogger(__name__)
 
@@ -137,19 +135,14 @@ def rsvp_token(secret_key: str, attendee: Attendee) -> str:
 
     Only its SHA-256 is stored; changing SECRET_KEY revokes every link.
     """
-    message = f"rsvp:{attendee.id}:{attendee.meeting.uid}:{attendee.representative_id}".encode()
-    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-    return urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    message = f"rsvp:{attendee.id}:{attendee.meeting.uid}:{attendee.representative_id}"
+    return derive_token(secret_key, message)
 
 
 def rsvp_link(attendee: Attendee, config: InvitationConfig) -> str:
     """The personal link ``/r/<token>``; stores the token's hash on first use."""
     token = rsvp_token(config.secret_key, attendee)
-    digest = token_hash(token)
+    digest = hash_token(token)
     if attendee.rsvp_token_hash != digest:
         attendee.rsvp_token_hash = digest
     return f"{config.base_url}/r/{token}"
@@ -158,13 +151,7 @@ def rsvp_link(attendee: Attendee, config: InvitationConfig) -> str:
 def attendee_by_token(db: Session, token: str) -> Attendee | None:
     if not token or len(token) > 200:
         return None
-    return db.scalar(select(Attendee).where(Attendee.rsvp_token_hash == token_hash(token)))
-
-
-def _customer_token(secret_key: str, case_id: int, issued_at: datetime) -> str:
-    message = f"customer-link:{case_id}:{issued_at.isoformat()}".encode()
-    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-    return urlsafe_b64encode(digest).decode().rstrip("=")
+    return db.scalar(select(Attendee).where(Attendee.rsvp_token_hash == hash_token(token)))
 
 
 def customer_link(
@@ -196,9 +183,9 @@ def customer_link(
         db.add(row)
     elif rotate_at is not None:
         row.created_at = rotate_at
-    token = _customer_token(secret_key, case.id, row.created_at)
-    if row.token_hash != token_hash(token):
-        row.token_hash = token_hash(token)
+    token = derive_token(secret_key, f"customer-link:{case.id}:{row.created_at.isoformat()}")
+    if row.token_hash != hash_token(token):
+        row.token_hash = hash_token(token)
     db.flush()
     return f"{base_url.rstrip('/')}/c/{token}"
 
@@ -207,7 +194,7 @@ def case_by_customer_token(db: Session, token: str) -> Case | None:
     """The case a customer link belongs to (for the customer's case page)."""
     if not token or len(token) > 200:
         return None
-    row = db.scalar(select(CustomerToken).where(CustomerToken.token_hash == token_hash(token)))
+    row = db.scalar(select(CustomerToken).where(CustomerToken.token_hash == hash_token(token)))
     return row.case if row is not None else None
 
 

@@ -8,7 +8,6 @@ is not public): "NKI (egen mätning enligt Insikt-metodik)".
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from booking.domain.nki import NKI_QUESTIONS, SERVICE_FACTORS
 from booking.models import Case, CaseStatus, MeetingStatus, Survey, SurveyAnswer
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup_common import enqueue_email
+from booking.services.tokens import hash_token
 from config import Settings, load_settings
 
 # Surveys are not sent for meetings older than this past the delay (e.g. when the feature is
@@ -76,10 +76,6 @@ COMMENT_MAX = 4000
 
 assert tuple(q[0] for q in QUESTIONS) == NKI_QUESTIONS
 assert tuple(f[0] for f in FACTORS) == SERVICE_FACTORS
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def survey_url(base_url: str, token: str) -> str:
