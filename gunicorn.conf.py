@@ -1,24 +1,23 @@
-"""gunicorn reads ./gunicorn.conf.py by default (``make run`` starts it from the repo root).
+"""gunicorn reads ./gunicorn.conf.py by default (``make run``, the Dockerfile and the benchmarks
+start gunicorn from the directory that holds it, so they all serve the same way).
 
-The access log must not contain the secret of a private ICS feed (issue 4): a path like
-/feeds/departments/<token>.ics is written as /feeds/departments/<department:3>.ics (the feed it
-named, set by the feeds fast path in the WSGI environ) or /feeds/departments/<redacted>.ics.
-This line is the access log of fresh-feed polls under gunicorn (feeds.fast does not log them a
-second time through the ``feeds.access`` logger).
+What runs: uvicorn workers (``booking.server.Worker``) serving ``wsgi:asgi_app``. The command
+line adds only the address and the number of workers, e.g.
+``gunicorn --bind 127.0.0.1:8000 --workers 2``.
+
+The access log must not contain the secret of a private ICS feed (issue 4): the front writes
+/feeds/departments/<token>.ics as /feeds/departments/~department-3.ics (the feed it named) or
+/feeds/departments/~redacted.ics. ``RedactingLogger`` does the same for gunicorn's own access
+log, which only a WSGI worker writes (``gunicorn -k sync wsgi:app``, for debugging).
 """
-
-import re
 
 from gunicorn.glogging import Logger
 
-_FEED_TOKEN = re.compile(r"(/feeds/(?:departments|representatives|forums|cases)/)[^/?\s]+(\.ics)")
+from feeds.access import redact
 
-
-def redact(value: object, feed_key: str = "redacted") -> object:
-    if not isinstance(value, str):
-        return value
-    return _FEED_TOKEN.sub(lambda m: f"{m[1]}<{feed_key}>{m[2]}", value)
-
+wsgi_app = "wsgi:asgi_app"
+worker_class = "booking.server.Worker"
+accesslog = "-"
 
 # Every place gunicorn's access log format can take the request path from.
 _PATH_ATOMS = ("r", "U", "{raw_uri}e", "{path_info}e", "{request_uri}e", "{referer}i", "f")
@@ -27,9 +26,9 @@ _PATH_ATOMS = ("r", "U", "{raw_uri}e", "{path_info}e", "{request_uri}e", "{refer
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
         atoms = super().atoms(resp, req, environ, request_time)
-        feed_key = str(environ.get("feeds.feed_key") or "redacted")
+        feed_key = environ.get("feeds.feed_key")
         for key in _PATH_ATOMS:
-            if key in atoms:
+            if isinstance(atoms.get(key), str):
                 atoms[key] = redact(atoms[key], feed_key)
         return atoms
 

@@ -215,18 +215,9 @@ def time_after_change_http(app_settings: Settings, url: str, runs: int) -> list[
 
 
 def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    # The same command line as `make run` (2 workers, access log to stdout).
+    # The same command line as `make run`: 2 workers; the rest comes from gunicorn.conf.py.
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    cmd = [
-        gunicorn,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--access-logfile",
-        "-",
-        "wsgi:app",
-    ]
+    cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     out = log.open("wb")
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -234,21 +225,26 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
 
 
 BARE_APP = """
-def app(environ, start_response):
-    start_response("304 Not Modified", [("ETag", '"x"')])
-    return [b""]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", b'"x"')]})
+    await send({"type": "http.response.body", "body": b""})
 """
 
 
 def start_bare_gunicorn(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    """The same gunicorn command with an empty WSGI app: the ceiling of the server model."""
-    (workdir / "bare_wsgi.py").write_text(BARE_APP)
+    """An empty ASGI app under the same gunicorn worker class and access log (that of
+    gunicorn.conf.py, whose logging it lacks): the ceiling of the server model."""
+    (workdir / "bare_asgi.py").write_text(BARE_APP)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-"]
+    cmd += ["--worker-class", "booking.server.Worker"]
     out = (workdir / "bare.log").open("wb")
     return subprocess.Popen(
-        [*cmd, "bare_wsgi:app"],
+        [*cmd, "bare_asgi:app"],
         cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,

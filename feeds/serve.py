@@ -54,7 +54,7 @@ def reply_for(
     if not_modified(state.etag, state.last_modified, if_none_match, if_modified_since):
         if log:
             access_log.info("feed %s -> 304", state.feed_key)
-        return Reply(304, _headers(state, cache_control), b"")
+        return Reply(304, _headers(state, cache_control), b"", state.feed_key, state.etag)
     data = memory.get(state.feed_key, state.etag)
     if data is None:
         data = load()

@@ -130,7 +130,7 @@ def serve_and_check(settings: Settings, icscheck: Path, paths: list[str], log: P
     cmd = [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*cmd, "--access-logfile", "-", "wsgi:app"],
+            cmd,  # as `make run` starts it: the rest comes from gunicorn.conf.py
             cwd=ROOT,
             env=env,
             stdout=out,

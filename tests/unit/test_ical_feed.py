@@ -101,15 +101,20 @@ def test_accepts_gzip() -> None:
     assert not accepts_gzip(None)
 
 
-def test_gunicorn_access_log_never_shows_a_feed_token() -> None:
+def test_access_logs_never_show_a_feed_token() -> None:
     import runpy
     from pathlib import Path
 
-    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
-    redact = conf["redact"]
+    from feeds.access import redact
+
     token = "DsTKCCvqfjBpGpsEna5tDlrfq4ty-jn3L8b7NzHuqdU"
     line = f"GET /feeds/departments/{token}.ics HTTP/1.1"
-    assert redact(line) == "GET /feeds/departments/<redacted>.ics HTTP/1.1"
-    assert redact(line, "department:3") == "GET /feeds/departments/<department:3>.ics HTTP/1.1"
+    assert redact(line) == "GET /feeds/departments/~redacted.ics HTTP/1.1"
+    assert redact(line, "department:3") == "GET /feeds/departments/~department-3.ics HTTP/1.1"
+    assert redact(f"/feeds/cases/{token}.ics?x=1") == "/feeds/cases/~redacted.ics?x=1"
     assert redact("/feeds/forums/mora/availability.ics") == "/feeds/forums/mora/availability.ics"
+    # gunicorn.conf.py: uvicorn workers serve the ASGI front (which logs through ``redact``);
+    # gunicorn's own access log, written only under a WSGI worker, redacts the same way.
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert (conf["worker_class"], conf["wsgi_app"]) == ("booking.server.Worker", "wsgi:asgi_app")
     assert conf["logger_class"].__name__ == "RedactingLogger"

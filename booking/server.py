@@ -1,0 +1,143 @@
+"""How gunicorn runs the service: uvicorn workers serving an ASGI front over the Flask app.
+
+Why not gunicorn's default sync worker: it parses HTTP in Python and closes the connection
+after every response, so even an empty application under it answers only about a tenth of
+the requests per second nginx does. Feed polls are the service's most frequent request (every
+subscriber's calendar client, all day), and issue 4 asks for them at static-file speed. A
+uvicorn worker parses with httptools on uvloop and keeps connections alive.
+
+The front, outermost first:
+  1. one access log line per request, in gunicorn's format, the feed token replaced by the
+     feed key (``feeds.access.redact``);
+  2. lifespan: the engine's connections are closed when a worker stops;
+  3. fresh private feed polls answered on the event loop (``feeds.asgi``);
+  4. everything else: the Flask application, unchanged, in a thread pool (a2wsgi).
+
+gunicorn.conf.py names ``Worker`` and ``wsgi:asgi_app``, so ``make run``, the Dockerfile and
+the benchmark start the same thing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+from flask import Flask
+from uvicorn_worker import UvicornWorker
+
+from feeds.access import redact
+from feeds.asgi import FEED_KEY, AsgiApp, FeedsASGI, Receive, Scope, Send
+
+ACCESS_LOGGER = "dorren_in.access"
+access_log = logging.getLogger(ACCESS_LOGGER)
+WSGI_THREADS = 10  # Flask requests in flight per worker process
+
+
+def asgi_front(app: Flask) -> AsgiApp:
+    flask_asgi: AsgiApp = WSGIMiddleware(app.wsgi_app, workers=WSGI_THREADS)  # type: ignore[arg-type,assignment]
+    return AccessLog(Lifespan(app, FeedsASGI(app, flask_asgi)))
+
+
+class Lifespan:
+    def __init__(self, app: Flask, downstream: AsgiApp) -> None:
+        self.app = app
+        self.downstream = downstream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.downstream(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.app.extensions["engine"].dispose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+class _Clock:
+    """The log's timestamp, formatted once per second (strftime costs more than the rest)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def text(self, now: float) -> str:
+        second = int(now)
+        if second != self._second:
+            self._second, self._text = (
+                second,
+                time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(second)),
+            )
+        return self._text
+
+
+class AccessLog:
+    """``host - - [time] "request" status bytes "referer" "user agent" duration_ms``."""
+
+    def __init__(self, downstream: AsgiApp) -> None:
+        self.downstream = downstream
+        self.clock = _Clock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
+            await self.downstream(scope, receive, send)
+            return
+        started = time.time()
+        sent = {"status": 0, "bytes": 0}
+
+        async def recording_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                sent["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                sent["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.downstream(scope, receive, recording_send)
+        finally:
+            self._write(scope, sent["status"] or 500, sent["bytes"], started)
+
+    def _write(self, scope: Scope, status: int, size: int, started: float) -> None:
+        headers = dict(scope["headers"])
+        path = scope["path"]
+        if scope["query_string"]:
+            path += "?" + scope["query_string"].decode("latin-1")
+        client = scope.get("client")
+        access_log.info(
+            '%s - - [%s] "%s %s HTTP/%s" %d %d "%s" "%s" %.1fms',
+            client[0] if client else "-",
+            self.clock.text(started),
+            scope["method"],
+            redact(path, scope.get(FEED_KEY)),
+            scope["http_version"],
+            status,
+            size,
+            redact(headers.get(b"referer", b"-").decode("latin-1")),
+            headers.get(b"user-agent", b"-").decode("latin-1"),
+            (time.time() - started) * 1000,
+        )
+
+
+class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn-worker ships no types
+    """uvicorn's gunicorn worker with httptools and uvloop, uvicorn's own access log off (it
+    would print the feed token), and the front's access log sent where gunicorn's goes."""
+
+    CONFIG_KWARGS = {
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "server_header": False,
+        "lifespan": "on",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        handlers = self.log.access_log.handlers  # empty unless gunicorn's accesslog is set
+        access_log.handlers = list(handlers)
+        access_log.setLevel(logging.INFO if handlers else logging.CRITICAL + 1)
+        access_log.propagate = False

@@ -1,0 +1,159 @@
+"""The real server: gunicorn started as ``make run`` and the Dockerfile start it (the worker
+class, application and access log from gunicorn.conf.py), on a SQLite file seeded with the demo
+data. Checks what only a real server shows: kept-alive connections, the Flask pages behind the
+ASGI front, a graceful stop, and an access log that names feeds but never holds a token."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from booking.app import create_app
+from booking.migrate import upgrade
+from booking.models import Department
+from booking.services import feed_tokens
+from booking.services.demo import seed_demo
+from config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "server-test-secret"
+
+
+@dataclass
+class Server:
+    port: int
+    feed_path: str
+    dept_id: int
+    log: Path
+    proc: subprocess.Popen[bytes]
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(database_url: str) -> tuple[str, int]:
+    upgrade(database_url)
+    settings = replace(Settings(), database_url=database_url, secret_key=SECRET)
+    app = create_app(settings)
+    now = datetime.now(UTC)
+    with app.extensions["session_factory"]() as db:
+        seed_demo(db, now.date(), 6)
+        dept = db.scalar(select(Department).where(Department.slug == "stadsbyggnad"))
+        assert dept is not None
+        token = feed_tokens.create(db, "department", dept.id, SECRET, now)
+        db.commit()
+        dept_id = dept.id
+    app.extensions["engine"].dispose()
+    return feed_tokens.feed_path("department", token), dept_id
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("server")
+    database_url = f"sqlite:///{work / 'forum.sqlite3'}"
+    feed_path, dept_id = _seed(database_url)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
+    env["APP_ENV"] = "development"
+    log = work / "gunicorn.log"
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = Server(port, feed_path, dept_id, log, proc)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            conn = running.connection()
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError(log.read_text()) from None
+            time.sleep(0.2)
+    yield running
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_feed_polls_on_one_kept_alive_connection(server: Server) -> None:
+    conn = server.connection()
+    conn.request("GET", server.feed_path)
+    first = conn.getresponse()
+    body = first.read()
+    assert first.status == 200 and first.getheader("Content-Type") == "text/calendar; charset=utf-8"
+    assert b"BEGIN:VCALENDAR" in body and first.getheader("Server") is None
+    etag = first.getheader("ETag")
+    assert etag
+    sock = conn.sock
+    for _ in range(3):
+        conn.request("GET", server.feed_path, headers={"If-None-Match": etag})
+        again = conn.getresponse()
+        again.read()
+        assert again.status == 304 and again.getheader("ETag") == etag
+    conn.request("HEAD", server.feed_path)
+    head = conn.getresponse()
+    assert head.read() == b"" and int(head.getheader("Content-Length") or 0) == len(body)
+    assert conn.sock is sock  # the same TCP connection all along
+    conn.close()
+
+
+def test_pages_forms_and_errors_behind_the_front(server: Server) -> None:
+    conn = server.connection()
+    conn.request("GET", "/login")
+    login = conn.getresponse()
+    assert login.status == 200 and "Logga in" in login.read().decode()
+    conn.request("POST", "/api/v1/cases", body=b"{}", headers={"Content-Type": "application/json"})
+    api = conn.getresponse()
+    assert api.status == 401 and b'"error"' in api.read()
+    conn.request("GET", "/feeds/departments/DsTKCCvqfjBpGpsEna5tDlrfq4ty-jn3L8b7NzHuqdU.ics")
+    unknown = conn.getresponse()
+    assert unknown.status == 404 and unknown.read() == b"Not found\n"
+    conn.close()
+
+
+def test_access_log_names_the_feed_never_the_token_and_stop_is_graceful(
+    server: Server,
+) -> None:
+    conn = server.connection()
+    conn.request("GET", server.feed_path, headers={"Referer": f"http://x{server.feed_path}"})
+    conn.getresponse().read()
+    conn.close()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(20) == 0
+    log = server.log.read_text()
+    token = server.feed_path.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in log
+    polls = [line for line in log.splitlines() if "GET /feeds/departments/" in line]
+    assert len(polls) >= 5
+    assert f'"GET /feeds/departments/~department-{server.dept_id}.ics HTTP/1.1" 304 0' in log
+    assert '"GET /feeds/departments/~redacted.ics HTTP/1.1" 404' in log
+    assert '"http://x/feeds/departments/~redacted.ics"' in log
+    assert '"POST /api/v1/cases HTTP/1.1" 401' in log
