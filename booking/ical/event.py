@@ -66,7 +66,9 @@ def description(meeting: Meeting, audience: Audience, base_url: str) -> str:
     lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
     if meeting.convener is not None:
         lines.append(f"Sammankallande / Convener: {meeting.convener.name}")
-    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason:
+    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason and seen.description:
+        # Free text: it may name people or the business, so it goes only where the case's
+        # description may (the customer; invited attendees when the customer consented).
         lines.append(f"Inställt / Cancelled: {meeting.cancel_reason}")
     if audience != Audience.CUSTOMER:
         lines.append(f"Ärendesida (inloggning) / Case page (login): {base_url}/cases/{case.id}")

@@ -106,6 +106,8 @@ def save_department(
         after=_department_snapshot(department),
         at=now,
     )
+    if before is not None:
+        meeting_events.department_changed(db, department)
     for representative in department.representatives:
         meeting_events.representative_changed(db, representative, now)
     db.commit()

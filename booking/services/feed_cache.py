@@ -783,6 +783,36 @@ def invalidate_case(db: Session, case: Case) -> None:
     _render_now(db, [m for m in case.meetings if m.id in set(ids)])
 
 
+def invalidate_department(db: Session, department: Department) -> None:
+    """A department's name is in its own feed's name and in the text of every meeting it
+    attends or its cases name. The pieces are dropped and rendered by the next build of each
+    feed (a rename is rare; rendering years of meetings inside the admin's request is not)."""
+    db.flush()
+    attending = select(Attendee.meeting_id).where(Attendee.department_id == department.id)
+    by_case = (
+        select(Meeting.id)
+        .join(CaseDepartment, CaseDepartment.case_id == Meeting.case_id)
+        .where(CaseDepartment.department_id == department.id)
+    )
+    ids = sorted(set(db.scalars(attending)) | set(db.scalars(by_case)))
+    _invalidate(db, ids, [f"department:{department.id}"])
+
+
+def purge_case(db: Session, case: Case) -> None:
+    """After a case's personal data was removed (retention): re-render its meetings and delete
+    the stored body of every feed that showed them, so no stored feed keeps the removed text
+    even if nobody requests it again. Each such feed is rebuilt at its next request."""
+    db.flush()
+    ids = list(db.scalars(select(Meeting.id).where(Meeting.case_id == case.id)))
+    keys = feed_keys_for_meetings(db, ids) | {f"case:{case.id}"}
+    invalidate_case(db, case)
+    db.execute(
+        delete(FeedBody)
+        .where(FeedBody.feed_key.in_(sorted(keys)))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def invalidate_representative(db: Session, representative: Representative) -> None:
     """Drop the feeds that show this representative: their own feed (its name) and the
     meetings they convene (the convener's name is in every audience's text)."""

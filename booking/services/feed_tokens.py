@@ -153,13 +153,20 @@ def rotate(db: Session, kind: str, subject_id: int, secret_key: str, now: dateti
 
 
 def revoke(db: Session, kind: str, subject_id: int, now: datetime) -> None:
+    if not revoke_if_active(db, kind, subject_id, now):
+        raise NotFound(f"The {kind} feed {subject_id} has no active token.")
+    db.commit()
+
+
+def revoke_if_active(db: Session, kind: str, subject_id: int, now: datetime) -> bool:
+    """Revoke within the caller's unit of work (no commit); False when nothing was active."""
     row = _row(db, feed_key(kind, subject_id))
     if row is None or row.revoked_at is not None:
-        raise NotFound(f"The {kind} feed {subject_id} has no active token.")
+        return False
     row.revoked_at = now
     # A fresh random hash, so the old token can never match again even if un-revoked by hand.
     row.token_hash = hash_token(secrets.token_urlsafe(32))
-    db.commit()
+    return True
 
 
 def current_token(db: Session, kind: str, subject_id: int, secret_key: str) -> str | None:

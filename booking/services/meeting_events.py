@@ -14,8 +14,8 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from booking.models import Case, Meeting, Representative
-from booking.services import feed_cache, invitations
+from booking.models import Case, Department, Meeting, Representative
+from booking.services import feed_cache, feed_tokens, invitations
 
 MeetingChange = Literal["booked", "rescheduled", "cancelled", "updated", "attendees"]
 
@@ -40,3 +40,17 @@ def representative_changed(db: Session, representative: Representative, now: dat
     """Call after changing a representative (name, department, active) shown in feeds."""
     db.flush()
     feed_cache.invalidate_representative(db, representative)
+
+
+def department_changed(db: Session, department: Department) -> None:
+    """Call after changing a department (its name is in feeds' names and meeting texts)."""
+    feed_cache.invalidate_department(db, department)
+
+
+def case_anonymised(db: Session, case: Case, now: datetime) -> None:
+    """Call after removing a case's personal data (retention): no stored feed may keep it,
+    and the customer's feed of the case stops (its token is revoked)."""
+    for meeting in case.meetings:
+        meeting.updated_at = now
+    feed_cache.purge_case(db, case)
+    feed_tokens.revoke_if_active(db, "case", case.id, now)

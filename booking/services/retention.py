@@ -30,7 +30,7 @@ from booking.models import (
     Survey,
     SurveyAnswer,
 )
-from booking.services import audit
+from booking.services import audit, meeting_events
 from booking.services.audit import Actor
 from config import Settings, load_settings
 
@@ -147,6 +147,7 @@ def _anonymise(db: Session, case: Case, now: datetime, report: RetentionReport) 
         if before != event.before or after != event.after:
             event.before, event.after = before, after
             report.audit_snapshots += 1
+    meeting_events.case_anonymised(db, case, now)
     audit.record(
         db,
         Actor.system("retention"),

@@ -445,3 +445,98 @@ def test_booking_service_end_to_end_book_reschedule_cancel(
         event = h.events(h.parse_both(h.get_feed(client, path)))[uid]
         assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
     assert client.get(polis, headers={"If-None-Match": polis_etag}).status_code == 304
+
+
+# ---------------------------------------------------------------- changes outside the booking
+
+
+def test_cancel_reason_only_in_the_customers_feed(
+    client: FlaskClient, seeded: Db, clock: FixedClock
+) -> None:
+    """The reason is free text a coordinator types: it may name people, so it is shown where
+    the case's description is, never in a subscribed department, representative or forum feed."""
+    now = clock.now()
+    meeting = h.book(seeded, now, consent=True)
+    dept = h.department(seeded, "stadsbyggnad")
+    feeds = {
+        "department": h.url(seeded, "department", dept.id, now),
+        "representative": h.url(seeded, "representative", h.first_rep(dept).id, now),
+        "forum": h.url(seeded, "forum", meeting.case.forum_id, now),
+        "case": h.url(seeded, "case", meeting.case_id, now),
+    }
+    h.cancel(seeded, meeting, now, reason="zqreason Kim Kontakt är sjuk")
+    for name, path in feeds.items():
+        text = h.unfolded(h.get_feed(client, path))
+        assert "STATUS:CANCELLED" in text
+        assert ("zqreason" in text) == (name == "case"), name
+
+
+def test_department_rename_shows_in_every_feed_that_names_it(
+    client: FlaskClient, seeded: Db, clock: FixedClock
+) -> None:
+    from booking.services import audit, directory
+
+    now = clock.now()
+    # Convened by the other department, so nothing but the rename touches this meeting.
+    meeting = h.book(seeded, now, departments=("miljokontoret", "stadsbyggnad"))
+    bygg, miljo = h.department(seeded, "stadsbyggnad"), h.department(seeded, "miljokontoret")
+    bygg_path = h.url(seeded, "department", bygg.id, now)
+    miljo_path = h.url(seeded, "department", miljo.id, now)
+    polis_path = h.url(seeded, "department", h.department(seeded, "polisen").id, now)
+    etags = {p: client.get(p).headers["ETag"] for p in (bygg_path, miljo_path, polis_path)}
+
+    data = directory.DepartmentData(
+        name="Samhällsbyggnad Mora Orsa",
+        slug=bygg.slug,
+        kind=bygg.kind,
+        email=bygg.email,
+        areas=list(bygg.responsibility_areas),
+        capacity_per_session=bygg.capacity_per_session,
+        forum_ids=[f.id for f in bygg.forums],
+    )
+    directory.save_department(seeded, bygg.id, data, audit.Actor.system("test"), now)
+
+    own = h.unfolded(h.get_feed(client, bygg_path, **{"If-None-Match": etags[bygg_path]}))
+    assert "X-WR-CALNAME:Forum – Samhällsbyggnad Mora Orsa" in own
+    other = h.unfolded(h.get_feed(client, miljo_path, **{"If-None-Match": etags[miljo_path]}))
+    event = h.events(h.parse_both(other.encode()))[meeting.uid]
+    assert "Samhällsbyggnad Mora Orsa" in str(event["DESCRIPTION"])
+    assert client.get(polis_path, headers={"If-None-Match": etags[polis_path]}).status_code == 304
+
+
+def test_retention_leaves_no_personal_data_in_stored_feeds_and_stops_the_case_feed(
+    client: FlaskClient, seeded: Db, clock: FixedClock
+) -> None:
+    from booking.models import CaseStatus
+    from booking.services.retention import run_retention
+    from config import Settings
+
+    now = clock.now()
+    meeting = h.book(
+        seeded,
+        now - timedelta(days=3 * 365),
+        starts_at=now - timedelta(days=3 * 365 - 20),
+        consent=True,
+        org_name="Zqorg Kims Kafé",
+        contact_name="Zqname Kim Kontakt",
+    )
+    case = meeting.case
+    dept = h.department(seeded, "stadsbyggnad")
+    case_path = h.url(seeded, "case", case.id, now)
+    dept_path = h.url(seeded, "department", dept.id, now)
+    clock.set(now - timedelta(days=3 * 365 - 25))  # the feeds as they were, built back then
+    assert "Zqname" in h.unfolded(h.get_feed(client, case_path))
+    assert "Zqorg" in h.unfolded(h.get_feed(client, dept_path))
+    clock.set(now)
+    case.status, case.closed_at = CaseStatus.CLOSED, now - timedelta(days=3 * 365 - 30)
+    seeded.commit()
+
+    report = run_retention(seeded, now=now, settings=replace(Settings(), retention_years=2))
+    assert report.cases == [case.reference]
+
+    seeded.expire_all()
+    stored = [e.ical for e in seeded.scalars(select(FeedEvent))]
+    stored += [gzip.decompress(b.body_gzip) for b in seeded.scalars(select(FeedBody))]
+    assert stored and not any(b"Zqorg" in x or b"Zqname" in x for x in stored)
+    assert client.get(case_path).status_code == 404
+    assert client.get(dept_path).status_code == 200
