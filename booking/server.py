@@ -20,7 +20,10 @@ the benchmark start the same thing.
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import time
+from types import FrameType
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
@@ -135,9 +138,21 @@ class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn-worker ships no ty
         "lifespan": "on",
     }
 
+    def init_signals(self) -> None:
+        super().init_signals()
+        # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
+        # handler it found: gunicorn's default one would kill the process, and gunicorn would
+        # log "Worker was sent SIGTERM!" as an error at every restart. Exit cleanly instead.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _exit_cleanly)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         handlers = self.log.access_log.handlers  # empty unless gunicorn's accesslog is set
         access_log.handlers = list(handlers)
         access_log.setLevel(logging.INFO if handlers else logging.CRITICAL + 1)
         access_log.propagate = False
+
+
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    sys.exit(0)

@@ -149,6 +149,7 @@ def test_access_log_names_the_feed_never_the_token_and_stop_is_graceful(
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(20) == 0
     log = server.log.read_text()
+    assert "[ERROR]" not in log and "Application shutdown complete" in log
     token = server.feed_path.rsplit("/", 1)[1].removesuffix(".ics")
     assert token not in log
     polls = [line for line in log.splitlines() if "GET /feeds/departments/" in line]
