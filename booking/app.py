@@ -35,7 +35,7 @@ def create_app(
 
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
-    app.extensions["session_factory"] = make_session_factory(engine)
+    app.extensions["session_factory"] = make_session_factory(engine, _unit_of_work_info(settings))
     app.extensions["clock"] = clock or SystemClock()
 
     @app.teardown_appcontext
@@ -45,7 +45,6 @@ def create_app(
             db.close()
 
     _wire_adapters(app, settings)
-    _configure_services(settings)
     _register_blueprints(app)
     _register_health(app)
 
@@ -118,17 +117,21 @@ def _register_blueprints(app: Flask) -> None:
     register_feeds(app)
 
 
-def _configure_services(settings: Settings) -> None:
+def _unit_of_work_info(settings: Settings) -> dict[str, Any]:
+    """What every session carries for the services (``Session.info``): the booking policy and
+    the feed settings, so the changing transaction can render feeds and apply the rules."""
     from urllib.parse import urlsplit
 
-    from booking.services import booking as booking_service
+    from booking.services.booking import BookingPolicy
+    from booking.services.feed_cache import FeedConfig
 
-    booking_service.configure(
-        booking_service.BookingPolicy(
+    return {
+        "booking_policy": BookingPolicy(
             min_notice_working_days=settings.min_notice_working_days,
             uid_host=urlsplit(settings.public_base_url).hostname or "dorren-in.local",
-        )
-    )
+        ),
+        "feed_config": FeedConfig.from_settings(settings),
+    }
 
 
 def _register_health(app: Flask) -> None:

@@ -14,15 +14,11 @@ def register(app: object) -> None:
 
     from flask import Flask
 
-    from booking.services.feed_cache import FeedConfig
     from feeds.fast import FeedFastPath
 
     assert isinstance(app, Flask)
     app.register_blueprint(feeds_bp)
     app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
-    # Services that change meetings find the feed settings on their session (feed_cache).
-    config = FeedConfig.from_settings(app.config["SETTINGS"])
-    app.extensions["session_factory"].configure(info={"feed_config": config})
     log = logging.getLogger("feeds.access")
     if not log.handlers and log.level == logging.NOTSET:
         handler = logging.StreamHandler(sys.stderr)

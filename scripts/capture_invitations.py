@@ -102,6 +102,7 @@ def main(out: Path) -> None:
             calendar_factory=lambda: calendar,
             mailer=mailer,
             config=app.extensions["invitation_config"],
+            settings=settings,
         ),
     )
     actor = Actor.system("capture")

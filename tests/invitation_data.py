@@ -232,6 +232,7 @@ def make_worker(
         calendar_factory=calendar_factory,
         mailer=SmtpMailer(SmtpConfig(host="127.0.0.1", port=smtp_port, timeout=5)),
         config=ext["invitation_config"],
+        settings=app.config["SETTINGS"],  # type: ignore[attr-defined]
         outbox_policy=OutboxPolicy(lease_seconds=lease_seconds, backoff_base_seconds=1),
         rsvp_policy=RsvpPolicy(deputy_on_decline=deputy_on_decline),
     )

@@ -71,23 +71,18 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 @dataclass(frozen=True)
 class BookingPolicy:
-    """Settings the booking rules need; create_app configures it from the environment."""
+    """Settings the booking rules need. The composition root puts them on every session it
+    makes (``Session.info["booking_policy"]``), as it does the feed settings: a unit of work
+    carries its own configuration, and no module-level state differs between apps."""
 
     min_notice_working_days: int = 5
     uid_host: str = "dorren-in.local"
 
 
-_policy = BookingPolicy()
-
-
-def configure(policy: BookingPolicy) -> None:
-    """Set the policy (called once by the composition root)."""
-    global _policy
-    _policy = policy
-
-
-def current_policy() -> BookingPolicy:
-    return _policy
+def policy_of(db: Db) -> BookingPolicy:
+    """The session's policy; the defaults for a bare session (a script, a benchmark)."""
+    policy = db.info.get("booking_policy")
+    return policy if isinstance(policy, BookingPolicy) else BookingPolicy()
 
 
 # ---------------------------------------------------------------- input
@@ -246,6 +241,7 @@ class _Context:
     world: alloc.World
     reps: dict[int, Representative]
     departments: dict[int, Department]
+    notice_days: int
     exclude_meeting_ids: tuple[int, ...] = ()
 
 
@@ -253,12 +249,16 @@ def _today(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
 
-def not_before_date(now: datetime, timezone: str, notice: int | None = None) -> date:
+def not_before_date(now: datetime, timezone: str, notice: int) -> date:
     """The first local date a meeting may be held, ``notice`` working days ahead."""
-    days = _policy.min_notice_working_days if notice is None else notice
     today = _today(now, ZoneInfo(timezone))
     holidays = non_working_days({today.year, today.year + 1}, include_half_days=False)
-    return alloc.earliest_date(today, days, holidays)
+    return alloc.earliest_date(today, notice, holidays)
+
+
+def earliest_bookable_date(db: Db, case: Case, now: datetime) -> date:
+    """The first local date the case's meeting may be held under the minimum notice."""
+    return not_before_date(now, case.forum.timezone, policy_of(db).min_notice_working_days)
 
 
 def _load_context(
@@ -314,7 +314,8 @@ def _load_context(
     ctx = _Context(
         case=case,
         tz=tz,
-        not_before=not_before_date(now, case.forum.timezone),
+        not_before=earliest_bookable_date(db, case, now),
+        notice_days=policy_of(db).min_notice_working_days,
         depts=depts,
         world=alloc.World(absences=absences, load=load),
         reps=reps,
@@ -685,7 +686,7 @@ def _overridable_problems(
     parts = [f"{name} {text}" for name, text in problems.items()]
     if too_soon:
         parts.append(
-            f"the slot is less than {_policy.min_notice_working_days} working days ahead "
+            f"the slot is less than {ctx.notice_days} working days ahead "
             f"(earliest {ctx.not_before.isoformat()})"
         )
     hint = (
@@ -964,7 +965,7 @@ def _write_booking(
 ) -> Meeting:
     case = ctx.case
     meeting = Meeting(
-        uid=f"{uuid.uuid4()}@{_policy.uid_host}",
+        uid=f"{uuid.uuid4()}@{policy_of(db).uid_host}",
         sequence=0,
         slot_id=slot.id,
         status=MeetingStatus.BOOKED,
@@ -1244,7 +1245,8 @@ __all__ = [
     "book",
     "cancel_meeting",
     "case_changed",
-    "configure",
+    "earliest_bookable_date",
+    "policy_of",
     "propose",
     "release_attendee",
     "reschedule",

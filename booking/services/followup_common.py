@@ -90,17 +90,6 @@ def unique_addresses(addresses: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def customer_link(db: Session, case: Case, base_url: str, secret_key: str) -> str | None:
-    """The customer's case page link, from the invitations work's token service when present."""
-    from booking.services import invitations
-
-    make = getattr(invitations, "customer_link", None)
-    if make is None:  # the token service is not on this branch yet
-        return None
-    link: str = make(db, case, base_url=base_url, secret_key=secret_key)  # the same link each time
-    return link
-
-
 # The follow-through's moves, each allowed by the case life cycle (booking.domain.cases):
 # a booked or confirmed case is held once its meeting is over, then followed up, then closed.
 NEXT_STEP = {

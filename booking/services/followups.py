@@ -25,7 +25,7 @@ from booking.services.followup_common import (
     require_staff,
     sv_date,
 )
-from config import Settings, load_settings
+from config import Settings
 
 
 @dataclass
@@ -287,12 +287,11 @@ def _owner_address(point: FollowUpPoint) -> str:
     return point.owner_department.email if point.owner_department else ""
 
 
-def send_followup_reminders(db: Session, *, now: datetime, settings: Settings | None = None) -> int:
+def send_followup_reminders(db: Session, *, now: datetime, settings: Settings) -> int:
     """Remind owners before due dates (FOLLOWUP_REMINDER_DAYS); returns e-mails enqueued.
 
     Also moves cases whose meeting is over to follow-up, so the worker needs one call.
     """
-    settings = settings or load_settings()
     advance_after_meetings(db, now=now)
     today = local_date(now, settings.forum_timezone)
     offsets = settings.followup_reminder_days

@@ -158,8 +158,8 @@ def customer_link(
     db: Session,
     case: Case,
     *,
-    base_url: str | None = None,
-    secret_key: str | None = None,
+    base_url: str,
+    secret_key: str,
     rotate_at: datetime | None = None,
 ) -> str:
     """The customer's case-page link ``<PUBLIC_BASE_URL>/c/<token>``. No commit.
@@ -169,12 +169,6 @@ def customer_link(
     the same working link. ``rotate_at`` issues a new one (the old link stops working), and so
     does a changed SECRET_KEY.
     """
-    if base_url is None or secret_key is None:
-        from config import load_settings
-
-        settings = load_settings()
-        base_url = base_url or settings.public_base_url
-        secret_key = secret_key or settings.secret_key
     row = db.get(CustomerToken, case.id)
     if row is None:
         row = CustomerToken(

@@ -31,12 +31,12 @@ from booking.services.booking import set_meeting_status
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
 from booking.services.followup_common import (
     STAFF_ROLES,
-    customer_link,
     enqueue_email,
     move_case,
     sv_datetime,
     unique_addresses,
 )
+from booking.services.invitations import customer_link
 from config import Settings
 
 
@@ -437,7 +437,9 @@ def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> N
     subject = f"Protokoll från forummöte {case.reference}"
     if minutes.version > 1:
         subject += f" (rättad version {minutes.version})"
-    link = customer_link(db, case, settings.public_base_url, settings.secret_key)
+    link = customer_link(
+        db, case, base_url=settings.public_base_url, secret_key=settings.secret_key
+    )
     customer_text = render_text(minutes, settings.forum_timezone) + (
         f"\n\nDin ärendesida / Your case page: {link}" if link else ""
     )

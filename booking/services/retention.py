@@ -32,7 +32,7 @@ from booking.models import (
 )
 from booking.services import audit, meeting_events
 from booking.services.audit import Actor
-from config import Settings, load_settings
+from config import Settings
 
 REMOVED = "[gallrad]"
 CASE_FIELDS = ("contact_name", "contact_email", "contact_phone", "org_number", "description")
@@ -66,10 +66,7 @@ class RetentionReport:
         }
 
 
-def run_retention(
-    db: Session, *, now: datetime, settings: Settings | None = None
-) -> RetentionReport:
-    settings = settings or load_settings()
+def run_retention(db: Session, *, now: datetime, settings: Settings) -> RetentionReport:
     if settings.retention_years <= 0:
         return RetentionReport(enabled=False)
     cutoff = now - relativedelta(years=settings.retention_years)

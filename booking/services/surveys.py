@@ -20,7 +20,7 @@ from booking.models import Case, CaseStatus, MeetingStatus, Survey, SurveyAnswer
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup_common import enqueue_email
 from booking.services.tokens import hash_token
-from config import Settings, load_settings
+from config import Settings
 
 # Surveys are not sent for meetings older than this past the delay (e.g. when the feature is
 # switched on with a backlog): a survey about a meeting months ago measures nothing useful.
@@ -124,9 +124,8 @@ def _invite(db: Session, survey: Survey, case: Case, token: str, now: datetime, 
     )
 
 
-def send_due_surveys(db: Session, *, now: datetime, settings: Settings | None = None) -> int:
+def send_due_surveys(db: Session, *, now: datetime, settings: Settings) -> int:
     """Create and e-mail the surveys that are due; returns how many were sent."""
-    settings = settings or load_settings()
     delay = timedelta(days=settings.survey_delay_days)
     earliest = now - delay - timedelta(days=SEND_WINDOW_DAYS)
     cases = db.scalars(

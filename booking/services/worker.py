@@ -42,12 +42,12 @@ class WorkerSetup:
     calendar_factory: Callable[[], CalendarPort | None]
     mailer: MailPort
     config: InvitationConfig
+    # Follow-through jobs (surveys, follow-up reminders, retention) read their settings here.
+    settings: Settings
     outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
     rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
     rsvp_sync_seconds: int = 60
     horizon_months: int = 18
-    # Follow-through jobs (surveys, follow-up reminders, retention) read their settings here.
-    settings: Settings | None = None
 
 
 @dataclass

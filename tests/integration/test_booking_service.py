@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
+from booking.app import create_app
 from booking.clock import FixedClock
 from booking.models import (
     Absence,
@@ -29,6 +31,7 @@ from booking.services.audit import Actor
 from booking.services.demo import demo_user
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.sessions import add_extra_session, get_forum
+from config import Settings
 
 
 def dept(db: Db, slug: str) -> Department:
@@ -351,3 +354,27 @@ def test_reschedule_replaces_who_cannot_come_and_asks_everyone_again(
         )
     ).all()
     assert set(busy) == {rep(seeded, "erik.holm@moraorsa.example").id}
+
+
+def test_each_app_applies_its_own_policy_to_its_sessions(
+    seeded: Db, clock: FixedClock, settings: Settings
+) -> None:
+    """The policy travels with the session its app makes: a second app in the same process
+    (another municipality's settings) changes nothing for the first."""
+    other = create_app(
+        replace(settings, min_notice_working_days=10, public_base_url="https://forum.orsa.se"),
+        clock=clock,
+    )
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    with other.extensions["session_factory"]() as strict:
+        # Monday 30 Nov + 10 working days (8 Dec is a working day) = Monday 14 Dec.
+        assert svc.propose(strict, case.id, now=clock.now(), limit=1).not_before == date(
+            2026, 12, 14
+        )
+        meeting = svc.book(strict, case.id, {"slot": "earliest"}, actor(strict), now=clock.now())
+        assert meeting.uid.endswith("@forum.orsa.se")
+        assert meeting.starts_at.date() >= date(2026, 12, 14)
+    other.extensions["engine"].dispose()
+    second = new_case(seeded, clock, ("miljokontoret",))
+    assert svc.propose(seeded, second.id, now=clock.now(), limit=1).not_before == date(2026, 12, 7)
+    assert svc.policy_of(seeded).uid_host == "forum.test"

@@ -252,7 +252,9 @@ def test_customer_case_page_shows_meetings_and_the_shared_timeline(
             ),
         ]
     )
-    link = invitations.customer_link(db, case, base_url="http://forum.test")
+    link = invitations.customer_link(
+        db, case, base_url="http://forum.test", secret_key="test-secret"
+    )
     db.commit()
     path = link.removeprefix("http://forum.test")
     page = client.get(path)

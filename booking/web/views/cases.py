@@ -313,7 +313,7 @@ def _reschedule_form(case: Case, meeting: Meeting, formdata: bool = False) -> Re
     allocator on every view of the case page."""
     form = RescheduleForm() if formdata else RescheduleForm(formdata=None)
     choices: list[tuple[str, str]] = [("earliest", _("The earliest time that works for all"))]
-    start = booking_service.not_before_date(now(), case.forum.timezone)
+    start = booking_service.earliest_bookable_date(get_db(), case, now())
     free = overview_service.free_slots(
         get_db(), case.forum_id, start, start + timedelta(weeks=16), limit=40
     )
