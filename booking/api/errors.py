@@ -1,4 +1,8 @@
-"""One JSON error envelope for the whole API: {"error": {"code", "message", "details"}}."""
+"""One JSON error envelope for the whole API: {"error": {"code", "reason", "message", "details"}}.
+
+``code`` is the kind of error, ``reason`` what exactly went wrong (stable, for programs; the same
+as ``code`` where there is nothing more specific), ``message`` what to fix (for people).
+"""
 
 from __future__ import annotations
 
@@ -22,20 +26,28 @@ class ApiError(Exception):
         self.details = details or {}
 
 
+def error_document(
+    code: str, message: str, details: dict[str, Any] | None = None, reason: str = ""
+) -> dict[str, Any]:
+    body = {"code": code, "reason": reason or code, "message": message, "details": details or {}}
+    return {"error": body}
+
+
+def document_of(exc: ServiceError | ApiError) -> dict[str, Any]:
+    reason = exc.reason if isinstance(exc, ServiceError) else exc.code
+    return error_document(exc.code, exc.message, exc.details, reason)
+
+
 def envelope(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> tuple[Response, int]:
-    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+    return jsonify(error_document(code, message, details)), status
 
 
 @api_bp.errorhandler(ApiError)
-def _api_error(exc: ApiError) -> tuple[Response, int]:
-    return envelope(exc.status, exc.code, exc.message, exc.details)
-
-
 @api_bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> tuple[Response, int]:
-    return envelope(exc.status, exc.code, exc.message, exc.details)
+def _known_error(exc: ServiceError | ApiError) -> tuple[Response, int]:
+    return jsonify(document_of(exc)), exc.status
 
 
 @api_bp.errorhandler(HTTPException)

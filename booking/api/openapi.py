@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from booking.api import api_bp
 from booking.api.auth import can_write, require_user, requires
-from booking.api.errors import ApiError
+from booking.api.errors import ApiError, document_of
 from booking.api.schemas import ErrorOut
 from booking.services import idempotency
 from booking.services.booking import MAX_ID
@@ -84,9 +84,7 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
 
 
 def _envelope_of(exc: ServiceError | ApiError) -> tuple[dict[str, Any], int]:
-    return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}, (
-        exc.status
-    )
+    return document_of(exc), exc.status
 
 
 def operation(

@@ -63,6 +63,9 @@ class CancelIn(_In):
 
 class ErrorBody(BaseModel):
     code: str
+    # What exactly went wrong, e.g. "slot_taken", "no_slot", "cancel_reason_required"; equal
+    # to ``code`` when there is nothing more specific.
+    reason: str
     message: str
     details: dict[str, Any]
 

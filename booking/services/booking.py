@@ -479,6 +479,7 @@ def propose(
         raise Invalid(
             "The case has no required departments; add at least one before asking for slots.",
             {"case_id": case_id},
+            reason="no_departments",
         )
     live = _live_meeting(case)
     ctx = _load_context(db, case, now, exclude_meeting_ids=[live.id] if live else ())
@@ -663,7 +664,7 @@ def _check_slot_usable(
         )
     holder = db.scalar(select(Meeting.id).where(Meeting.slot_id == slot.id))
     if holder is not None and (own is None or holder != own.id):
-        raise Conflict(f"Slot {slot.id} is already booked.", {"slot": slot.id})
+        raise Conflict(f"Slot {slot.id} is already booked.", {"slot": slot.id}, reason="slot_taken")
 
 
 def _candidate(slot: Slot, session: Session) -> alloc.Candidate:
@@ -697,6 +698,7 @@ def _overridable_problems(
     raise Conflict(
         "The slot does not work: " + "; ".join(parts) + "." + hint,
         {"problems": {ctx.departments[d].name: r for d, r in check.problems.items()}},
+        reason="slot_unavailable" if problems else "too_soon",
     )
 
 
@@ -710,10 +712,15 @@ def _people(db: Db, ids: Iterable[int]) -> dict[int, Representative]:
         raise Invalid(
             f"No representative with id {', '.join(map(str, missing))}.",
             {"representative_ids": missing},
+            reason="unknown_id",
         )
     inactive = [r.name for r in found.values() if not r.active]
     if inactive:
-        raise Invalid(f"Not active: {', '.join(inactive)}.", {"inactive": inactive})
+        raise Invalid(
+            f"Not active: {', '.join(inactive)}.",
+            {"inactive": inactive, "names": inactive},
+            reason="inactive",
+        )
     return found
 
 
@@ -768,7 +775,7 @@ def _race_lost(
     hint = f" The next free slot is {nxt['starts_at']} (slot {nxt['slot_id']})." if nxt else ""
     details = dict(exc.details) if exc is not None else {}
     details["next_free_slot"] = nxt
-    return Conflict(message + hint, details)
+    return Conflict(message + hint, details, reason=exc.reason if exc else "slot_taken")
 
 
 def _set_case_status(
@@ -779,7 +786,11 @@ def _set_case_status(
     try:
         case_rules.check_transition(case.status.value, new.value)
     except case_rules.TransitionError as exc:
-        raise Conflict(str(exc), {"status": case.status.value, "requested": new.value}) from None
+        raise Conflict(
+            str(exc),
+            {"status": case.status.value, "requested": new.value},
+            reason="status_transition",
+        ) from None
     before = case.status
     case.status = new
     case.updated_at = now
@@ -845,6 +856,7 @@ def _book(
         raise Invalid(
             "The case has no required departments; add at least one before booking.",
             {"case_id": case.id},
+            reason="no_departments",
         )
     people = _validate_request(db, case, request)
     chosen = request.chosen()
@@ -891,6 +903,7 @@ def _earliest_slots(
         raise Conflict(
             "No slot fits every department: " + message.explanation,
             {"blockers": [b.__dict__ for b in blockers], "next_free_slot": None},
+            reason="no_slot",
         )
     return [p.candidate.slot_id for p in result.proposals]
 
@@ -949,6 +962,7 @@ def _recheck_capacity(db: Db, ctx: _Context, slot: Slot) -> None:
             raise Conflict(
                 f"{dept.name} has no capacity left in that forum session (taken a moment ago).",
                 {"department_id": dept_id},
+                reason="slot_taken",
             )
 
 
@@ -1025,6 +1039,7 @@ def _pick_slot(
         raise Conflict(
             "No slot fits every department: " + message,
             {"blockers": [b.__dict__ for b in blockers], "next_free_slot": None},
+            reason="no_slot",
         )
     return result.proposals[0].candidate.slot_id
 
@@ -1098,7 +1113,9 @@ def _reschedule(
     request = BookingRequest(slot=target, override_reason=override_reason)
     slot_id = _pick_slot(db, case, request, {}, now, freebusy, own=meeting, preferred=preferred)
     if slot_id == meeting.slot_id:
-        raise Conflict("The meeting is already in that slot.", {"slot": slot_id})
+        raise Conflict(
+            "The meeting is already in that slot.", {"slot": slot_id}, reason="same_slot"
+        )
 
     slot, session = _lock_session_of(db, slot_id)
     _check_slot_usable(db, case, slot, session, now, own=meeting)
@@ -1177,7 +1194,11 @@ def cancel_meeting(
     """Cancel the meeting: the slot and everyone's time are freed, SEQUENCE rises, attendees are
     kept (they receive the cancellation). The case goes back to received, ready to rebook."""
     if not reason or not reason.strip():
-        raise Invalid("A reason is required to cancel a meeting.", {"reason": "required"})
+        raise Invalid(
+            "A reason is required to cancel a meeting.",
+            {"reason": "required"},
+            reason="cancel_reason_required",
+        )
     meeting = _get_meeting(db, meeting_id, lock=True)
     if meeting.status not in LIVE:
         raise Conflict(

@@ -206,16 +206,24 @@ def _departments(db: Db, forum: Forum, ids: list[int]) -> list[Department]:
     missing = [i for i in wanted if i not in found]
     if missing:
         raise Invalid(
-            f"No department with id {', '.join(map(str, missing))}.", {"department_ids": missing}
+            f"No department with id {', '.join(map(str, missing))}.",
+            {"department_ids": missing},
+            reason="unknown_id",
         )
     foreign = [d.name for d in found.values() if forum not in d.forums]
     if foreign:
         raise Invalid(
-            f"Not part of {forum.name}: {', '.join(foreign)}.", {"department_ids": foreign}
+            f"Not part of {forum.name}: {', '.join(foreign)}.",
+            {"department_ids": foreign, "forum": forum.name},
+            reason="department_not_in_forum",
         )
     inactive = [d.name for d in found.values() if not d.active]
     if inactive:
-        raise Invalid(f"Not active: {', '.join(inactive)}.", {"department_ids": inactive})
+        raise Invalid(
+            f"Not active: {', '.join(inactive)}.",
+            {"department_ids": inactive, "names": inactive},
+            reason="inactive",
+        )
     return [found[i] for i in wanted]
 
 
@@ -296,6 +304,7 @@ def update_case(
         raise Conflict(
             f"Case {case.reference} is {case.status.value}; it can no longer be edited.",
             {"status": case.status.value},
+            reason="case_closed",
         )
     given = data.model_fields_set
     for name in given:
@@ -313,6 +322,7 @@ def update_case(
                     "The case is booked; cancel the meeting before changing the departments, "
                     "then book again.",
                     {"department_ids": before["department_ids"]},
+                    reason="case_booked",
                 )
             case.departments = _departments(db, case.forum, new_ids)
     after = snapshot(case)
@@ -359,7 +369,11 @@ def transition(
     try:
         case_rules.check_transition(case.status.value, target.value)
     except case_rules.TransitionError as exc:
-        raise Conflict(str(exc), {"status": case.status.value, "requested": target.value}) from None
+        raise Conflict(
+            str(exc),
+            {"status": case.status.value, "requested": target.value},
+            reason="status_transition",
+        ) from None
     # Asked from the database: the session may hold an older copy of case.meetings.
     meetings = list(db.scalars(select(Meeting).where(Meeting.case_id == case.id)))
     live = next((m for m in meetings if m.status in LIVE), None)
@@ -371,7 +385,9 @@ def transition(
         held = next((m for m in meetings if m.status == MeetingStatus.HELD), None)
         meeting: Meeting | None = live or held
         if meeting is None:
-            raise Conflict(f"The case has no meeting to mark {target.value}.", {})
+            raise Conflict(
+                f"The case has no meeting to mark {target.value}.", {}, reason="no_meeting"
+            )
         set_meeting_status(db, meeting, MeetingStatus(target.value), actor, now)
     if target == CaseStatus.CANCELLED and live is not None:
         cancel_meeting(

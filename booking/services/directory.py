@@ -79,10 +79,15 @@ def save_department(
         raise Invalid(
             "The short name may hold lower-case letters a-z, digits and hyphens only.",
             {"slug": slug},
+            reason="bad_slug",
         )
     clash = db.scalar(select(Department).where(Department.slug == slug))
     if clash is not None and clash.id != department_id:
-        raise Conflict(f"Another department already uses the short name {slug}.", {"slug": slug})
+        raise Conflict(
+            f"Another department already uses the short name {slug}.",
+            {"slug": slug},
+            reason="slug_taken",
+        )
     department = Department() if department_id is None else get_department(db, department_id)
     before = None if department_id is None else _department_snapshot(department)
     department.name = data.name.strip()
@@ -159,7 +164,7 @@ def save_representative(
     get_department(db, data.department_id)
     email = data.email.strip().lower()
     if "@" not in email:
-        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email})
+        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email}, reason="bad_email")
     if data.user_id is not None and db.get(User, data.user_id) is None:
         raise NotFound(f"No user with id {data.user_id}.")
     if representative_id is None:
@@ -205,7 +210,11 @@ def add_absence(
 ) -> Absence:
     representative = get_representative(db, representative_id)
     if end < start:
-        raise Invalid("The last day of an absence cannot be before the first.", {"end": end})
+        raise Invalid(
+            "The last day of an absence cannot be before the first.",
+            {"end": end},
+            reason="absence_end_before_start",
+        )
     absence = Absence(start_date=start, end_date=end, reason=reason.strip())
     representative.absences.append(absence)
     db.flush()
@@ -279,22 +288,34 @@ def save_user(
 ) -> User:
     email = data.email.strip().lower()
     if "@" not in email:
-        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email})
+        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email}, reason="bad_email")
     try:
         role = Role(data.role)
     except ValueError:
         raise Invalid(f"Unknown role {data.role!r}.", {"role": data.role}) from None
     if user_id is None and len(data.password) < 10:
-        raise Invalid("A new user needs a password of at least 10 characters.", {"password": ""})
+        raise Invalid(
+            "A new user needs a password of at least 10 characters.",
+            {"password": ""},
+            reason="password_required",
+        )
     if data.password and len(data.password) < 10:
-        raise Invalid("The password must be at least 10 characters.", {"password": ""})
+        raise Invalid(
+            "The password must be at least 10 characters.",
+            {"password": ""},
+            reason="password_too_short",
+        )
     clash = db.scalar(select(User).where(func.lower(User.email) == email))
     if clash is not None and clash.id != user_id:
-        raise Conflict(f"A user with e-mail {email} already exists.", {"email": email})
+        raise Conflict(
+            f"A user with e-mail {email} already exists.", {"email": email}, reason="email_taken"
+        )
     user = User() if user_id is None else get_user(db, user_id)
     before = None if user_id is None else _user_snapshot(user)
     if user_id is not None and actor.user_id == user_id and (role != user.role or not data.active):
-        raise Forbidden("You cannot change your own role or deactivate yourself.")
+        raise Forbidden(
+            "You cannot change your own role or deactivate yourself.", reason="own_role"
+        )
     user.name = data.name.strip()
     user.email = email
     user.role = role

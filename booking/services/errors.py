@@ -6,13 +6,20 @@ from typing import Any
 
 
 class ServiceError(Exception):
+    """``code``: the kind of error (one per HTTP status). ``reason``: what exactly went wrong,
+    a stable snake_case name clients and the web UI can rely on (the message is for people and
+    may change; the UI translates by reason, with the values it needs in ``details``)."""
+
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, details: dict[str, Any] | None = None, *, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.reason = reason or self.code
 
 
 class NotFound(ServiceError):

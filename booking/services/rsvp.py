@@ -116,7 +116,9 @@ def record_phone_reply(
     if attendee is None:
         raise NotFound(f"Attendee {attendee_id} not found.")
     if not note.strip():
-        raise Invalid("Say who answered and when in the note.", {"note": "required"})
+        raise Invalid(
+            "Say who answered and when in the note.", {"note": "required"}, reason="note_required"
+        )
     return record_reply(db, attendee, partstat, "phone", now, actor=actor, note=note, policy=policy)
 
 

@@ -157,7 +157,11 @@ def list_sessions(db: DbSession, forum: Forum, start: date, end: date) -> list[S
 def cancel_session(db: DbSession, session_id: int, reason: str, actor: audit.Actor) -> Session:
     """Cancel one forum afternoon. A session that holds meetings must be emptied first."""
     if not reason.strip():
-        raise Invalid("A reason is required to cancel a session.", {"reason": "required"})
+        raise Invalid(
+            "A reason is required to cancel a session.",
+            {"reason": "required"},
+            reason="cancel_reason_required",
+        )
     session = db.get(Session, session_id)
     if session is None:
         raise NotFound(f"No session with id {session_id}.")
@@ -165,6 +169,7 @@ def cancel_session(db: DbSession, session_id: int, reason: str, actor: audit.Act
         raise Conflict(
             "The session holds booked meetings; reschedule or cancel them first.",
             {"session": session_id},
+            reason="session_has_meetings",
         )
     before = {"status": session.status, "reason": session.reason}
     session.status = SessionStatus.CANCELLED
@@ -197,7 +202,11 @@ def add_extra_session(
 ) -> Session:
     """Add a forum afternoon outside the series (or reopen a skipped/cancelled date)."""
     if today is not None and day < today:
-        raise Invalid("An extra session cannot be in the past.", {"date": day.isoformat()})
+        raise Invalid(
+            "An extra session cannot be in the past.",
+            {"date": day.isoformat()},
+            reason="extra_session_in_past",
+        )
     try:
         spec = SeriesSpec(
             day, 14, start_time, end_time, meeting_minutes, buffer_minutes, forum.timezone
@@ -208,7 +217,11 @@ def add_extra_session(
         select(Session).where(Session.forum_id == forum.id, Session.local_date == day)
     )
     if session is not None and session.status == SessionStatus.SCHEDULED:
-        raise Conflict(f"There is already a session on {day.isoformat()}.", {"session": session.id})
+        raise Conflict(
+            f"There is already a session on {day.isoformat()}.",
+            {"session": session.id, "date": day.isoformat()},
+            reason="session_exists",
+        )
     if session is None:
         session = Session(forum_id=forum.id, local_date=day)
         db.add(session)

@@ -32,7 +32,7 @@ def create_user(
     """Create a login; ``password_hash`` lets demo data reuse one hash of its shared password."""
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email})
+        raise Invalid(f"{email!r} is not an e-mail address.", {"email": email}, reason="bad_email")
     try:
         role_value = Role(role)
     except ValueError:
@@ -40,9 +40,15 @@ def create_user(
             f"Unknown role {role!r}; use one of {', '.join(r.value for r in Role)}.", {"role": role}
         ) from None
     if len(password) < 10:
-        raise Invalid("The password must be at least 10 characters.", {"password": "too short"})
+        raise Invalid(
+            "The password must be at least 10 characters.",
+            {"password": "too short"},
+            reason="password_too_short",
+        )
     if db.scalar(select(User).where(User.email == email)) is not None:
-        raise Conflict(f"A user with e-mail {email} already exists.", {"email": email})
+        raise Conflict(
+            f"A user with e-mail {email} already exists.", {"email": email}, reason="email_taken"
+        )
     user = User(
         email=email,
         name=name,

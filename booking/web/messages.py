@@ -1,132 +1,80 @@
-"""Service error messages in the user's language.
+"""Service errors in the user's language, by their ``reason`` (booking.services.errors).
 
-Services write English messages that say what to fix. The ones a web user can meet are
-matched here and shown translated; anything unknown is shown as the service wrote it, after
-a translated lead-in, so nothing is hidden.
+Services write English messages that say what to fix, and a stable reason. The reasons a web
+user can meet are translated here from the reason and the values in ``details``; anything
+else is shown as the service wrote it, after a translated lead-in, so nothing is hidden.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 
 from booking.services.errors import ServiceError
 
-Translator = Callable[[re.Match[str]], str]
+Details = Mapping[str, Any]
 
-PATTERNS: list[tuple[re.Pattern[str], Translator]] = [
-    (
-        re.compile(r"^A reason is required to cancel"),
-        lambda m: _("Give a reason for the cancellation."),
+
+def _names(details: Details, key: str) -> str:
+    value = details.get(key) or []
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+BY_REASON: dict[str, Callable[[Details], str]] = {
+    "cancel_reason_required": lambda d: _("Give a reason for the cancellation."),
+    "session_has_meetings": lambda d: _(
+        "The afternoon has booked meetings. Reschedule or cancel them first, "
+        "then cancel the afternoon."
     ),
-    (
-        re.compile(r"^The session holds booked meetings"),
-        lambda m: _(
-            "The afternoon has booked meetings. Reschedule or cancel them first, "
-            "then cancel the afternoon."
-        ),
+    "session_exists": lambda d: _(
+        "There is already a forum afternoon on %(date)s.", date=d.get("date", "")
     ),
-    (
-        re.compile(r"^There is already a session on (\S+)\."),
-        lambda m: _("There is already a forum afternoon on %(date)s.", date=m.group(1)),
+    "extra_session_in_past": lambda d: _(
+        "An extra afternoon cannot be in the past. Choose a later date."
     ),
-    (
-        re.compile(r"^An extra session cannot be in the past"),
-        lambda m: _("An extra afternoon cannot be in the past. Choose a later date."),
+    "bad_slug": lambda d: _(
+        "The short name may hold lower-case letters a-z, digits and hyphens only."
     ),
-    (
-        re.compile(r"^The short name may hold"),
-        lambda m: _("The short name may hold lower-case letters a-z, digits and hyphens only."),
+    "slug_taken": lambda d: _(
+        "Another department already uses the short name %(slug)s.", slug=d.get("slug", "")
     ),
-    (
-        re.compile(r"^Another department already uses the short name (\S+)\."),
-        lambda m: _("Another department already uses the short name %(slug)s.", slug=m.group(1)),
+    "email_taken": lambda d: _(
+        "A user with the e-mail address %(email)s already exists.", email=d.get("email", "")
     ),
-    (
-        re.compile(r"^A user with e-mail (\S+) already exists"),
-        lambda m: _("A user with the e-mail address %(email)s already exists.", email=m.group(1)),
+    "password_required": lambda d: _("A new user needs a password of at least 10 characters."),
+    "password_too_short": lambda d: _("The password must be at least 10 characters."),
+    "own_role": lambda d: _("You cannot change your own role or deactivate yourself."),
+    "absence_end_before_start": lambda d: _(
+        "The last day of the absence cannot be before the first."
     ),
-    (
-        re.compile(r"^A new user needs a password"),
-        lambda m: _("A new user needs a password of at least 10 characters."),
+    "bad_email": lambda d: _("Enter a valid e-mail address."),
+    "department_not_in_forum": lambda d: _(
+        "%(names)s does not take part in %(forum)s. Choose departments of that forum.",
+        names=_names(d, "department_ids"),
+        forum=d.get("forum", ""),
     ),
-    (
-        re.compile(r"^The password must be at least 10"),
-        lambda m: _("The password must be at least 10 characters."),
+    "inactive": lambda d: _("Not active: %(names)s. Choose active ones.", names=_names(d, "names")),
+    "case_closed": lambda d: _("A closed or cancelled case can no longer be edited."),
+    "case_booked": lambda d: _(
+        "The case is booked. Cancel the meeting before you change the departments, then book again."
     ),
-    (
-        re.compile(r"^You cannot change your own role"),
-        lambda m: _("You cannot change your own role or deactivate yourself."),
+    "status_transition": lambda d: _("The case cannot change to that status now."),
+    "no_meeting": lambda d: _("The case has no meeting yet. Book one first."),
+    "no_departments": lambda d: _(
+        "The case has no departments. Edit the case and choose at least one."
     ),
-    (
-        re.compile(r"^The last day of an absence cannot be before"),
-        lambda m: _("The last day of the absence cannot be before the first."),
-    ),
-    (
-        re.compile(r"is not an e-mail address"),
-        lambda m: _("Enter a valid e-mail address."),
-    ),
-    (
-        re.compile(r"^Not part of (.+?): (.+)\.$"),
-        lambda m: _(
-            "%(names)s does not take part in %(forum)s. Choose departments of that forum.",
-            names=m.group(2),
-            forum=m.group(1),
-        ),
-    ),
-    (
-        re.compile(r"^Not active: (.+)\.$"),
-        lambda m: _("Not active: %(names)s. Choose active ones.", names=m.group(1)),
-    ),
-    (
-        re.compile(r"it can no longer be edited"),
-        lambda m: _("A closed or cancelled case can no longer be edited."),
-    ),
-    (
-        re.compile(r"^The case is booked; cancel the meeting before changing the departments"),
-        lambda m: _(
-            "The case is booked. Cancel the meeting before you change the departments, "
-            "then book again."
-        ),
-    ),
-    (
-        re.compile(r"^A reason is required to cancel a meeting"),
-        lambda m: _("Give a reason for the cancellation."),
-    ),
-    (
-        re.compile(r"^A case cannot go from (\w+) to (\w+)"),
-        lambda m: _("The case cannot change to that status now."),
-    ),
-    (
-        re.compile(r"^The case has no meeting to mark"),
-        lambda m: _("The case has no meeting yet. Book one first."),
-    ),
-    (
-        re.compile(r"^The case has no required departments"),
-        lambda m: _("The case has no departments. Edit the case and choose at least one."),
-    ),
-    (
-        re.compile(r"^Say who answered and when"),
-        lambda m: _("Say who answered and when."),
-    ),
-    (
-        re.compile(r"not found\.$"),
-        lambda m: _("It no longer exists. Reload the page."),
-    ),
-    (
-        re.compile(r"^No (\w+) with id"),
-        lambda m: _("It no longer exists. Reload the page."),
-    ),
-]
+    "note_required": lambda d: _("Say who answered and when."),
+    "not_found": lambda d: _("It no longer exists. Reload the page."),
+    "unknown_id": lambda d: _("It no longer exists. Reload the page."),
+}
 
 
 def service_message(exc: ServiceError) -> str:
-    for pattern, translate in PATTERNS:
-        match = pattern.search(exc.message)
-        if match:
-            return translate(match)
+    translate = BY_REASON.get(exc.reason)
+    if translate is not None:
+        return str(translate(exc.details))
     return str(_("The change was not made: %(reason)s", reason=exc.message))
 
 
@@ -162,13 +110,13 @@ def booking_problem(exc: ServiceError) -> str:
     if isinstance(problems, dict) and problems:
         parts.append(_("That time does not work:"))
         parts += [blocker_text(str(name), str(reason)) for name, reason in problems.items()]
-    elif "less than" in exc.message and "working days ahead" in exc.message:
+    elif exc.reason == "too_soon":
         parts.append(_("That time is sooner than the minimum notice allows."))
-    elif "already booked" in exc.message or "taken a moment ago" in exc.message:
+    elif exc.reason == "slot_taken":
         parts.append(_("Someone else booked that time a moment ago."))
-    elif "already in that slot" in exc.message:
+    elif exc.reason == "same_slot":
         parts.append(_("The meeting is already at that time."))
-    elif exc.message.startswith("No slot fits every department"):
+    elif exc.reason == "no_slot":
         parts.append(_("No time in the planned afternoons suits every department."))
         for blocker in exc.details.get("blockers") or []:
             parts.append(blocker_text(str(blocker.get("department")), str(blocker.get("reason"))))

@@ -372,3 +372,47 @@ def test_create_token_command_prints_a_working_token(
         args=["forum", "create-token", "--email", "nobody@x.example", "--name", "x"]
     )
     assert unknown.exit_code != 0 and "No user" in unknown.output
+
+
+def test_every_error_names_a_stable_reason(
+    client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]]
+) -> None:
+    """``reason`` says what exactly went wrong, for programs (and the web UI's translations);
+    the message is for people and may be reworded."""
+    h = auth["coordinator"]
+    first = create(client, auth, case_body(seeded))
+    second = create(client, auth, case_body(seeded, "brandkar"))
+    slot = seeded.scalars(mora_slots().order_by(Slot.starts_at)).all()[2]
+    meeting = client.post(
+        f"/api/v1/cases/{first['id']}/booking", json={"slot": slot.id}, headers=h
+    ).get_json()
+    expected = [
+        ("POST", f"/api/v1/cases/{second['id']}/booking", {"slot": slot.id}, 409, "slot_taken"),
+        (
+            "PATCH",
+            f"/api/v1/cases/{first['id']}",
+            {"department_ids": dept_ids(seeded, "brandkar")},
+            409,
+            "case_booked",
+        ),
+        (
+            "POST",
+            f"/api/v1/cases/{first['id']}/transition",
+            {"status": "closed"},
+            409,
+            "status_transition",
+        ),
+        (
+            "POST",
+            f"/api/v1/meetings/{meeting['id']}/reschedule",
+            {"slot": slot.id},
+            409,
+            "same_slot",
+        ),
+        ("GET", "/api/v1/cases/99999", None, 404, "not_found"),
+        ("GET", "/api/v1/cases?limit=0", None, 422, "invalid"),  # the edge: reason = code
+    ]
+    for method, url, body, status, reason in expected:
+        response = client.open(url, method=method, json=body, headers=h)
+        error = response.get_json()["error"]
+        assert (response.status_code, error["reason"]) == (status, reason), (url, error)

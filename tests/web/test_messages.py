@@ -1,0 +1,43 @@
+"""Service errors reach the web user translated by their reason, never by their wording."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import force_locale
+
+from booking.services.errors import Conflict, Invalid, NotFound
+from booking.web.messages import BY_REASON, booking_problem, service_message
+
+ROOT = Path(__file__).resolve().parents[2]
+# Reasons booking_problem() words itself (a refused booking or move).
+BOOKING_REASONS = {"slot_unavailable", "too_soon", "slot_taken", "same_slot", "no_slot"}
+
+
+def test_every_reason_a_service_raises_has_a_translation() -> None:
+    raised: set[str] = set()
+    for path in (ROOT / "booking" / "services").glob("*.py"):
+        if path.name != "demo.py":  # demo data names pause periods with reason="sportlov"
+            raised |= set(re.findall(r'reason="([a-z_]+)"', path.read_text()))
+    assert raised, "no reasons found: the pattern no longer matches the services"
+    assert raised - set(BY_REASON) - BOOKING_REASONS == set()
+
+
+def test_translated_with_the_values_in_details(app: Flask) -> None:
+    with app.test_request_context(), force_locale("sv"):
+        taken = Conflict("anything", {"slug": "bygg"}, reason="slug_taken")
+        assert service_message(taken) == "En annan förvaltning använder redan kortnamnet bygg."
+        foreign = Invalid(
+            "reworded later",
+            {"department_ids": ["Polisen"], "forum": "Forum Orsa"},
+            reason="department_not_in_forum",
+        )
+        assert "Polisen" in service_message(foreign) and "Forum Orsa" in service_message(foreign)
+        assert service_message(NotFound("No case with id 5.")) == (
+            "Det finns inte längre. Ladda om sidan."
+        )
+        unknown = Invalid("Something new went wrong.", reason="brand_new")
+        assert "Something new went wrong." in service_message(unknown)
+        assert booking_problem(Conflict("x", reason="slot_taken")).startswith("Någon annan bokade")
