@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps
+.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps mail-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ typecheck: install-test
 importlint: install-test
 	$(BIN)/lint-imports
 
-pytest: install-test translations web-test-deps icscheck-setup
+pytest: install-test translations web-test-deps mail-test-deps icscheck-setup
 	ICSCHECK=$(ICSCHECK) $(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
@@ -82,6 +82,11 @@ $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 	touch $@
 
 web-test-deps: browser $(AXE)
+
+# Dovecot: the organizer's IMAP mailbox in the tests of iMIP replies read by the worker.
+mail-test-deps:
+	@test -x /usr/sbin/dovecot || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -q --no-install-recommends dovecot-imapd; }
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -80,6 +80,16 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "Dörren in <forum@dorren-in.example>"
+    # The organizer's mailbox, where iMIP replies from Outlook, Exchange and others arrive
+    # (empty host: not read; replies come by CalDAV, the RSVP link or `forum import-imip`).
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none (none only on 127.0.0.1)
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Dorren-in-behandlade"
+    imap_other_folder: str = "Dorren-in-att-lasa"
     # worker
     rsvp_sync_seconds: int = 60
     reminder_working_days: tuple[int, ...] = (5, 2)
@@ -102,6 +112,12 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+
+def _imap_security(value: str) -> str:
+    if value not in {"ssl", "starttls", "none"}:
+        raise ConfigError("IMAP_SECURITY must be ssl, starttls or none")
+    return value
 
 
 def load_settings() -> Settings:
@@ -139,6 +155,14 @@ def load_settings() -> Settings:
         smtp_password=_env("SMTP_PASSWORD"),
         smtp_starttls=_env_bool("SMTP_STARTTLS", False),
         mail_from=_env("MAIL_FROM", defaults.mail_from),
+        imap_host=_env("IMAP_HOST"),
+        imap_port=_env_int("IMAP_PORT", defaults.imap_port),
+        imap_security=_imap_security(_env("IMAP_SECURITY", defaults.imap_security)),
+        imap_username=_env("IMAP_USERNAME"),
+        imap_password=_env("IMAP_PASSWORD"),
+        imap_folder=_env("IMAP_FOLDER", defaults.imap_folder),
+        imap_done_folder=_env("IMAP_DONE_FOLDER", defaults.imap_done_folder),
+        imap_other_folder=_env("IMAP_OTHER_FOLDER", defaults.imap_other_folder),
         rsvp_sync_seconds=_env_int("RSVP_SYNC_SECONDS", 60),
         reminder_working_days=_env_int_list("REMINDER_WORKING_DAYS", (5, 2)),
         deputy_on_decline=_env_bool("DEPUTY_ON_DECLINE", True),

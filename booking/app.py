@@ -55,8 +55,10 @@ def create_app(
 
 
 def _wire_adapters(app: Flask, settings: Settings) -> None:
-    """CalDAV gateway and SMTP mailer factories (only this module knows the adapters)."""
+    """CalDAV gateway, SMTP mailer and IMAP mailbox factories (only this module knows the
+    adapters)."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
+    from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
     from booking.services.invitations import InvitationConfig
 
@@ -86,9 +88,25 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
             )
         )
 
+    def mailbox_factory() -> ImapMailbox:
+        return ImapMailbox(
+            ImapConfig(
+                host=settings.imap_host,
+                port=settings.imap_port,
+                security=settings.imap_security,
+                username=settings.imap_username,
+                password=settings.imap_password,
+                folder=settings.imap_folder,
+                done_folder=settings.imap_done_folder,
+                other_folder=settings.imap_other_folder,
+            )
+        )
+
     mail_domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "dorren-in.example"
     app.extensions["caldav_gateway_factory"] = caldav_gateway_factory
     app.extensions["mailer_factory"] = mailer_factory
+    # The organizer's mailbox, read by the worker for iMIP replies; None when not set up.
+    app.extensions["mailbox_factory"] = mailbox_factory if settings.imap_host else None
     # The booking service's free/busy port (DESIGN.md §3.3): empty when no server can answer.
     app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
     app.extensions["invitation_config"] = InvitationConfig(

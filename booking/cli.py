@@ -105,6 +105,7 @@ def _worker_setup() -> object:
             reminder_working_days=settings.reminder_working_days,
         ),
         rsvp_sync_seconds=settings.rsvp_sync_seconds,
+        mailbox_factory=ext["mailbox_factory"],
         horizon_months=settings.session_horizon_months,
         settings=settings,
     )

@@ -205,6 +205,7 @@ def make_worker(
     calendar_url: str = "",
     deputy_on_decline: bool = True,
     lease_seconds: int = 300,
+    mailbox_factory: object = None,
 ) -> object:
     """A worker wired to real adapters (as `flask forum worker` is), for the given servers."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway
@@ -235,6 +236,7 @@ def make_worker(
         settings=app.config["SETTINGS"],  # type: ignore[attr-defined]
         outbox_policy=OutboxPolicy(lease_seconds=lease_seconds, backoff_base_seconds=1),
         rsvp_policy=RsvpPolicy(deputy_on_decline=deputy_on_decline),
+        mailbox_factory=mailbox_factory,  # type: ignore[arg-type]
     )
     worker = Worker(ext["session_factory"], setup)
     WORKERS.append(worker)

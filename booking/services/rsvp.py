@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -364,6 +365,36 @@ def import_imip_reply(
             if isinstance(payload, bytes):
                 apply_calendar_answers(db, payload, "email", now, policy=policy, report=report)
     return report
+
+
+class ReplyMailbox(Protocol):
+    """The organizer's mailbox (adapters.mailbox): messages to read, and where each goes."""
+
+    def messages(self) -> Iterable[tuple[str, bytes]]: ...
+
+    def file(self, uid: str, understood: bool) -> None: ...
+
+
+def import_mailbox_replies(
+    db: Session, mailbox: ReplyMailbox, now: datetime, *, policy: RsvpPolicy | None = None
+) -> ApplyReport:
+    """Apply the iMIP replies waiting in the organizer's mailbox, one message at a time.
+
+    Each message's answers are committed before the message is filed, so a failure in between
+    only means it is read again (and found unchanged). A message with no answer to a known
+    meeting (an out-of-office notice, a question typed by hand) is filed for a person to read.
+    """
+    total = ApplyReport()
+    for uid, raw in mailbox.messages():
+        one = import_imip_reply(db, raw, now, policy=policy)
+        db.commit()
+        understood = one.applied + one.unchanged > 0
+        mailbox.file(uid, understood)
+        total.applied += one.applied
+        total.unchanged += one.unchanged
+        total.skipped += one.skipped if understood else max(one.skipped, 1)
+        total.problems += one.problems
+    return total
 
 
 # ---------------------------------------------------------------- reminders

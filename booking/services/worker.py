@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 LAST_SYNC = "worker.last_rsvp_sync"
 LAST_REMINDERS = "worker.last_reminders"
+LAST_MAIL_REPLIES = "worker.last_mail_replies"
 LAST_HORIZON = "worker.last_horizon"
 REMINDER_EVERY = timedelta(minutes=15)
 HORIZON_EVERY = timedelta(hours=24)
@@ -47,6 +49,8 @@ class WorkerSetup:
     outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
     rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
     rsvp_sync_seconds: int = 60
+    # The organizer's mailbox (IMAP), opened for each poll; None when no mailbox is set up.
+    mailbox_factory: Callable[[], AbstractContextManager[rsvp.ReplyMailbox]] | None = None
     horizon_months: int = 18
 
 
@@ -138,6 +142,28 @@ class Worker:
         report.replies += result.applied
         report.skipped_replies += result.skipped
 
+    def mail_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        """iMIP replies in the organizer's mailbox, as often as the CalDAV sync."""
+        if self.setup.mailbox_factory is None:
+            return
+        every = timedelta(seconds=self.setup.rsvp_sync_seconds)
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_MAIL_REPLIES, now, every):
+                return
+            try:
+                with self.setup.mailbox_factory() as mailbox:
+                    result = rsvp.import_mailbox_replies(
+                        db, mailbox, now, policy=self.setup.rsvp_policy
+                    )
+            except (TransientError, PermanentError) as exc:
+                db.rollback()
+                report.errors.append(f"mail replies: {exc}")
+                log.warning("reading the organizer's mailbox failed: %s", exc)
+                return
+            _mark(db, LAST_MAIL_REPLIES, now)
+        report.replies += result.applied
+        report.skipped_replies += result.skipped
+
     def reminders(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
@@ -182,6 +208,7 @@ class Worker:
         jobs = (
             self.deliver,
             self.sync_replies,
+            self.mail_replies,
             self.reminders,
             self.horizon,
             self.follow_through,
