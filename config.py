@@ -131,7 +131,7 @@ def load_settings() -> Settings:
             raise ConfigError("SECRET_KEY is required when APP_ENV=production")
         secret = "dev-only-not-secret"
     defaults = Settings()
-    return Settings(
+    settings = Settings(
         env=env,
         secret_key=secret,
         database_url=_env("DATABASE_URL", defaults.database_url),
@@ -177,3 +177,10 @@ def load_settings() -> Settings:
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
     )
+    if (
+        settings.is_production
+        and settings.imap_security == "none"
+        and settings.imap_host not in {"127.0.0.1", "localhost", "::1"}
+    ):
+        raise ConfigError("IMAP_SECURITY=none would send the mailbox password in clear text")
+    return settings
