@@ -123,44 +123,54 @@ class Worker:
                 return
 
     def sync_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
-        if self.calendar is None:
+        """Answers written into the organizer's calendar copy (CalDAV sync token)."""
+        calendar = self.calendar
+        if calendar is None:
             return
-        every = timedelta(seconds=self.setup.rsvp_sync_seconds)
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_SYNC, now, every):
-                return
-            try:
-                result = rsvp.sync_caldav_replies(
-                    db, self.calendar, now, policy=self.setup.rsvp_policy
-                )
-            except (TransientError, PermanentError) as exc:
-                db.rollback()
-                report.errors.append(f"RSVP sync: {exc}")
-                log.warning("RSVP sync failed: %s", exc)
-                return
-            _mark(db, LAST_SYNC, now)
-        report.replies += result.applied
-        report.skipped_replies += result.skipped
+        self._read_replies(
+            now,
+            report,
+            force,
+            LAST_SYNC,
+            "RSVP sync",
+            lambda db: rsvp.sync_caldav_replies(db, calendar, now, policy=self.setup.rsvp_policy),
+        )
 
     def mail_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         """iMIP replies in the organizer's mailbox, as often as the CalDAV sync."""
-        if self.setup.mailbox_factory is None:
+        factory = self.setup.mailbox_factory
+        if factory is None:
             return
+
+        def read(db: Session) -> rsvp.ApplyReport:
+            with factory() as mailbox:
+                return rsvp.import_mailbox_replies(db, mailbox, now, policy=self.setup.rsvp_policy)
+
+        self._read_replies(now, report, force, LAST_MAIL_REPLIES, "mail replies", read)
+
+    def _read_replies(
+        self,
+        now: datetime,
+        report: TickReport,
+        force: bool,
+        last_key: str,
+        label: str,
+        read: Callable[[Session], rsvp.ApplyReport],
+    ) -> None:
+        """Every RSVP_SYNC_SECONDS: a source of answers that is down is reported and asked
+        again at the next poll; the other jobs run on."""
         every = timedelta(seconds=self.setup.rsvp_sync_seconds)
         with self.session_factory() as db:
-            if not force and not _due(db, LAST_MAIL_REPLIES, now, every):
+            if not force and not _due(db, last_key, now, every):
                 return
             try:
-                with self.setup.mailbox_factory() as mailbox:
-                    result = rsvp.import_mailbox_replies(
-                        db, mailbox, now, policy=self.setup.rsvp_policy
-                    )
+                result = read(db)
             except (TransientError, PermanentError) as exc:
                 db.rollback()
-                report.errors.append(f"mail replies: {exc}")
-                log.warning("reading the organizer's mailbox failed: %s", exc)
+                report.errors.append(f"{label}: {exc}")
+                log.warning("%s failed: %s", label, exc)
                 return
-            _mark(db, LAST_MAIL_REPLIES, now)
+            _mark(db, last_key, now)
         report.replies += result.applied
         report.skipped_replies += result.skipped
 

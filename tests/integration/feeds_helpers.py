@@ -159,6 +159,18 @@ def url(db: Db, kind: str, subject_id: int, now: datetime) -> str:
     return feed_tokens.feed_path(kind, token(db, kind, subject_id, now))
 
 
+def feeds_showing(db: Db, meeting: Meeting, dept_slug: str, now: datetime) -> dict[str, str]:
+    """The private feeds (by kind) that show the meeting: one attending department's, its
+    first representative's, the forum's and the customer's."""
+    dept = department(db, dept_slug)
+    return {
+        "department": url(db, "department", dept.id, now),
+        "representative": url(db, "representative", first_rep(dept).id, now),
+        "forum": url(db, "forum", meeting.case.forum_id, now),
+        "case": url(db, "case", meeting.case_id, now),
+    }
+
+
 def parse_both(data: bytes) -> Calendar:
     """Parse with icalendar and with vobject (an independent parser); both must agree on UIDs."""
     cal = Calendar.from_ical(data)

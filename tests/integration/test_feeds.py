@@ -118,14 +118,8 @@ def test_confidential_and_personal_fields_only_where_allowed(
         **markers,
     )
     markers["responsibility_areas"] = f"zqarea{tag}x"
-    dept = h.department(seeded, "stadsbyggnad")
-    feeds = {
-        "department": h.url(seeded, "department", dept.id, now),
-        "representative": h.url(seeded, "representative", h.first_rep(dept).id, now),
-        "forum": h.url(seeded, "forum", meeting.case.forum_id, now),
-        "case": h.url(seeded, "case", meeting.case_id, now),
-        "availability": "/feeds/forums/mora/availability.ics",
-    }
+    feeds = h.feeds_showing(seeded, meeting, "stadsbyggnad", now)
+    feeds["availability"] = "/feeds/forums/mora/availability.ics"
     texts = {name: h.unfolded(h.get_feed(client, path)) for name, path in feeds.items()}
     # Where each field may appear; everything else must not contain its marker.
     allowed: dict[str, set[str]] = {f: set() for f in markers}
@@ -457,13 +451,7 @@ def test_cancel_reason_only_in_the_customers_feed(
     the case's description is, never in a subscribed department, representative or forum feed."""
     now = clock.now()
     meeting = h.book(seeded, now, consent=True)
-    dept = h.department(seeded, "stadsbyggnad")
-    feeds = {
-        "department": h.url(seeded, "department", dept.id, now),
-        "representative": h.url(seeded, "representative", h.first_rep(dept).id, now),
-        "forum": h.url(seeded, "forum", meeting.case.forum_id, now),
-        "case": h.url(seeded, "case", meeting.case_id, now),
-    }
+    feeds = h.feeds_showing(seeded, meeting, "stadsbyggnad", now)
     h.cancel(seeded, meeting, now, reason="zqreason Kim Kontakt är sjuk")
     for name, path in feeds.items():
         text = h.unfolded(h.get_feed(client, path))
