@@ -21,6 +21,7 @@ from booking.services.feed_cache import FeedConfig, FeedState
 from booking.services.tokens import hash_token
 from booking.web_support import get_db, now, settings
 from feeds import feeds_bp
+from feeds.asgi import FEED_KEY
 from feeds.serve import PRIVATE_CACHE, PUBLIC_CACHE, access_log, reply_for
 
 KIND_OF_SEGMENT = {
@@ -66,7 +67,16 @@ def availability_feed(slug: str) -> Response:
     return _respond(state, PUBLIC_CACHE)
 
 
+def _name_in_access_log(feed_key: str) -> None:
+    """The server's access log writes the feed key where the token was (feeds.access)."""
+    request.environ["feeds.feed_key"] = feed_key  # gunicorn's own log (a WSGI worker)
+    scope = request.environ.get("asgi.scope")  # the ASGI front's log (booking/server.py)
+    if isinstance(scope, dict):
+        scope[FEED_KEY] = feed_key
+
+
 def _respond(state: FeedState, cache_control: str) -> Response:
+    _name_in_access_log(state.feed_key)
     reply = reply_for(
         state,
         if_none_match=request.headers.get("If-None-Match"),
