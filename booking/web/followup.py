@@ -19,9 +19,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from booking.domain.terms import Term, TermError, parse_term, term_of
+from booking.i18n import current_language
 from booking.models import Case, FollowUpPoint, Meeting, Minutes, User
 from booking.services import followups, statistics
 from booking.services import minutes as minutes_svc
@@ -30,11 +34,25 @@ from booking.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from booking.services.followup_common import local_date, sv_date, sv_datetime
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
-from booking.web.followup_charts import CATEGORY_LABELS, statistics_charts
+from booking.web.followup_charts import nki_grade, statistics_charts, term_label
+from booking.web.messages import service_message
 from booking.web.svgchart import sv_number
 from booking.web_support import get_db, now, settings
 
-STATUS_LABELS = {"open": "Öppen", "done": "Klar", "overdue": "Försenad"}
+STATUS_LABELS = {"open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue")}
+# A representative's answer to the invitation, beside their name in the minutes' attendance list.
+ANSWER_LABELS = {
+    "ACCEPTED": _l("yes"),
+    "DECLINED": _l("no"),
+    "TENTATIVE": _l("tentative"),
+    "NEEDS-ACTION": _l("no answer"),
+    "DELEGATED": _l("delegated"),
+}
+VERSION_LABELS = {
+    "draft": _l("draft"),
+    "approved": _l("approved"),
+    "superseded": _l("superseded"),
+}
 
 
 def _user() -> User:
@@ -62,7 +80,7 @@ def _attempt(action: Callable[[], Any], back: str, done: str | None = None) -> B
         abort(404, exc.message)
     except ServiceError as exc:
         get_db().rollback()
-        flash(exc.message, "error")
+        flash(service_message(exc), "error")
         return redirect(back)
     if done:
         flash(done, "success")
@@ -99,6 +117,19 @@ def _sv_datetime_filter(at: Any) -> str:
     return sv_datetime(at, settings().forum_timezone)
 
 
+@web_bp.app_template_filter("in_swedish")
+def _in_swedish_filter(text: object) -> Markup:
+    """The follow-through's dates stay Swedish (sv_date, sv_datetime); on a page in another
+    language they are marked as Swedish for screen readers."""
+    if current_language() == "sv":
+        return escape(text)
+    return Markup('<span lang="sv">{}</span>').format(text)
+
+
+web_bp.add_app_template_global(term_label, "term_label")
+web_bp.add_app_template_global(nki_grade, "nki_grade")
+
+
 # ---------------------------------------------------------------- minutes
 
 
@@ -133,6 +164,8 @@ def followup_minutes(meeting_id: int) -> str:
             key=lambda d: d.name,
         ),
         blank_rows=3,
+        answer_labels=ANSWER_LABELS,
+        version_labels=VERSION_LABELS,
     )
 
 
@@ -152,7 +185,11 @@ def _minutes_form(minutes: Minutes) -> minutes_svc.MinutesInput:
         due = _date_field(f"ap_due_{i}")
         if due is None:
             raise Invalid(
-                f"Action point {i + 1} ('{title}') needs a due date as YYYY-MM-DD.",
+                _(
+                    "Action point %(n)s (%(title)s) needs a due date as YYYY-MM-DD.",
+                    n=i + 1,
+                    title=title,
+                ),
                 {f"action_points[{i}].due_date": "required"},
             )
         points.append(
@@ -188,7 +225,7 @@ def followup_minutes_save(minutes_id: int) -> BaseResponse:
     return _attempt(
         lambda: minutes_svc.save_draft(db, minutes_id, _minutes_form(minutes), _actor(), now()),
         back,
-        "Utkastet är sparat. / Draft saved.",
+        _("The draft is saved."),
     )
 
 
@@ -201,7 +238,7 @@ def followup_minutes_approve(minutes_id: int) -> BaseResponse:
     return _attempt(
         lambda: minutes_svc.approve(db, minutes_id, _actor(), now(), settings()),
         back,
-        "Protokollet är justerat och skickat. / Minutes approved and sent.",
+        _("The minutes are approved and sent."),
     )
 
 
@@ -213,7 +250,7 @@ def followup_minutes_correction(meeting_id: int) -> BaseResponse:
     return _attempt(
         lambda: minutes_svc.start_correction(get_db(), meeting_id, reason, _actor(), now()),
         back,
-        "En ny version att rätta är skapad. / A correction draft was created.",
+        _("A new version to correct is created."),
     )
 
 
@@ -233,7 +270,7 @@ def followup_minutes_print(minutes_id: int) -> str:
 def _point_form() -> followups.PointInput:
     due = _date_field("due_date")
     if due is None:
-        raise Invalid("Give the due date as YYYY-MM-DD.", {"due_date": "required"})
+        raise Invalid(_("Enter the due date as YYYY-MM-DD."), {"due_date": "required"})
     return followups.PointInput(
         title=request.form.get("title", ""),
         due_date=due,
@@ -269,7 +306,7 @@ def followup_point_add(case_id: int) -> BaseResponse:
     return _attempt(
         lambda: followups.add_point(get_db(), case_id, _point_form(), _actor(), now()),
         back,
-        "Punkten är tillagd. / Point added.",
+        _("The point is added."),
     )
 
 
@@ -287,7 +324,7 @@ def followup_point_edit(point_id: int) -> BaseResponse:
     return _attempt(
         lambda: followups.update_point(get_db(), point_id, _point_form(), _actor(), now()),
         back,
-        "Punkten är ändrad. / Point updated.",
+        _("The point is changed."),
     )
 
 
@@ -302,7 +339,7 @@ def followup_point_done(point_id: int) -> BaseResponse:
     return _attempt(
         lambda: followups.mark_done(get_db(), point_id, _actor(), now()),
         back,
-        "Markerad som klar. / Marked done.",
+        _("Marked as done."),
     )
 
 
@@ -321,7 +358,7 @@ def followup_case_close(case_id: int) -> BaseResponse:
     return _attempt(
         lambda: followups.close_case(get_db(), case_id, _actor(), now(), note),
         back,
-        "Ärendet är avslutat. / Case closed.",
+        _("The case is closed."),
     )
 
 
@@ -354,7 +391,7 @@ def followup_statistics() -> str:
     stats = statistics.compute(get_db(), term, timezone=settings().forum_timezone)
     current = term_of(_today())
     choices = [current]
-    for _ in range(5):
+    for _step in range(5):
         choices.append(choices[-1].previous())
     if term not in choices:
         choices.insert(0, term)
@@ -363,8 +400,7 @@ def followup_statistics() -> str:
         stats=stats,
         term=term,
         choices=choices,
-        charts=statistics_charts(stats),
-        category_labels=CATEGORY_LABELS,
+        charts=statistics_charts(stats, term),
     )
 
 

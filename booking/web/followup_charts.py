@@ -1,27 +1,57 @@
-"""The statistics page's charts and their data tables, built from statistics.compute()."""
+"""The statistics page's charts and their data tables, built from statistics.compute().
+
+Headings, captions and labels are in the user's language; the figures come as the service
+computed them (the NKI grade and the term are translated here, the CSV and the API keep theirs).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from booking.domain.terms import Term
+from booking.web.labels import category_label
 from booking.web.svgchart import bar_chart, data_table
 
-CATEGORY_LABELS = {
-    "new_establishment": "Nyetablering",
-    "major_change": "Förändring av befintlig verksamhet",
-    "event": "Arrangemang",
-}
 FACTOR_LABELS = {
-    "information": "Information",
-    "tillganglighet": "Tillgänglighet",
-    "bemotande": "Bemötande",
-    "kompetens": "Kompetens",
-    "rattssakerhet": "Rättssäkerhet",
-    "effektivitet": "Effektivitet",
+    "information": _l("Information"),
+    "tillganglighet": _l("Accessibility"),
+    "bemotande": _l("Treatment"),
+    "kompetens": _l("Competence"),
+    "rattssakerhet": _l("Legal certainty"),
+    "effektivitet": _l("Efficiency"),
 }
+# booking.domain.nki names the grade bands in Swedish (they are the method's own terms).
+GRADE_LABELS = {
+    "mycket högt": _l("very high"),
+    "högt": _l("high"),
+    "godkänt": _l("acceptable"),
+    "lågt": _l("low"),
+    "mycket lågt": _l("very low"),
+}
+
+
+def term_label(term: Term) -> str:
+    """ "Våren 2027" / "Spring 2027"."""
+    if term.half == "spring":
+        return str(_("Spring %(year)s", year=term.year))
+    return str(_("Autumn %(year)s", year=term.year))
+
+
+def nki_grade(grade: str | None) -> str:
+    if grade is None:
+        return ""
+    label = GRADE_LABELS.get(grade)
+    return str(label) if label is not None else grade
+
+
+def factor_label(key: str) -> str:
+    label = FACTOR_LABELS.get(key)
+    return str(label) if label is not None else key
 
 
 @dataclass(frozen=True)
@@ -33,41 +63,47 @@ class Chart:
 
 def _nki_cell(result: dict[str, Any]) -> str:
     if result["score"] is None:
-        return f"visas ej (n = {result['n']} < 7)"
-    return f"{result['score']} ({result['grade']})"
+        return str(_("not shown (n = %(n)s < 7)", n=result["n"]))
+    return f"{result['score']} ({nki_grade(result['grade'])})"
 
 
-def statistics_charts(stats: dict[str, Any]) -> list[Chart]:
-    label = stats["label"]
+def statistics_charts(stats: dict[str, Any], term: Term) -> list[Chart]:
+    label = term_label(term)
     cats = stats["cases"]["by_category"]
     deps = stats["departments"]
     nki = stats["nki"]
     charts = [
         Chart(
-            "Ärenden per kategori / Cases by category",
+            _("Cases by category"),
             bar_chart(
-                f"Ärenden per kategori, {label}",
-                "Antal ärenden som kom in under perioden, per kategori.",
-                [(CATEGORY_LABELS[k], float(v)) for k, v in cats.items()],
+                _("Cases by category, %(term)s", term=label),
+                _("Number of cases received in the period, per category."),
+                [(category_label(k), float(v)) for k, v in cats.items()],
             ),
             data_table(
-                "Ärenden per kategori",
-                ["Kategori", "Antal"],
-                [[CATEGORY_LABELS[k], v] for k, v in cats.items()],
+                _("Cases by category"),
+                [_("Category"), _("Number")],
+                [[category_label(k), v] for k, v in cats.items()],
             ),
         ),
         Chart(
-            "Svarsfrekvens per förvaltning / Reply rate per department",
+            _("Reply rate per department"),
             bar_chart(
-                f"Svarsfrekvens per förvaltning, {label}",
-                "Andel inbjudna representanter som svarade på inbjudan, i procent.",
+                _("Reply rate per department, %(term)s", term=label),
+                _("Share of invited representatives who answered the invitation, in per cent."),
                 [(d["name"], d["reply_rate"]) for d in deps],
                 unit=" %",
                 max_value=100,
             ),
             data_table(
-                "Svar per förvaltning",
-                ["Förvaltning", "Inbjudna", "Svarade", "Andel %", "Median svarstid (h)"],
+                _("Answers per department"),
+                [
+                    _("Department"),
+                    _("Invited"),
+                    _("Answered"),
+                    _("Share %"),
+                    _("Median reply time (h)"),
+                ],
                 [
                     [
                         d["name"],
@@ -81,17 +117,17 @@ def statistics_charts(stats: dict[str, Any]) -> list[Chart]:
             ),
         ),
         Chart(
-            "Närvaro per förvaltning / Attendance per department",
+            _("Attendance per department"),
             bar_chart(
-                f"Närvaro per förvaltning, {label}",
-                "Andel genomförda möten där förvaltningen var närvarande, i procent.",
+                _("Attendance per department, %(term)s", term=label),
+                _("Share of held meetings where the department was present, in per cent."),
                 [(d["name"], d["attendance_rate"]) for d in deps],
                 unit=" %",
                 max_value=100,
             ),
             data_table(
-                "Närvaro per förvaltning",
-                ["Förvaltning", "Möten", "Närvarande", "Andel %"],
+                _("Attendance per department"),
+                [_("Department"), _("Meetings"), _("Present"), _("Share %")],
                 [
                     [d["name"], d["attendance_expected"], d["attended"], d["attendance_rate"]]
                     for d in deps
@@ -99,31 +135,34 @@ def statistics_charts(stats: dict[str, Any]) -> list[Chart]:
             ),
         ),
         Chart(
-            "NKI per förvaltning / NKI per department",
+            _("NKI per department"),
             bar_chart(
-                f"NKI per förvaltning, {label}",
-                "Nöjd kund-index 0–100 per förvaltning; färre än 7 svar visas inte.",
+                _("NKI per department, %(term)s", term=label),
+                _(
+                    "Customer satisfaction index 0–100 per department; "
+                    "fewer than 7 answers are not shown."
+                ),
                 [(d["name"], d["score"]) for d in nki["by_department"]],
                 max_value=100,
             ),
             data_table(
-                "NKI per förvaltning",
-                ["Förvaltning", "Svar", "NKI"],
+                _("NKI per department"),
+                [_("Department"), _("Answers"), "NKI"],
                 [[d["name"], d["n"], _nki_cell(d)] for d in nki["by_department"]],
             ),
         ),
         Chart(
-            "Serviceområden / Service factors",
+            _("Service factors"),
             bar_chart(
-                f"Index per serviceområde, {label}",
-                "Index 0–100 per serviceområde; färre än 7 svar visas inte.",
-                [(FACTOR_LABELS[k], v["score"]) for k, v in nki["factors"].items()],
+                _("Index per service factor, %(term)s", term=label),
+                _("Index 0–100 per service factor; fewer than 7 answers are not shown."),
+                [(factor_label(k), v["score"]) for k, v in nki["factors"].items()],
                 max_value=100,
             ),
             data_table(
-                "Index per serviceområde",
-                ["Serviceområde", "Svar", "Index"],
-                [[FACTOR_LABELS[k], v["n"], _nki_cell(v)] for k, v in nki["factors"].items()],
+                _("Index per service factor"),
+                [_("Service factor"), _("Answers"), _("Index")],
+                [[factor_label(k), v["n"], _nki_cell(v)] for k, v in nki["factors"].items()],
             ),
         ),
     ]

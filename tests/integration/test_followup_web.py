@@ -71,7 +71,7 @@ def test_minutes_written_approved_and_printed_in_the_browser(
         data={"ap_title_0": "X", "ap_due_0": "10/12"},
         follow_redirects=True,
     )
-    assert "needs a due date" in bad.text
+    assert "Åtgärd 1 (X) behöver ett sista datum som ÅÅÅÅ-MM-DD." in bad.text
     # The minute-taker may not approve; the convener may.
     assert client.post(f"/minutes/{minutes.id}/approve").status_code == 403
     login(client, world, "convener")
@@ -88,6 +88,60 @@ def test_minutes_written_approved_and_printed_in_the_browser(
     # Someone outside the meeting sees nothing.
     login(client, world, "viewer")
     assert client.get(f"/meetings/{meeting.id}/minutes").status_code == 403
+
+
+def _main(text: str) -> str:
+    """The page's <main>: the header's language menu names English in English on every page."""
+    return text.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_followup_pages_are_swedish_by_default_and_english_when_chosen(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    case = _held(db, world)
+    meeting = case.meetings[0]
+    login(client, world, "coordinator")
+    timeline = client.get(f"/cases/{case.id}/followup").text
+    minutes = client.get(f"/meetings/{meeting.id}/minutes").text
+    assert '<html lang="sv">' in timeline and '<html lang="sv">' in minutes
+    assert "<title>Tidsplan " in timeline
+    assert "Tidsplan och återkoppling" in timeline and "Lägg till punkt" in timeline
+    assert "Ansvarig förvaltning" in timeline and "Visas för företaget" in timeline
+    assert "Mötesprotokoll" in minutes and "Börja skriva protokoll" in minutes
+    assert "Försenade åtgärder" in timeline and "Statistik" in timeline  # the menu
+    for text in (timeline, minutes):  # no English beside the Swedish any more
+        assert 'lang="en"' not in _main(text) and 'lang="sv"' not in _main(text)
+        assert "Timeline" not in text and "Add a point" not in text
+        assert "Start the minutes" not in text and "Overdue" not in text
+    added = client.post(
+        f"/cases/{case.id}/followup/points",
+        data={"title": "Platsbesök", "due_date": "2026-12-15", "owner_name": "Rep Bygg"},
+        follow_redirects=True,
+    )
+    assert "Punkten är tillagd." in added.text and "Öppen" in added.text
+
+    client.post("/language", data={"locale": "en", "next": f"/cases/{case.id}/followup"})
+    timeline = client.get(f"/cases/{case.id}/followup").text
+    minutes = client.get(f"/meetings/{meeting.id}/minutes").text
+    assert '<html lang="en">' in timeline and '<html lang="en">' in minutes
+    assert "Follow-up timeline" in timeline and "Add a point" in timeline
+    assert "Department responsible" in timeline and "Shown to the business" in timeline
+    assert "Open" in timeline and "Overdue action points" in timeline
+    assert "Start the minutes" in minutes and "<title>Minutes " in minutes
+    # The dates stay Swedish (DESIGN §8) and say so to a screen reader on an English page.
+    assert '<span lang="sv">' in minutes and '<span lang="sv">' in timeline
+    for text in (timeline, minutes):
+        assert "Tidsplan" not in _main(text) and "Lägg till" not in _main(text)
+        assert "Börja skriva" not in _main(text) and "Försenade" not in text
+    added = client.post(
+        f"/cases/{case.id}/followup/points",
+        data={"title": "Ring kunden", "due_date": "2026-12-16", "owner_name": "Rep Bygg"},
+        follow_redirects=True,
+    )
+    assert "The point is added." in added.text
+    statistics = client.get("/statistics?term=2027-spring").text
+    assert "Statistics – Spring 2027" in statistics and "Reply rate per department" in statistics
+    assert "Våren" not in statistics and "förvaltning" not in statistics
 
 
 def test_timeline_and_overdue_list(client: FlaskClient, db: Session, world: World) -> None:
