@@ -70,7 +70,7 @@ translations: install
 translations-update: install
 	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext --no-location \
 	  --sort-output --omit-header -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header \
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
 	  -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 browser:

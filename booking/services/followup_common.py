@@ -42,7 +42,7 @@ def sv_datetime(at: datetime, timezone: str) -> str:
 def require_staff(actor: Actor, what: str) -> None:
     """Coordinators and administrators manage the follow-through."""
     if actor.user is None or actor.user.role not in STAFF_ROLES:
-        raise Forbidden(f"Only a coordinator or an administrator may {what}.")
+        raise Forbidden(f"Only a coordinator or an administrator may {what}.", reason="staff_only")
 
 
 def enqueue_email(

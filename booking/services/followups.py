@@ -106,7 +106,9 @@ def _validate(db: Session, case: Case, data: PointInput) -> None:
         errors["owner_email"] = "not an e-mail address"
     if errors:
         message = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        raise Invalid(f"The follow-up point could not be saved: {message}", errors)
+        raise Invalid(
+            f"The follow-up point could not be saved: {message}", errors, reason="point_invalid"
+        )
 
 
 def _snapshot(point: FollowUpPoint) -> dict[str, object]:
@@ -121,7 +123,11 @@ def _snapshot(point: FollowUpPoint) -> dict[str, object]:
 
 def _require_open_case(case: Case) -> None:
     if case.status in {CaseStatus.CLOSED, CaseStatus.CANCELLED}:
-        raise Conflict(f"Case {case.reference} is {case.status.value}; its timeline is read-only.")
+        raise Conflict(
+            f"Case {case.reference} is {case.status.value}; its timeline is read-only.",
+            {"status": case.status.value},
+            reason="case_closed",
+        )
 
 
 def add_point(
@@ -253,6 +259,7 @@ def close_case(db: Session, case_id: int, actor: Actor, now: datetime, note: str
             f"Case {case.reference} is {case.status.value}; only a case whose meeting has been "
             "held can be closed (cancel it instead).",
             {"status": case.status.value},
+            reason="case_not_held",
         )
     move_case(db, case, CaseStatus.CLOSED, actor, now, note or "closed by coordinator")
     db.commit()

@@ -137,7 +137,8 @@ def may_approve(actor: Actor, meeting: Meeting) -> bool:
 def _require_edit(actor: Actor, meeting: Meeting) -> None:
     if not may_edit(actor, meeting):
         raise Forbidden(
-            "Only the minute-taker, the convener or a coordinator may write these minutes."
+            "Only the minute-taker, the convener or a coordinator may write these minutes.",
+            reason="minutes_not_yours",
         )
 
 
@@ -177,7 +178,9 @@ def start(db: Session, meeting_id: int, actor: Actor, now: datetime) -> Minutes:
     meeting = get_meeting(db, meeting_id)
     _require_edit(actor, meeting)
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Invalid("The meeting was cancelled; there are no minutes to write.")
+        raise Invalid(
+            "The meeting was cancelled; there are no minutes to write.", reason="meeting_cancelled"
+        )
     draft = current_draft(db, meeting_id)
     if draft is not None:
         return draft
@@ -185,6 +188,7 @@ def start(db: Session, meeting_id: int, actor: Actor, now: datetime) -> Minutes:
         raise Conflict(
             "These minutes are approved and read-only; start a correction to change them.",
             {"meeting_id": meeting_id},
+            reason="minutes_approved",
         )
     present, statements = prefill(meeting)
     minutes = Minutes(
@@ -234,6 +238,7 @@ def _validate(meeting: Meeting, data: MinutesInput) -> None:
         raise Invalid(
             "The minutes could not be saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
             errors,
+            reason="point_invalid",
         )
 
 
@@ -247,6 +252,7 @@ def save_draft(
         raise Conflict(
             f"Version {minutes.version} is approved and read-only; start a correction instead.",
             {"minutes_id": minutes.id, "status": minutes.status.value},
+            reason="minutes_approved",
         )
     _validate(meeting, data)
     minutes.present = [
@@ -282,12 +288,22 @@ def start_correction(
     meeting = get_meeting(db, meeting_id)
     _require_edit(actor, meeting)
     if not reason.strip():
-        raise Invalid("Say why the minutes are corrected.", {"reason": "required"})
+        raise Invalid(
+            "Say why the minutes are corrected.",
+            {"reason": "required"},
+            reason="correction_reason_required",
+        )
     if current_draft(db, meeting_id) is not None:
-        raise Conflict("A correction is already being drafted; finish or approve it first.")
+        raise Conflict(
+            "A correction is already being drafted; finish or approve it first.",
+            reason="correction_open",
+        )
     approved = current_approved(db, meeting_id)
     if approved is None:
-        raise Conflict("There are no approved minutes to correct; edit the draft instead.")
+        raise Conflict(
+            "There are no approved minutes to correct; edit the draft instead.",
+            reason="nothing_to_correct",
+        )
     latest = db.scalar(select(func.max(Minutes.version)).where(Minutes.meeting_id == meeting_id))
     minutes = Minutes(
         meeting_id=meeting_id,
@@ -329,16 +345,27 @@ def approve(
     minutes = get_minutes(db, minutes_id)
     meeting = minutes.meeting
     if meeting.convener is None:
-        raise Invalid("The meeting has no convener; set the convener before approving.")
+        raise Invalid(
+            "The meeting has no convener; set the convener before approving.",
+            reason="no_convener",
+        )
     if not may_approve(actor, meeting):
         raise Forbidden(
             f"Only the convener ({meeting.convener.name}) may approve these minutes.",
             {"convener": meeting.convener.name},
+            reason="convener_approves",
         )
     if minutes.status != MinutesStatus.DRAFT:
-        raise Conflict(f"Version {minutes.version} is already approved.")
+        raise Conflict(
+            f"Version {minutes.version} is already approved.",
+            {"version": minutes.version},
+            reason="already_approved",
+        )
     if meeting.starts_at > now:
-        raise Invalid("The meeting has not taken place yet; approve the minutes afterwards.")
+        raise Invalid(
+            "The meeting has not taken place yet; approve the minutes afterwards.",
+            reason="meeting_not_held",
+        )
     previous = current_approved(db, meeting.id)
     if previous is not None:
         previous.status = MinutesStatus.SUPERSEDED

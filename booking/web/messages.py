@@ -22,6 +22,22 @@ def _names(details: Details, key: str) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
+def _point_problems(details: Details) -> str:
+    """A follow-up or action point that cannot be saved: one sentence per kind of problem
+    (details are keyed by field, ``action_points[2].owner`` for a point in the minutes)."""
+    texts = {
+        "title": _("Give every point a title."),
+        "owner_department_id": _("Choose one of the case's departments as the owner."),
+        "owner": _("Name an owner department or person for every point."),
+        "owner_email": _("Enter a valid e-mail address."),
+        "statements": _("Statements can only come from the meeting's departments."),
+    }
+    found = dict.fromkeys(
+        str(texts[k]) for k in (key.rsplit(".", 1)[-1] for key in details) if k in texts
+    )
+    return " ".join(found) or str(_("Check the points and try again."))
+
+
 BY_REASON: dict[str, Callable[[Details], str]] = {
     "cancel_reason_required": lambda d: _("Give a reason for the cancellation."),
     "session_has_meetings": lambda d: _(
@@ -66,6 +82,37 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
         "The case has no departments. Edit the case and choose at least one."
     ),
     "note_required": lambda d: _("Say who answered and when."),
+    "minutes_not_yours": lambda d: _(
+        "Only the minute-taker, the convener or a coordinator may write these minutes."
+    ),
+    "meeting_cancelled": lambda d: _("The meeting was cancelled. There are no minutes to write."),
+    "minutes_approved": lambda d: _(
+        "These minutes are approved and cannot be changed. Start a correction to change them."
+    ),
+    "correction_reason_required": lambda d: _("Say why the minutes are corrected."),
+    "correction_open": lambda d: _(
+        "A correction is already being written. Finish or approve it first."
+    ),
+    "nothing_to_correct": lambda d: _(
+        "There are no approved minutes to correct. Edit the draft instead."
+    ),
+    "no_convener": lambda d: _(
+        "The meeting has no convener. Choose the convener before the minutes are approved."
+    ),
+    "convener_approves": lambda d: _(
+        "Only the convener (%(name)s) may approve these minutes.", name=d.get("convener", "")
+    ),
+    "already_approved": lambda d: _(
+        "Version %(version)s is already approved.", version=d.get("version", "")
+    ),
+    "meeting_not_held": lambda d: _(
+        "The meeting has not taken place yet. Approve the minutes afterwards."
+    ),
+    "point_invalid": lambda d: _point_problems(d),
+    "case_not_held": lambda d: _(
+        "Only a case whose meeting has been held can be closed. Cancel it instead."
+    ),
+    "staff_only": lambda d: _("Only a coordinator or an administrator may do this."),
     "not_found": lambda d: _("It no longer exists. Reload the page."),
     "unknown_id": lambda d: _("It no longer exists. Reload the page."),
 }

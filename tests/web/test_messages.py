@@ -38,6 +38,14 @@ def test_translated_with_the_values_in_details(app: Flask) -> None:
         assert service_message(NotFound("No case with id 5.")) == (
             "Det finns inte längre. Ladda om sidan."
         )
+        point = Invalid(
+            "The minutes could not be saved: ...",
+            {"action_points[0].title": "required", "action_points[1].owner": "x", "title": "y"},
+            reason="point_invalid",
+        )
+        assert service_message(point) == (
+            "Ge varje punkt en rubrik. Ange en ansvarig förvaltning eller person för varje punkt."
+        )
         unknown = Invalid("Something new went wrong.", reason="brand_new")
         assert "Something new went wrong." in service_message(unknown)
         assert booking_problem(Conflict("x", reason="slot_taken")).startswith("Någon annan bokade")
