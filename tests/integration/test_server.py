@@ -130,6 +130,10 @@ def test_pages_forms_and_errors_behind_the_front(server: Server) -> None:
     conn.request("GET", "/login")
     login = conn.getresponse()
     assert login.status == 200 and "Logga in" in login.read().decode()
+    conn.request("GET", "/assets/web.css")  # a file Flask streams (send_file) through a2wsgi
+    css = conn.getresponse()
+    assert css.status == 200 and css.getheader("Content-Type", "").startswith("text/css")
+    assert css.read() == (ROOT / "booking" / "web" / "static" / "web.css").read_bytes()
     conn.request("POST", "/api/v1/cases", body=b"{}", headers={"Content-Type": "application/json"})
     api = conn.getresponse()
     assert api.status == 401 and b'"error"' in api.read()
@@ -139,6 +143,31 @@ def test_pages_forms_and_errors_behind_the_front(server: Server) -> None:
     conn.close()
 
 
+def test_a_coordinator_logs_in_through_the_form(server: Server) -> None:
+    """A form POST with its CSRF token and session cookie, through the front to Flask."""
+    import re
+    from urllib.parse import urlencode
+
+    from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    conn = server.connection()
+    conn.request("GET", "/login")
+    page = conn.getresponse()
+    cookie = (page.getheader("Set-Cookie") or "").split(";", 1)[0]
+    match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    if not (match and cookie):
+        conn.close()
+        raise AssertionError("no CSRF token or session cookie on the login page")
+    form = {"csrf_token": match[1], "email": DEMO_LOGINS["coordinator"], "password": DEMO_PASSWORD}
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    conn.request("POST", "/login", body=urlencode(form).encode(), headers=headers)
+    answer = conn.getresponse()
+    answer.read()
+    assert answer.status == 302 and answer.getheader("Location", "").endswith("/overview")
+    conn.close()
+
+
+# Last: it stops the server.
 def test_access_log_names_the_feed_never_the_token_and_stop_is_graceful(
     server: Server,
 ) -> None:
