@@ -8,7 +8,8 @@ Measures, in one run:
 
 Load runs on 127.0.0.1 only, bounded (wrk, 2 threads, 8 connections, a few seconds per run).
 nginx and wrk are installed with apt when missing. Run: ``.venv/bin/python bench/feeds.py``
-(``--quick`` for shorter runs, ``--events N``, ``--json FILE`` to keep the figures).
+(``--quick`` for shorter runs, ``--events N``, ``--json FILE`` to keep the figures,
+``--database-url postgresql:///<empty db>`` for PostgreSQL instead of a SQLite file).
 """
 
 from __future__ import annotations
@@ -334,13 +335,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of runs")
     parser.add_argument("--quick", action="store_true", help="3-second wrk runs, fewer samples")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an EMPTY database to fill (e.g. postgresql:///bench_feeds); default: SQLite file",
+    )
     args = parser.parse_args()
     seconds = 3 if args.quick else args.seconds
     samples = 10 if args.quick else 30
     ensure_tools()
 
     workdir = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
-    db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    db_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     app_settings = replace(Settings(), database_url=db_url, secret_key=SECRET)
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -417,6 +423,7 @@ def main() -> int:
         "ratio_304_bare_gunicorn": round(
             statistics.median(r["bare_gunicorn_304_rps"] / r["nginx_304_rps"] for r in rounds), 3
         ),
+        "database": db_url.split(":", 1)[0],
         "load_average": os.getloadavg()[0],
     }
     print(json.dumps(report, indent=2))
