@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps mail-test-deps
+.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps server-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ typecheck: install-test
 importlint: install-test
 	$(BIN)/lint-imports
 
-pytest: install-test translations web-test-deps mail-test-deps icscheck-setup
+pytest: install-test translations web-test-deps server-test-deps icscheck-setup
 	ICSCHECK=$(ICSCHECK) $(BIN)/pytest -q
 
 test: lint typecheck importlint pytest
@@ -83,10 +83,14 @@ $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 
 web-test-deps: browser $(AXE)
 
-# Dovecot: the organizer's IMAP mailbox in the tests of iMIP replies read by the worker.
-mail-test-deps:
-	@test -x /usr/sbin/dovecot || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -q --no-install-recommends dovecot-imapd; }
+# Real servers the tests start on 127.0.0.1 (Debian packages; their system services are not
+# used): Dovecot, the organizer's IMAP mailbox for iMIP replies; Cyrus IMAP with CalDAV, a
+# second scheduling server beside Xandikos, and the one that answers free/busy for others.
+SERVER_PACKAGES := dovecot-imapd cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
+server-test-deps:
+	@test -x /usr/sbin/dovecot -a -x /usr/lib/cyrus/bin/master -a -x /usr/sbin/saslpasswd2 || \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -q --no-install-recommends $(SERVER_PACKAGES); }
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -9,6 +9,7 @@ Each can be stopped and started again on the same port and data (fault tests).
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -361,6 +362,148 @@ def dovecot_fixture() -> Iterator[DovecotServer]:
     # A short path: Dovecot's unix sockets live under base_dir (108-byte limit).
     base = Path(tempfile.mkdtemp(prefix="dv-", dir="/tmp"))
     server = DovecotServer(base)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- Cyrus IMAP + CalDAV
+
+
+CYRUS_IMAPD_CONF = """configdirectory: {base}/config
+defaultpartition: default
+partition-default: {base}/spool
+proc_path: {base}/run/proc
+mboxname_lockpath: {base}/run/lock
+lmtpsocket: {base}/run/socket/lmtp
+idlesocket: {base}/run/socket/idle
+notifysocket: {base}/run/socket/notify
+servername: {domain}
+calendar_user_address_set: {domain}
+admins: cyrusadmin
+allowplaintext: yes
+sasl_pwcheck_method: auxprop
+sasl_auxprop_plugin: sasldb
+sasl_sasldb_path: {base}/sasldb2
+sasl_mech_list: PLAIN LOGIN
+httpmodules: caldav
+httpallowcompress: no
+caldav_realm: test
+caldav_historical_age: -1
+virtdomains: off
+altnamespace: no
+unixhierarchysep: no
+"""
+CYRUS_CONF = """START {{ recover cmd="ctl_cyrusdb -C {base}/imapd.conf -r" }}
+SERVICES {{
+  imap     cmd="imapd -C {base}/imapd.conf" listen="127.0.0.1:{imap_port}" prefork=0
+  http     cmd="httpd -C {base}/imapd.conf" listen="127.0.0.1:{port}" prefork=0
+  lmtpunix cmd="lmtpd -C {base}/imapd.conf" listen="{base}/run/socket/lmtp" prefork=0
+}}
+EVENTS {{ checkpoint cmd="ctl_cyrusdb -C {base}/imapd.conf -c" period=30 }}
+DAEMON {{ }}
+"""
+
+
+@dataclass
+class CyrusServer:
+    """Cyrus IMAP 3.6 with CalDAV (Debian's cyrus-imapd + cyrus-caldav): RFC 6638 scheduling
+    between local users, free/busy for other users, Basic auth. Users log in with their name
+    and ``password``; their calendar-user address is ``<name>@<domain>``. The recipe is the one
+    in the research notes (research/caldav.md §3.4)."""
+
+    base: Path
+    users: tuple[str, ...]
+    domain: str = "mora.example"
+    password: str = "cyrus-test-pass"
+    port: int = field(default_factory=free_port)
+    imap_port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/dav/"
+
+    def start(self) -> None:
+        master = next(
+            (p for p in ("/usr/lib/cyrus/bin/master", "/usr/sbin/cyrmaster") if os.path.exists(p)),
+            None,
+        )
+        if master is None or shutil.which("saslpasswd2") is None:
+            pytest.fail("Cyrus is not installed: `make test` installs cyrus-imapd and cyrus-caldav")
+        base = self.base
+        for sub in ("config", "spool", "run/proc", "run/lock", "run/socket"):
+            (base / sub).mkdir(parents=True, exist_ok=True)
+        values = {"base": base, "domain": self.domain, "port": self.port}
+        (base / "imapd.conf").write_text(CYRUS_IMAPD_CONF.format(**values))
+        (base / "cyrus.conf").write_text(CYRUS_CONF.format(**values, imap_port=self.imap_port))
+        for user in ("cyrusadmin", *self.users):
+            subprocess.run(
+                ["saslpasswd2", "-p", "-c", "-f", str(base / "sasldb2"), "-u", self.domain, user],
+                input=self.password.encode(),
+                check=True,
+            )
+        subprocess.run(["chown", "-R", "cyrus:mail", str(base)], check=True)
+        os.chmod(base / "sasldb2", 0o640)
+        conf, services = str(base / "imapd.conf"), str(base / "cyrus.conf")
+        subprocess.run(
+            [master, "-C", conf, "-M", services, "-p", str(base / "master.pid"), "-d"], check=True
+        )
+        wait_for_port(self.port)
+        wait_for_port(self.imap_port)
+        self._create_inboxes()
+
+    def _create_inboxes(self) -> None:
+        """A Cyrus user needs an INBOX before CalDAV works (research/caldav.md, gotcha 3)."""
+        import imaplib
+
+        imap = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=10)
+        imap.login("cyrusadmin", self.password)
+        for user in self.users:
+            status, data = imap.create(f"user.{user}")
+            assert status == "OK", (user, data)
+        imap.logout()
+        for user in self.users:  # calendars are made at a user's first request
+            with self.client(user) as client:
+                client.get_principal().get_calendars()
+
+    def stop(self) -> None:
+        pid_file = self.base / "master.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text().split()[0])
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            pid_file.unlink(missing_ok=True)
+
+    def client(self, user: str) -> DAVClient:
+        return DAVClient(
+            url=self.url,
+            username=user,
+            password=self.password,
+            auth_type="basic",
+            features="cyrus",
+            timeout=10,
+        )
+
+    def calendar_url(self, user: str) -> str:
+        return f"{self.url}calendars/user/{user}/Default/"
+
+
+@pytest.fixture(name="cyrus")
+def cyrus_fixture() -> Iterator[CyrusServer]:
+    import tempfile
+
+    from invitation_data import PEOPLE
+
+    base = Path(tempfile.mkdtemp(prefix="cy-", dir="/tmp"))  # short: unix sockets inside
+    server = CyrusServer(base, ("forum", *PEOPLE))
     server.start()
     yield server
     server.stop()

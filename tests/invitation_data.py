@@ -203,6 +203,7 @@ def make_worker(
     caldav_password: str = "",
     remote_user: bool = True,
     calendar_url: str = "",
+    features: str = "",
     deputy_on_decline: bool = True,
     lease_seconds: int = 300,
     mailbox_factory: object = None,
@@ -224,6 +225,7 @@ def make_worker(
                 password=caldav_password,
                 remote_user_header=remote_user,
                 calendar_url=calendar_url,
+                features=features,
                 timeout=5,
             )
         )
