@@ -11,6 +11,7 @@ from booking.domain.visibility import Audience
 from booking.ical.event import department_names, location, summary
 from booking.models import MeetingStatus
 from booking.public import public_bp
+from booking.public.messages import public_message
 from booking.services import rsvp as rsvp_service
 from booking.services.audit import Actor
 from booking.services.errors import ServiceError
@@ -85,5 +86,5 @@ def rsvp_answer(token: str) -> tuple[str, int]:
         )
     except ServiceError as exc:
         db.rollback()
-        return _page(token, error=exc.message, status=409)
+        return _page(token, error=public_message(exc), status=409)
     return _page(token, message="Tack för ditt svar! / Thank you for your reply.")

@@ -10,6 +10,7 @@ from flask import abort, render_template, request
 from booking.domain.nki import NKI_QUESTIONS, SERVICE_FACTORS
 from booking.models import Survey
 from booking.public import public_bp
+from booking.public.messages import field_problems, public_message
 from booking.services import surveys as survey_service
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.web_support import get_db, now
@@ -58,7 +59,12 @@ def survey_submit(token: str) -> tuple[str, int]:
     except Invalid as exc:
         get_db().rollback()
         page = _page(
-            survey, token, answered=False, error=exc.message, errors=exc.details, values=values
+            survey,
+            token,
+            answered=False,
+            error=public_message(exc),
+            errors=field_problems(exc.details),
+            values=values,
         )
         return page, 422
     return _page(survey, token, answered=True, thanks=True), 200

@@ -75,9 +75,17 @@ def record_reply(
         raise Invalid(f"Unknown channel {channel!r}; use {', '.join(rules.CHANNELS)}.")
     meeting = attendee.meeting
     if meeting.status not in LIVE:
-        raise Conflict(f"The meeting is {meeting.status.value}; answers are closed.")
+        raise Conflict(
+            f"The meeting is {meeting.status.value}; answers are closed.",
+            {"status": meeting.status.value},
+            reason="answers_closed",
+        )
     if not attendee.active:
-        raise Conflict(f"{attendee.representative.name} is no longer invited to this meeting.")
+        raise Conflict(
+            f"{attendee.representative.name} is no longer invited to this meeting.",
+            {"name": attendee.representative.name},
+            reason="no_longer_invited",
+        )
     before = {"partstat": attendee.partstat, "channel": attendee.reply_channel}
     attendee.partstat = PartStat(value)
     attendee.replied_at = now

@@ -174,18 +174,24 @@ def submit(db: Session, token: str, data: AnswerInput, now: datetime) -> SurveyA
     """Store the one answer of this survey; a second submit is refused."""
     survey = by_token(db, token)
     if survey.answer is not None or survey.answered_at is not None:
-        raise Conflict("This survey has already been answered. Thank you!")
+        raise Conflict(
+            "This survey has already been answered. Thank you!", reason="survey_answered"
+        )
     errors: dict[str, str] = {}
     for name in (*NKI_QUESTIONS, *SERVICE_FACTORS):
         value = data.values.get(name)
         if value is not None and not 1 <= value <= survey.scale:
-            errors[name] = f"choose 1–{survey.scale} or 'vet ej'"
+            errors[name] = "out_of_range"  # the page asks for 1–scale or "vet ej"
     if all(data.values.get(q) is None for q in NKI_QUESTIONS):
-        errors["q_overall"] = "answer at least the first question"
+        errors["q_overall"] = "required"
     if len(data.comment) > COMMENT_MAX:
-        errors["comment"] = f"at most {COMMENT_MAX} characters"
+        errors["comment"] = "too_long"
     if errors:
-        raise Invalid("Some answers need attention: " + "; ".join(errors), errors)
+        raise Invalid(
+            "Some answers need attention: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            errors,
+            reason="survey_answers",
+        )
     answer = SurveyAnswer(
         survey_id=survey.id,
         scale=survey.scale,

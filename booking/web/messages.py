@@ -82,6 +82,10 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
         "The case has no departments. Edit the case and choose at least one."
     ),
     "note_required": lambda d: _("Say who answered and when."),
+    "answers_closed": lambda d: _("The meeting no longer takes answers."),
+    "no_longer_invited": lambda d: _(
+        "%(name)s is no longer invited to this meeting.", name=d.get("name", "")
+    ),
     "minutes_not_yours": lambda d: _(
         "Only the minute-taker, the convener or a coordinator may write these minutes."
     ),

@@ -234,6 +234,10 @@ def test_survey_page_answer_once(
     assert form.status_code == 200 and form.text.count('type="radio"') == 9 * 7
     bad = client.post(f"/s/{token}", data={"q_overall": "9"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
+    # The customer cannot choose a language: the page says what to fix in both.
+    assert "Välj ett av alternativen" in bad.text and "Choose one of the options" in bad.text
+    empty = client.post(f"/s/{token}", data={})
+    assert "Svara åtminstone på den första frågan. / Answer at least" in empty.text
     answers = {
         "q_overall": "5",
         "q_expectations": "4",

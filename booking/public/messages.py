@@ -1,0 +1,47 @@
+"""Service errors on the public pages, in Swedish and English side by side.
+
+Their readers (a customer answering the survey, a representative following the RSVP link in an
+e-mail) are not logged in and cannot choose a language, so these pages show both, as the rest
+of their text does. Chosen by the error's ``reason`` (booking.services.errors); the values come
+from ``details``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from booking.services.errors import ServiceError
+
+BY_REASON: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "answers_closed": lambda d: (
+        "Mötet är inte längre öppet för svar. / The meeting no longer takes answers."
+    ),
+    "no_longer_invited": lambda d: (
+        "Du är inte längre inbjuden till mötet (en ersättare kan ha tagit din plats). "
+        "/ You are no longer invited to this meeting (a deputy may have taken your place)."
+    ),
+    "survey_answers": lambda d: "Några svar behöver rättas. / Some answers need attention.",
+    "survey_answered": lambda d: (
+        "Enkäten är redan besvarad. Tack! / This survey has already been answered. Thank you!"
+    ),
+}
+
+# Per field of the survey form (the codes in ``details``).
+FIELD_PROBLEMS: dict[str, str] = {
+    "required": "Svara åtminstone på den första frågan. / Answer at least the first question.",
+    "out_of_range": "Välj ett av alternativen eller \u201dvet ej\u201d. / Choose one of the "
+    "options or \u201cdon't know\u201d.",
+    "too_long": "Kommentaren är för lång. / The comment is too long.",
+}
+
+
+def public_message(exc: ServiceError) -> str:
+    translate = BY_REASON.get(exc.reason)
+    if translate is not None:
+        return translate(exc.details)
+    return f"Det gick inte att spara. / It could not be saved: {exc.message}"
+
+
+def field_problems(details: Mapping[str, Any]) -> dict[str, str]:
+    return {name: FIELD_PROBLEMS.get(str(code), str(code)) for name, code in details.items()}
