@@ -84,11 +84,12 @@ $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 web-test-deps: browser $(AXE)
 
 # Real servers the tests start on 127.0.0.1 (Debian packages; their system services are not
-# used): Dovecot, the organizer's IMAP mailbox for iMIP replies; Cyrus IMAP with CalDAV, a
-# second scheduling server beside Xandikos, and the one that answers free/busy for others.
-SERVER_PACKAGES := dovecot-imapd cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
+# used): Cyrus IMAP with CalDAV, a second scheduling server beside Xandikos, the one that
+# answers free/busy for others, and the IMAP mailbox where iMIP replies arrive. (Debian's
+# dovecot-imapd conflicts with cyrus-imapd: both are "imap-server".)
+SERVER_PACKAGES := cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
 server-test-deps:
-	@test -x /usr/sbin/dovecot -a -x /usr/lib/cyrus/bin/master -a -x /usr/sbin/saslpasswd2 || \
+	@test -x /usr/lib/cyrus/bin/master -a -x /usr/sbin/saslpasswd2 || \
 	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -q --no-install-recommends $(SERVER_PACKAGES); }
 

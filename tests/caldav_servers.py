@@ -4,6 +4,8 @@
   trusted from 127.0.0.1 only: test/demo setup, never production).
 - Radicale: a CalDAV server without scheduling (every attendee then gets iMIP).
 - aiosmtpd: an SMTP server in this process that keeps what it receives.
+- Cyrus IMAP with CalDAV (Debian packages): a second scheduling server, the one that answers
+  free/busy for others, and the IMAP mailbox where iMIP replies arrive.
 Each can be stopped and started again on the same port and data (fault tests).
 """
 
@@ -264,110 +266,6 @@ def radicale_fixture(tmp_path: Path) -> Iterator[RadicaleServer]:
     shutil.rmtree(server.base, ignore_errors=True)
 
 
-# ---------------------------------------------------------------- Dovecot IMAP
-
-
-DOVECOT_CONF = """
-protocols = imap
-listen = 127.0.0.1
-base_dir = {base}/run
-state_dir = {base}/state
-log_path = {base}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = dovenull
-default_internal_user = dovecot
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN {base}/users
-}}
-userdb {{
-  driver = static
-  args = uid=nobody gid=nogroup home={base}/mail/%u
-}}
-mail_location = maildir:{base}/mail/%u/Maildir
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-"""
-
-
-@dataclass
-class DovecotServer:
-    """Dovecot (Debian's dovecot-imapd) as the organizer's mailbox: one user, plain IMAP on
-    127.0.0.1 (the service's production default is IMAPS; the protocol is the same)."""
-
-    base: Path
-    port: int = field(default_factory=free_port)
-    username: str = "forum"
-    password: str = "imap-test-pass"
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-        if not os.path.exists(binary):
-            pytest.fail("dovecot is not installed: `make test` installs dovecot-imapd")
-        for sub in ("run", "state", "mail"):
-            (self.base / sub).mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.base / "mail", "nobody", "nogroup")
-        os.chmod(self.base, 0o755)
-        (self.base / "users").write_text(f"{self.username}:{{PLAIN}}{self.password}::::::\n")
-        conf = self.base / "dovecot.conf"
-        conf.write_text(DOVECOT_CONF.format(base=self.base, port=self.port))
-        self.proc = subprocess.Popen([binary, "-F", "-c", str(conf)], start_new_session=True)
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        _stop(self.proc)
-        self.proc = None
-
-    def client(self) -> Any:
-        import imaplib
-
-        imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=5)
-        imap.login(self.username, self.password)
-        return imap
-
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
-        """A message arrives in the mailbox (as the mail system would put it there)."""
-        import imaplib
-
-        imap = self.client()
-        status, _ = imap.append(folder, None, imaplib.Time2Internaldate(time.time()), raw)
-        imap.logout()
-        assert status == "OK"
-
-    def count(self, folder: str) -> int:
-        imap = self.client()
-        status, data = imap.select(f'"{folder}"', readonly=True)
-        imap.logout()
-        return int(data[0] or 0) if status == "OK" else -1
-
-
-@pytest.fixture(name="dovecot")
-def dovecot_fixture() -> Iterator[DovecotServer]:
-    import tempfile
-
-    # A short path: Dovecot's unix sockets live under base_dir (108-byte limit).
-    base = Path(tempfile.mkdtemp(prefix="dv-", dir="/tmp"))
-    server = DovecotServer(base)
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(base, ignore_errors=True)
-
-
 # ---------------------------------------------------------------- Cyrus IMAP + CalDAV
 
 
@@ -494,6 +392,32 @@ class CyrusServer:
 
     def calendar_url(self, user: str) -> str:
         return f"{self.url}calendars/user/{user}/Default/"
+
+    # IMAP: the organizer's mailbox, where iMIP replies arrive (Cyrus' folders of a user are
+    # below INBOX, "INBOX.Name", as many IMAP servers have them).
+
+    def imap(self, user: str) -> Any:
+        import imaplib
+
+        imap = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=10)
+        imap.login(user, self.password)
+        return imap
+
+    def deliver(self, user: str, raw: bytes) -> None:
+        """A message arrives in the user's INBOX (as the mail system would put it there)."""
+        import imaplib
+
+        imap = self.imap(user)
+        status, _ = imap.append("INBOX", None, imaplib.Time2Internaldate(time.time()), raw)
+        imap.logout()
+        assert status == "OK"
+
+    def count(self, user: str, folder: str) -> int:
+        """Messages in the folder; -1 when it does not exist."""
+        imap = self.imap(user)
+        status, data = imap.select(f'"{folder}"', readonly=True)
+        imap.logout()
+        return int(data[0] or 0) if status == "OK" else -1
 
 
 @pytest.fixture(name="cyrus")

@@ -48,6 +48,7 @@ class ImapMailbox:
     def __init__(self, config: ImapConfig) -> None:
         self.config = config
         self._imap: imaplib.IMAP4 | None = None
+        self._prefix = ""
         self._created: set[str] = set()
 
     # ------------------------------------------------------------ session
@@ -74,8 +75,32 @@ class ImapMailbox:
             imap.shutdown()
             raise PermanentError(f"IMAP login as {config.username!r} refused: {exc}") from exc
         self._imap = imap
-        self._check(imap.select(_quote(config.folder)), f"select {config.folder}")
+        self._prefix = self._personal_prefix(imap)
+        folder = self._path(config.folder)
+        self._check(imap.select(_quote(folder)), f"select {folder}")
         return self
+
+    @staticmethod
+    def _personal_prefix(imap: imaplib.IMAP4) -> str:
+        """Where a user's own folders live (RFC 2342 NAMESPACE): "" on Dovecot and Exchange,
+        "INBOX." on Cyrus and Courier. "" when the server does not say."""
+        if "NAMESPACE" not in imap.capabilities:
+            return ""
+        try:
+            status, data = imap.namespace()
+        except imaplib.IMAP4.error:
+            return ""
+        raw = data[0] if status == "OK" and data else b""
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        match = re.match(r'\(\("([^"]*)" (?:"[^"]*"|NIL)\)', text)
+        return match[1] if match else ""
+
+    def _path(self, name: str) -> str:
+        """A configured folder name as the server names it: INBOX as is, others in the user's
+        personal namespace (unless already given with its prefix)."""
+        if name.upper() == "INBOX" or not self._prefix or name.startswith(self._prefix):
+            return name
+        return self._prefix + name
 
     def __exit__(
         self,
@@ -122,7 +147,7 @@ class ImapMailbox:
     def file(self, uid: str, understood: bool) -> None:
         """Move the message out of the folder: into the done folder, or (not understood) into
         the folder a person reads."""
-        target = self.config.done_folder if understood else self.config.other_folder
+        target = self._path(self.config.done_folder if understood else self.config.other_folder)
         self._ensure_folder(target)
         imap = self.imap
         try:

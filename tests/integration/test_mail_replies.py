@@ -1,4 +1,4 @@
-"""iMIP replies read from the organizer's mailbox: a real IMAP server (Dovecot) on 127.0.0.1.
+"""iMIP replies read from the organizer's mailbox: a real IMAP server (Cyrus) on 127.0.0.1.
 
 A representative whose calendar is Outlook or Exchange answers the invitation e-mail; the
 answer is an e-mail to the organizer address. The worker reads that mailbox, applies the
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from caldav_servers import (  # noqa: F401
-    DovecotServer,
+    CyrusServer,
     SmtpSink,
-    dovecot_fixture,
+    cyrus_fixture,
     smtp_sink_fixture,
 )
 from invitation_data import book_meeting, close_workers, make_worker, make_world
@@ -33,7 +33,9 @@ from booking.models import Attendee, AuditEvent, Meeting, PartStat
 from booking.services import rsvp
 from booking.services.outbox import TransientError
 
-DONE, OTHER = "Dorren-in-behandlade", "Dorren-in-att-lasa"
+# Cyrus keeps a user's folders below INBOX: the service finds that out (IMAP NAMESPACE).
+DONE, OTHER = "INBOX.Dorren-in-behandlade", "INBOX.Dorren-in-att-lasa"
+ORGANIZER = "forum"  # the Cyrus user whose mailbox receives the replies
 
 
 @pytest.fixture(autouse=True)
@@ -42,12 +44,12 @@ def _close_workers() -> Iterator[None]:
     close_workers()
 
 
-def _mailbox(server: DovecotServer, password: str | None = None) -> Callable[[], ImapMailbox]:
+def _mailbox(server: CyrusServer, password: str | None = None) -> Callable[[], ImapMailbox]:
     config = ImapConfig(
         host="127.0.0.1",
-        port=server.port,
+        port=server.imap_port,
         security="none",
-        username=server.username,
+        username=ORGANIZER,
         password=server.password if password is None else password,
         timeout=5,
     )
@@ -76,62 +78,68 @@ def _out_of_office() -> bytes:
     return mail.as_bytes()
 
 
+def _folders(cyrus: CyrusServer) -> tuple[int, int, int]:
+    """Messages in the inbox, the done folder and the folder a person reads."""
+    inbox, done, other = (cyrus.count(ORGANIZER, f) for f in ("INBOX", DONE, OTHER))
+    return inbox, done, other
+
+
 def _attendee(db: Session, meeting: Meeting, email: str) -> Attendee:
     db.expire_all()
     return next(a for a in meeting.attendees if a.representative.email == email)
 
 
 def test_outlook_reply_is_applied_and_filed_other_mail_is_kept_for_a_person(
-    app: Any, db: Session, clock: FixedClock, smtp_sink: SmtpSink, dovecot: DovecotServer
+    app: Any, db: Session, clock: FixedClock, smtp_sink: SmtpSink, cyrus: CyrusServer
 ) -> None:
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now())
-    worker = make_worker(app, smtp_sink.port, mailbox_factory=_mailbox(dovecot))
+    worker = make_worker(app, smtp_sink.port, mailbox_factory=_mailbox(cyrus))
     worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]  # invitations sent
 
     anna = _attendee(db, meeting, "anna@mora.example")
-    dovecot.deliver(_outlook_reply(meeting, anna, "DECLINED", clock.now()))
-    dovecot.deliver(_out_of_office())
+    cyrus.deliver(ORGANIZER, _outlook_reply(meeting, anna, "DECLINED", clock.now()))
+    cyrus.deliver(ORGANIZER, _out_of_office())
     report = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
 
     assert report.errors == [] and report.replies == 1
     anna = _attendee(db, meeting, "anna@mora.example")
     assert (anna.partstat, anna.reply_channel) == (PartStat.DECLINED, "email")
-    assert (dovecot.count("INBOX"), dovecot.count(DONE), dovecot.count(OTHER)) == (0, 1, 1)
+    assert _folders(cyrus) == (0, 1, 1)
 
     again = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
     assert again.errors == [] and again.replies == 0
-    assert (dovecot.count("INBOX"), dovecot.count(DONE), dovecot.count(OTHER)) == (0, 1, 1)
+    assert _folders(cyrus) == (0, 1, 1)
 
 
 def test_mailbox_refusing_login_loses_nothing_and_other_jobs_run(
-    app: Any, db: Session, clock: FixedClock, smtp_sink: SmtpSink, dovecot: DovecotServer
+    app: Any, db: Session, clock: FixedClock, smtp_sink: SmtpSink, cyrus: CyrusServer
 ) -> None:
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now())
     anna = _attendee(db, meeting, "anna@mora.example")
-    dovecot.deliver(_outlook_reply(meeting, anna, "ACCEPTED", clock.now()))
-    worker = make_worker(app, smtp_sink.port, mailbox_factory=_mailbox(dovecot, "wrong"))
+    cyrus.deliver(ORGANIZER, _outlook_reply(meeting, anna, "ACCEPTED", clock.now()))
+    worker = make_worker(app, smtp_sink.port, mailbox_factory=_mailbox(cyrus, "wrong"))
 
     report = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
 
     assert any("mail replies" in e and "refused" in e for e in report.errors), report.errors
     assert report.delivered > 0  # the invitations went out all the same
     assert _attendee(db, meeting, "anna@mora.example").partstat == PartStat.NEEDS_ACTION
-    assert dovecot.count("INBOX") == 1
+    assert cyrus.count(ORGANIZER, "INBOX") == 1
 
 
 def test_a_failure_after_the_commit_reads_the_message_again_without_applying_twice(
-    app: Any, db: Session, clock: FixedClock, dovecot: DovecotServer
+    app: Any, db: Session, clock: FixedClock, cyrus: CyrusServer
 ) -> None:
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now())
     anna = _attendee(db, meeting, "anna@mora.example")
-    dovecot.deliver(_outlook_reply(meeting, anna, "TENTATIVE", clock.now()))
+    cyrus.deliver(ORGANIZER, _outlook_reply(meeting, anna, "TENTATIVE", clock.now()))
 
     @contextmanager
     def failing_to_file() -> Iterator[ImapMailbox]:
-        with _mailbox(dovecot)() as mailbox:
+        with _mailbox(cyrus)() as mailbox:
 
             def file(uid: str, understood: bool) -> None:
                 raise TransientError("connection lost while moving the message")
@@ -142,12 +150,12 @@ def test_a_failure_after_the_commit_reads_the_message_again_without_applying_twi
     with pytest.raises(TransientError), failing_to_file() as broken:
         rsvp.import_mailbox_replies(db, broken, clock.now())
     assert _attendee(db, meeting, "anna@mora.example").partstat == PartStat.TENTATIVE
-    assert dovecot.count("INBOX") == 1  # still there: it will be read again
+    assert cyrus.count(ORGANIZER, "INBOX") == 1  # still there: it will be read again
 
-    with _mailbox(dovecot)() as mailbox:
+    with _mailbox(cyrus)() as mailbox:
         second = rsvp.import_mailbox_replies(db, mailbox, clock.now())
     assert (second.applied, second.unchanged) == (0, 1)
-    assert (dovecot.count("INBOX"), dovecot.count(DONE)) == (0, 1)
+    assert (cyrus.count(ORGANIZER, "INBOX"), cyrus.count(ORGANIZER, DONE)) == (0, 1)
     replies = db.scalars(
         select(AuditEvent).where(
             AuditEvent.entity_type == "attendee",
