@@ -273,8 +273,10 @@ def apply_calendar_answers(
     *,
     policy: RsvpPolicy | None = None,
     report: ApplyReport | None = None,
+    note: str = "",
 ) -> ApplyReport:
     """Apply the PARTSTATs in calendar data (the organizer's copy, or an iMIP REPLY).
+    ``note`` goes with each answer into the audit trail (e.g. which e-mail carried it).
 
     Matched by UID and attendee address only; ORGANIZER is not required (Outlook strips it).
     Data that cannot be read, or an unknown PARTSTAT, is logged and skipped.
@@ -303,7 +305,7 @@ def apply_calendar_answers(
             report.unchanged += 1  # an answer to an older version, or a closed meeting
             continue
         for address, partstat in itip.partstats_of(event).items():
-            _apply_one(db, meeting, address, partstat, channel, now, policy, report)
+            _apply_one(db, meeting, address, partstat, channel, now, policy, report, note)
     return report
 
 
@@ -316,6 +318,7 @@ def _apply_one(
     now: datetime,
     policy: RsvpPolicy | None,
     report: ApplyReport,
+    note: str = "",
 ) -> None:
     attendee = _match(meeting, address)
     if attendee is None or not attendee.active:
@@ -330,7 +333,14 @@ def _apply_one(
         return
     try:
         record_reply(
-            db, attendee, partstat, channel, now, actor=audit.Actor.system(channel), policy=policy
+            db,
+            attendee,
+            partstat,
+            channel,
+            now,
+            actor=audit.Actor.system(channel),
+            note=note,
+            policy=policy,
         )
     except ServiceError as exc:
         db.rollback()
@@ -367,11 +377,20 @@ def import_imip_reply(
 
     report = ApplyReport()
     message = email.message_from_bytes(raw_mail)
+    # For the audit trail: which e-mail carried the answer (an auditor can find it in the
+    # organizer's mailbox).
+    note = " ".join(
+        f"{label} {str(message[header]).strip()}"
+        for label, header in (("E-post från", "From"), ("Message-ID", "Message-ID"))
+        if message[header]
+    )[:500]
     for part in message.walk():
         if part.get_content_type() in ("text/calendar", "application/ics"):
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
-                apply_calendar_answers(db, payload, "email", now, policy=policy, report=report)
+                apply_calendar_answers(
+                    db, payload, "email", now, policy=policy, report=report, note=note
+                )
     return report
 
 

@@ -63,6 +63,7 @@ def _outlook_reply(meeting: Meeting, attendee: Attendee, partstat: str, now: dat
     mail["From"] = attendee.representative.email
     mail["To"] = "forum@mora.example"
     mail["Subject"] = "Avböjd: Forum Mora"
+    mail["Message-ID"] = f"<reply-{attendee.id}-{partstat.lower()}@outlook.example>"
     mail.set_content("Jag kan tyvärr inte komma.")
     mail.add_alternative(
         to_bytes(reply), maintype="text", subtype="calendar", params={"method": "REPLY"}
@@ -164,3 +165,6 @@ def test_a_failure_after_the_commit_reads_the_message_again_without_applying_twi
         )
     ).all()
     assert len(replies) == 1  # recorded once, though read twice
+    # The auditor can find the e-mail that carried the answer.
+    assert f"<reply-{anna.id}-tentative@outlook.example>" in replies[0].note
+    assert "anna@mora.example" in replies[0].note
