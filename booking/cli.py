@@ -267,5 +267,25 @@ def feed_token_list(kind: str | None, show_links: bool) -> None:
 forum_cli.add_command(feed_token_cli)
 
 
+@forum_cli.command("check")
+def check_cmd() -> None:
+    """Check the database and every configured server; exit 1 when something fails."""
+    from booking.migrate import status
+    from booking.services import diagnostics
+
+    ext = current_app.extensions
+    engine = ext["engine"]
+    checks = [
+        diagnostics.check_database(engine, lambda: status(engine)),
+        diagnostics.check_calendar(ext["caldav_gateway_factory"]),
+        diagnostics.check_mail(ext["mailer_factory"]()),
+        diagnostics.check_mailbox(ext["mailbox_factory"]),
+    ]
+    for check in checks:
+        click.echo(f"{check.name:<9} {'ok' if check.ok else 'FAILED':<7} {check.detail}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(forum_cli)

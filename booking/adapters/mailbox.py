@@ -126,6 +126,11 @@ class ImapMailbox:
             raise TransientError(f"IMAP {what}: {status} {data!r}")
         return data
 
+    def waiting(self) -> int:
+        """How many messages the folder holds (for `forum check`)."""
+        data = self._check(self.imap.uid("SEARCH", "ALL"), "search")
+        return len((data[0] or b"").split()) if data else 0
+
     # ------------------------------------------------------------ the port (services.rsvp)
 
     def messages(self) -> Iterator[tuple[str, bytes]]:

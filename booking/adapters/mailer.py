@@ -65,6 +65,23 @@ class SmtpMailer:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
+    def check(self) -> str:
+        """Connect, log in if configured and say NOOP: what `forum check` reports."""
+        config = self.config
+        try:
+            with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as s:
+                if config.starttls:
+                    s.starttls(context=ssl.create_default_context())
+                if config.username:
+                    s.login(config.username, config.password)
+                s.noop()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentError(f"SMTP login as {config.username!r} refused: {exc}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"SMTP {config.host}:{config.port} unreachable: {exc}") from exc
+        login = f", logged in as {config.username}" if config.username else ""
+        return f"{config.host}:{config.port} answers{login}; mail from {config.mail_from}"
+
     def send(self, mail: OutgoingMail) -> None:
         if not mail.to:
             raise PermanentError("no recipient")

@@ -1,0 +1,87 @@
+"""`flask forum check`: is every part the service depends on reachable and set up?
+
+For the IT department setting the service up or after a change: the database (and whether
+its migrations are at the code's head), the CalDAV server (login, the organizer's calendar,
+scheduling), the SMTP server (login) and the organizer's mailbox (login, folder). Each check
+says what it found or what failed, in words an operator can act on. The servers are reached
+through the same ports the worker uses (the composition root passes them in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, text
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+class CalendarCheckPort(Protocol):
+    def calendar_url(self) -> str: ...
+
+    def supports_scheduling(self) -> bool: ...
+
+
+class MailCheckPort(Protocol):
+    def check(self) -> str: ...
+
+
+def check_database(engine: Engine, migration_status: Callable[[], tuple[str | None, str]]) -> Check:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = migration_status()
+    except Exception as exc:  # any driver error: say it, do not crash the report
+        return Check("database", False, f"{engine.url.render_as_string()}: {exc}")
+    where = engine.url.render_as_string(hide_password=True)
+    if current != head:
+        return Check(
+            "database",
+            False,
+            f"{where}: migrations at {current or 'none'}, the code needs {head}: "
+            "run `flask --app wsgi forum migrate`",
+        )
+    return Check("database", True, f"{where}, migrations at {head}")
+
+
+def check_calendar(factory: Callable[[], CalendarCheckPort | None]) -> Check:
+    gateway = factory()
+    if gateway is None:
+        return Check("caldav", True, "not configured (CALDAV_URL empty): invitations by e-mail")
+    try:
+        url = gateway.calendar_url()
+        scheduling = gateway.supports_scheduling()
+    except Exception as exc:
+        return Check("caldav", False, str(exc))
+    finally:
+        close = getattr(gateway, "close", None)
+        if callable(close):
+            close()
+    how = "server schedules (RFC 6638)" if scheduling else "no scheduling: attendees get e-mail"
+    return Check("caldav", True, f"organizer calendar {url}; {how}")
+
+
+def check_mail(mailer: MailCheckPort) -> Check:
+    try:
+        return Check("smtp", True, mailer.check())
+    except Exception as exc:
+        return Check("smtp", False, str(exc))
+
+
+def check_mailbox(factory: Callable[[], AbstractContextManager[Any]] | None) -> Check:
+    if factory is None:
+        return Check("imap", True, "not configured (IMAP_HOST empty): replies by CalDAV or link")
+    try:
+        with factory() as mailbox:
+            waiting = mailbox.waiting()
+    except Exception as exc:
+        return Check("imap", False, str(exc))
+    return Check("imap", True, f"organizer's mailbox open, {waiting} message(s) waiting")

@@ -1,0 +1,98 @@
+"""`flask forum check`: what an IT department runs after setting the service up. Real servers:
+Cyrus (CalDAV and the organizer's IMAP mailbox) and aiosmtpd; the test database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from caldav_servers import CyrusServer, SmtpSink, cyrus_fixture, free_port, smtp_sink_fixture  # noqa: F401
+from flask import Flask
+
+from booking.app import create_app
+from booking.clock import FixedClock
+from config import Settings
+
+
+def _app(settings: Settings, clock: FixedClock, **changes: object) -> Flask:
+    return create_app(replace(settings, **changes), clock=clock)  # type: ignore[arg-type]
+
+
+def _check(app: Flask) -> tuple[int, dict[str, str]]:
+    result = app.test_cli_runner().invoke(args=["forum", "check"])
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    app.extensions["engine"].dispose()
+    return result.exit_code, lines
+
+
+def test_everything_reachable_says_ok(
+    app: Flask, settings: Settings, clock: FixedClock, cyrus: CyrusServer, smtp_sink: SmtpSink
+) -> None:
+    configured = _app(
+        settings,
+        clock,
+        caldav_url=cyrus.url,
+        caldav_username="forum",
+        caldav_password=cyrus.password,
+        caldav_features="cyrus",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+        imap_host="127.0.0.1",
+        imap_port=cyrus.imap_port,
+        imap_security="none",
+        imap_username="forum",
+        imap_password=cyrus.password,
+    )
+    code, lines = _check(configured)
+    assert code == 0, lines
+    assert "ok" in lines["database"] and "migrations at" in lines["database"]
+    assert "server schedules (RFC 6638)" in lines["caldav"]
+    assert f"127.0.0.1:{smtp_sink.port} answers" in lines["smtp"]
+    assert "0 message(s) waiting" in lines["imap"]
+
+
+def test_what_fails_is_named_and_the_exit_code_says_so(
+    app: Flask, settings: Settings, clock: FixedClock, cyrus: CyrusServer
+) -> None:
+    broken = _app(
+        settings,
+        clock,
+        caldav_url=f"http://127.0.0.1:{free_port()}/dav/",  # nothing listens there
+        caldav_username="forum",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        imap_host="127.0.0.1",
+        imap_port=cyrus.imap_port,
+        imap_security="none",
+        imap_username="forum",
+        imap_password="wrong",
+    )
+    code, lines = _check(broken)
+    assert code == 1
+    assert " ok " in lines["database"]
+    assert "FAILED" in lines["caldav"] and "CalDAV" in lines["caldav"]
+    assert "FAILED" in lines["smtp"] and "unreachable" in lines["smtp"]
+    assert "FAILED" in lines["imap"] and "refused" in lines["imap"]
+
+
+def test_without_servers_the_optional_parts_say_how_the_service_works(
+    app: Flask, settings: Settings, clock: FixedClock, smtp_sink: SmtpSink
+) -> None:
+    plain = _app(settings, clock, smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
+    code, lines = _check(plain)
+    assert code == 0
+    assert "not configured" in lines["caldav"] and "e-mail" in lines["caldav"]
+    assert "not configured" in lines["imap"]
+
+
+def test_a_database_behind_the_code_is_told_to_migrate(app: Flask) -> None:
+    from booking.services.diagnostics import check_database
+
+    engine = app.extensions["engine"]
+    behind = check_database(engine, lambda: ("0004_invitations", "0005_followup"))
+    assert (
+        not behind.ok and "forum migrate" in behind.detail and "0004_invitations" in behind.detail
+    )
+    from booking.migrate import status
+
+    current, head = status(engine)  # the test database is migrated to the head
+    assert current == head and check_database(engine, lambda: (current, head)).ok
