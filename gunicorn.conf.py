@@ -13,7 +13,7 @@ log, which only a WSGI worker writes (``gunicorn -k sync wsgi:app``, for debuggi
 
 from gunicorn.glogging import Logger
 
-from feeds.access import redact
+from feeds.access import WSGI_FEED_KEY, redact
 
 wsgi_app = "wsgi:asgi_app"
 worker_class = "booking.server.Worker"
@@ -26,7 +26,7 @@ _PATH_ATOMS = ("r", "U", "{raw_uri}e", "{path_info}e", "{request_uri}e", "{refer
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
         atoms = super().atoms(resp, req, environ, request_time)
-        feed_key = environ.get("feeds.feed_key")
+        feed_key = environ.get(WSGI_FEED_KEY)
         for key in _PATH_ATOMS:
             if isinstance(atoms.get(key), str):
                 atoms[key] = redact(atoms[key], feed_key)

@@ -11,7 +11,8 @@ The front, outermost first:
      feed key (``feeds.access.redact``);
   2. lifespan: the engine's connections are closed when a worker stops;
   3. fresh private feed polls answered on the event loop (``feeds.asgi``);
-  4. everything else: the Flask application, unchanged, in a thread pool (a2wsgi).
+  4. everything else: the Flask application (without the WSGI fast path, already tried),
+     in a thread pool (a2wsgi).
 
 gunicorn.conf.py names ``Worker`` and ``wsgi:asgi_app``, so ``make run``, the Dockerfile and
 the benchmark start the same thing.
@@ -32,6 +33,7 @@ from uvicorn_worker import UvicornWorker
 
 from feeds.access import redact
 from feeds.asgi import FEED_KEY, AsgiApp, FeedsASGI, Receive, Scope, Send
+from feeds.fast import without_fast_path
 
 ACCESS_LOGGER = "dorren_in.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -39,7 +41,8 @@ WSGI_THREADS = 10  # Flask requests in flight per worker process
 
 
 def asgi_front(app: Flask) -> AsgiApp:
-    flask_asgi: AsgiApp = WSGIMiddleware(app.wsgi_app, workers=WSGI_THREADS)  # type: ignore[arg-type,assignment]
+    flask_wsgi = without_fast_path(app.wsgi_app)
+    flask_asgi: AsgiApp = WSGIMiddleware(flask_wsgi, workers=WSGI_THREADS)  # type: ignore[arg-type,assignment]
     return AccessLog(Lifespan(app, FeedsASGI(app, flask_asgi)))
 
 

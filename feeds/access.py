@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+# Set in a WSGI request's environ by whoever found the feed (the fast path, the Flask route),
+# for gunicorn's own access log (gunicorn.conf.py).
+WSGI_FEED_KEY = "feeds.feed_key"
+
 _FEED_TOKEN = re.compile(r"(/feeds/(?:departments|representatives|forums|cases)/)[^/?\s\"]+(\.ics)")
 
 

@@ -20,6 +20,7 @@ from flask import Flask
 
 from booking.services import feed_cache
 from booking.services.tokens import hash_token
+from feeds.access import WSGI_FEED_KEY
 from feeds.serve import PRIVATE_CACHE, Reply, reply_for
 
 PRIVATE_PATH = re.compile(
@@ -82,6 +83,12 @@ class FastFeeds:
         )
 
 
+def without_fast_path(wsgi_app: WsgiApp) -> WsgiApp:
+    """The WSGI application behind ``FeedFastPath``: for a front (``feeds.asgi``) that has
+    already tried the fast path, so a stale or unknown feed is not looked up twice."""
+    return wsgi_app.downstream if isinstance(wsgi_app, FeedFastPath) else wsgi_app
+
+
 class FeedFastPath:
     """WSGI middleware in front of Flask: the fast path for WSGI servers."""
 
@@ -108,7 +115,7 @@ class FeedFastPath:
                 log=not under_gunicorn,
             )
             if reply is not None and under_gunicorn:
-                environ["feeds.feed_key"] = reply.feed_key
+                environ[WSGI_FEED_KEY] = reply.feed_key
         if reply is None:
             return self.downstream(environ, start_response)
         start_response(_STATUS[reply.status], reply.headers)

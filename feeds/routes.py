@@ -21,6 +21,7 @@ from booking.services.feed_cache import FeedConfig, FeedState
 from booking.services.tokens import hash_token
 from booking.web_support import get_db, now, settings
 from feeds import feeds_bp
+from feeds.access import WSGI_FEED_KEY
 from feeds.asgi import FEED_KEY
 from feeds.serve import PRIVATE_CACHE, PUBLIC_CACHE, access_log, reply_for
 
@@ -69,7 +70,7 @@ def availability_feed(slug: str) -> Response:
 
 def _name_in_access_log(feed_key: str) -> None:
     """The server's access log writes the feed key where the token was (feeds.access)."""
-    request.environ["feeds.feed_key"] = feed_key  # gunicorn's own log (a WSGI worker)
+    request.environ[WSGI_FEED_KEY] = feed_key  # gunicorn's own log (a WSGI worker)
     scope = request.environ.get("asgi.scope")  # the ASGI front's log (booking/server.py)
     if isinstance(scope, dict):
         scope[FEED_KEY] = feed_key

@@ -23,8 +23,6 @@ class Reply:
     headers: list[tuple[str, str]]
     body: bytes
     feed_key: str = ""
-    etag: str = ""
-    gzipped: bool = False
 
 
 def _headers(state: FeedState, cache_control: str) -> list[tuple[str, str]]:
@@ -54,7 +52,7 @@ def reply_for(
     if not_modified(state.etag, state.last_modified, if_none_match, if_modified_since):
         if log:
             access_log.info("feed %s -> 304", state.feed_key)
-        return Reply(304, _headers(state, cache_control), b"", state.feed_key, state.etag)
+        return Reply(304, _headers(state, cache_control), b"", state.feed_key)
     data = memory.get(state.feed_key, state.etag)
     if data is None:
         data = load()
@@ -66,11 +64,10 @@ def reply_for(
         state = FeedState(state.feed_key, data.etag, data.last_modified)
     headers = _headers(state, cache_control)
     body = data.body
-    gzipped = accepts_gzip(accept_encoding)
-    if gzipped:
+    if accepts_gzip(accept_encoding):
         body = data.body_gzip
         headers.append(("Content-Encoding", "gzip"))
     headers += [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))]
     if log:
         access_log.info("feed %s -> 200 (%d bytes)", state.feed_key, len(body))
-    return Reply(200, headers, body, state.feed_key, state.etag, gzipped)
+    return Reply(200, headers, body, state.feed_key)
