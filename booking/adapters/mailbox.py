@@ -128,17 +128,18 @@ class ImapMailbox:
 
     def waiting(self) -> int:
         """How many messages the folder holds (for `forum check`)."""
+        return len(self._uids())
+
+    def _uids(self) -> list[str]:
         data = self._check(self.imap.uid("SEARCH", "ALL"), "search")
-        return len((data[0] or b"").split()) if data else 0
+        return [u.decode() for u in (data[0] or b"").split()] if data else []
 
     # ------------------------------------------------------------ the port (services.rsvp)
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
         """(uid, raw message) of the folder's messages, oldest first, at most BATCH."""
         try:
-            data = self._check(self.imap.uid("SEARCH", "ALL"), "search")
-            uids = [u.decode() for u in (data[0] or b"").split()] if data else []
-            for uid in uids[:BATCH]:
+            for uid in self._uids()[:BATCH]:
                 fetched = self._check(self.imap.uid("FETCH", uid, "(BODY.PEEK[])"), "fetch")
                 raw = next(
                     (part[1] for part in fetched if isinstance(part, tuple) and len(part) == 2),

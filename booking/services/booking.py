@@ -311,11 +311,12 @@ def _load_context(
         )
         for d in sorted(departments.values(), key=lambda d: d.name)
     ]
+    notice = policy_of(db).min_notice_working_days
     ctx = _Context(
         case=case,
         tz=tz,
-        not_before=earliest_bookable_date(db, case, now),
-        notice_days=policy_of(db).min_notice_working_days,
+        not_before=not_before_date(now, case.forum.timezone, notice),
+        notice_days=notice,
         depts=depts,
         world=alloc.World(absences=absences, load=load),
         reps=reps,

@@ -35,13 +35,13 @@ class MailCheckPort(Protocol):
 
 
 def check_database(engine: Engine, migration_status: Callable[[], tuple[str | None, str]]) -> Check:
+    where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         current, head = migration_status()
     except Exception as exc:  # any driver error: say it, do not crash the report
-        return Check("database", False, f"{engine.url.render_as_string()}: {exc}")
-    where = engine.url.render_as_string(hide_password=True)
+        return Check("database", False, f"{where}: {exc}")
     if current != head:
         return Check(
             "database",

@@ -727,7 +727,10 @@ def feed_keys_for_meetings(db: Session, meeting_ids: Sequence[int]) -> set[str]:
     return keys
 
 
-def _invalidate(db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[str] = ()) -> None:
+def _invalidate(
+    db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[str] = ()
+) -> set[str]:
+    """Drop the meetings' pieces and mark stale every feed that shows them; returns those."""
     keys = feed_keys_for_meetings(db, meeting_ids) | set(extra_keys)
     if meeting_ids:
         db.execute(
@@ -742,6 +745,7 @@ def _invalidate(db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[st
             .values(stale=True, generation=FeedBody.generation + 1)
             .execution_options(synchronize_session=False)
         )
+    return keys
 
 
 def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
@@ -775,12 +779,14 @@ def invalidate_meeting(db: Session, meeting: Meeting) -> None:
     _render_now(db, [meeting])
 
 
-def invalidate_case(db: Session, case: Case) -> None:
-    """Re-render the case's meetings and mark stale the feeds that show any of them."""
+def invalidate_case(db: Session, case: Case) -> set[str]:
+    """Re-render the case's meetings and mark stale the feeds that show any of them; returns
+    the keys of those feeds."""
     db.flush()
     ids = list(db.scalars(select(Meeting.id).where(Meeting.case_id == case.id)))
-    _invalidate(db, ids, [f"case:{case.id}"])
+    keys = _invalidate(db, ids, [f"case:{case.id}"])
     _render_now(db, [m for m in case.meetings if m.id in set(ids)])
+    return keys
 
 
 def invalidate_department(db: Session, department: Department) -> None:
@@ -798,14 +804,9 @@ def invalidate_department(db: Session, department: Department) -> None:
     _invalidate(db, ids, [f"department:{department.id}"])
 
 
-def purge_case(db: Session, case: Case) -> None:
-    """After a case's personal data was removed (retention): re-render its meetings and delete
-    the stored body of every feed that showed them, so no stored feed keeps the removed text
-    even if nobody requests it again. Each such feed is rebuilt at its next request."""
-    db.flush()
-    ids = list(db.scalars(select(Meeting.id).where(Meeting.case_id == case.id)))
-    keys = feed_keys_for_meetings(db, ids) | {f"case:{case.id}"}
-    invalidate_case(db, case)
+def drop_bodies(db: Session, keys: Iterable[str]) -> None:
+    """Delete the stored bodies of these feeds (each is rebuilt at its next request): after
+    personal data was removed, no stored feed may keep it, even one nobody polls again."""
     db.execute(
         delete(FeedBody)
         .where(FeedBody.feed_key.in_(sorted(keys)))

@@ -28,12 +28,13 @@ def meeting_changed(db: Session, meeting: Meeting, change: MeetingChange, now: d
     invitations.enqueue_for_meeting(db, meeting, change, now)
 
 
-def case_changed(db: Session, case: Case, now: datetime) -> None:
-    """Call after editing a case's details (what feeds and invitations show of it)."""
+def case_changed(db: Session, case: Case, now: datetime) -> set[str]:
+    """Call after editing a case's details (what feeds and invitations show of it); returns
+    the keys of the feeds that show it."""
     for meeting in case.meetings:
         meeting.updated_at = now
     db.flush()
-    feed_cache.invalidate_case(db, case)
+    return feed_cache.invalidate_case(db, case)
 
 
 def representative_changed(db: Session, representative: Representative, now: datetime) -> None:
@@ -50,7 +51,5 @@ def department_changed(db: Session, department: Department) -> None:
 def case_anonymised(db: Session, case: Case, now: datetime) -> None:
     """Call after removing a case's personal data (retention): no stored feed may keep it,
     and the customer's feed of the case stops (its token is revoked)."""
-    for meeting in case.meetings:
-        meeting.updated_at = now
-    feed_cache.purge_case(db, case)
+    feed_cache.drop_bodies(db, case_changed(db, case, now))
     feed_tokens.revoke_if_active(db, "case", case.id, now)

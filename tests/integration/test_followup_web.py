@@ -45,6 +45,18 @@ def _held(db: Session, world: World):  # type: ignore[no-untyped-def]
     )
 
 
+def _in_follow_up(db: Session, world: World):  # type: ignore[no-untyped-def]
+    """A case whose meeting was held nine days ago, now being followed up."""
+    return make_case(
+        db,
+        world,
+        received_at=NOW - timedelta(days=20),
+        meeting_at=NOW - timedelta(days=9),
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=MeetingStatus.HELD,
+    )
+
+
 def test_minutes_written_approved_and_printed_in_the_browser(
     client: FlaskClient, db: Session, world: World
 ) -> None:
@@ -145,14 +157,7 @@ def test_followup_pages_are_swedish_by_default_and_english_when_chosen(
 
 
 def test_timeline_and_overdue_list(client: FlaskClient, db: Session, world: World) -> None:
-    case = make_case(
-        db,
-        world,
-        received_at=NOW - timedelta(days=20),
-        meeting_at=NOW - timedelta(days=9),
-        status=CaseStatus.FOLLOW_UP,
-        meeting_status=MeetingStatus.HELD,
-    )
+    case = _in_follow_up(db, world)
     login(client, world, "representative")
     assert client.get(f"/cases/{case.id}/followup").status_code == 403
     login(client, world, "coordinator")
@@ -254,14 +259,7 @@ def test_survey_page_answer_once(
 
 
 def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
-    case = make_case(
-        db,
-        world,
-        received_at=NOW - timedelta(days=20),
-        meeting_at=NOW - timedelta(days=9),
-        status=CaseStatus.FOLLOW_UP,
-        meeting_status=MeetingStatus.HELD,
-    )
+    case = _in_follow_up(db, world)
     login(client, world, "viewer")
     assert client.get(f"/api/v1/cases/{case.id}/followup").status_code == 403
     login(client, world, "coordinator")
