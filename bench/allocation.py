@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session as Db
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from booking.clock import FixedClock  # noqa: E402
 from booking.db import Base, make_engine, make_session_factory  # noqa: E402
 from booking.domain.allocation import busy_buckets  # noqa: E402
 from booking.domain.cases import case_reference  # noqa: E402
@@ -414,7 +415,7 @@ def main() -> None:
     print(f"database: {url.split('@')[-1]}  now: {now:%Y-%m-%d %H:%M} UTC")
     reset(url)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, FixedClock(now))
     t0 = time.perf_counter()
     with factory() as db:
         by_forum = build_world(db, now.date())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from booking.clock import SystemClock
 from booking.db import make_engine, make_session_factory
 from booking.domain.terms import parse_term
 from booking.migrate import upgrade
@@ -37,7 +38,7 @@ CASES = 2000  # about four years of a busy forum
 
 
 def seed(url: str) -> None:
-    db = make_session_factory(make_engine(url))()
+    db = make_session_factory(make_engine(url), SystemClock())()
     rng = random.Random(7)
     forum = Forum(slug="bench", name="Bench", municipality="Bench")
     db.add(forum)
@@ -111,7 +112,7 @@ def main() -> None:
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(url)
     seed(url)
-    db = make_session_factory(make_engine(url))()
+    db = make_session_factory(make_engine(url), SystemClock())()
     term = parse_term("2025-spring")
     timings = []
     for _ in range(5):

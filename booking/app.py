@@ -35,8 +35,10 @@ def create_app(
 
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
-    app.extensions["session_factory"] = make_session_factory(engine, _unit_of_work_info(settings))
-    app.extensions["clock"] = clock or SystemClock()
+    app.extensions["clock"] = clock = clock or SystemClock()
+    app.extensions["session_factory"] = make_session_factory(
+        engine, clock, _unit_of_work_info(settings)
+    )
 
     @app.teardown_appcontext
     def _close_db(_exc: BaseException | None) -> None:

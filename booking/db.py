@@ -1,17 +1,52 @@
-"""Engine and session factory, and the SQLite pragmas the service relies on."""
+"""Engine and session factory, the clock stamp on every flush, and the SQLite pragmas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from booking.clock import Clock
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# Column markers (``mapped_column(..., info=STAMP_ON_INSERT)``). Every timestamp the service
+# writes comes from the injected clock, never from the wall clock: a column default such as
+# ``default=datetime.now`` would make the service and its tests (or a replayed demo) disagree
+# about "now". The flush hook below fills marked columns from the session factory's clock.
+STAMP_ON_INSERT: dict[str, str] = {"stamp": "insert"}  # set once, when the row is created
+STAMP_ON_WRITE: dict[str, str] = {"stamp": "write"}  # set on create and on every change
+
+
+def _stamped_columns(obj: object, kinds: Iterable[str]) -> list[str]:
+    wanted = set(kinds)
+    return [
+        attr.key
+        for attr in inspect(obj).mapper.column_attrs
+        if any(col.info.get("stamp") in wanted for col in attr.columns)
+    ]
+
+
+def stamp_timestamps(db: Session, clock: Clock) -> None:
+    """Fill the marked columns of new and changed rows from ``clock``. A value the service set
+    itself (a backdated import, a rotated token's issue time) is kept."""
+    now = clock.now()
+    for obj in db.new:
+        for key in _stamped_columns(obj, ("insert", "write")):
+            if getattr(obj, key) is None:
+                setattr(obj, key, now)
+    for obj in db.dirty:
+        if not db.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        for key in _stamped_columns(obj, ("write",)):
+            if not state.attrs[key].history.has_changes():
+                setattr(obj, key, now)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,22 +70,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(
-    engine: Engine, info: dict[str, Any] | None = None
+    engine: Engine, clock: Clock, info: dict[str, Any] | None = None
 ) -> sessionmaker[Session]:
-    """``info``: the configuration every unit of work carries (``Session.info``), set by the
-    composition root: services read their settings from the session they are given."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
+    """Sessions whose timestamps come from ``clock``. ``info``: the configuration every unit
+    of work carries (``Session.info``), set by the composition root."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
 
+    def _before_flush(db: Session, _context: Any, _instances: Any) -> None:
+        stamp_timestamps(db, clock)
 
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work for CLI commands and the worker: commit on success, roll back on error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    event.listen(factory, "before_flush", _before_flush)
+    return factory

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.db import Base
+from booking.db import STAMP_ON_INSERT, STAMP_ON_WRITE, Base
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,8 +54,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -128,7 +126,7 @@ class Forum(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     location: Mapped[str] = mapped_column(String(300), default="")
     organizer_email: Mapped[str] = mapped_column(String(320), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
     series: Mapped[list[SessionSeries]] = relationship(back_populates="forum")
     departments: Mapped[list[Department]] = relationship(
@@ -194,7 +192,7 @@ class Session(Base):
     )
     reason: Mapped[str] = mapped_column(String(300), default="")
     is_extra: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
     forum: Mapped[Forum] = relationship()
     slots: Mapped[list[Slot]] = relationship(
@@ -245,7 +243,7 @@ class Department(Base):
     # How many meetings of one forum afternoon the department can staff.
     capacity_per_session: Mapped[int] = mapped_column(Integer, default=4)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
     forums: Mapped[list[Forum]] = relationship(
         secondary="department_forums", back_populates="departments"
@@ -269,7 +267,7 @@ class Representative(Base):
     is_deputy: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
     department: Mapped[Department] = relationship(back_populates="representatives")
     absences: Mapped[list[Absence]] = relationship(
@@ -307,7 +305,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str] = mapped_column(String(8), default="sv")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
 
 class ApiToken(Base):
@@ -317,7 +315,7 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
@@ -330,7 +328,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT, index=True)
     actor: Mapped[str] = mapped_column(String(320))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     entity_type: Mapped[str] = mapped_column(String(64))
@@ -379,12 +377,12 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(
         _enum(CaseStatus, "case_status"), default=CaseStatus.RECEIVED, index=True
     )
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
     forum: Mapped[Forum] = relationship()
     departments: Mapped[list[Department]] = relationship(
@@ -424,9 +422,9 @@ class Meeting(Base):
     override_reason: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     # Bumped on every change a feed or invitation shows (LAST-MODIFIED).
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
     case: Mapped[Case] = relationship(back_populates="meetings")
     slot: Mapped[Slot | None] = relationship(back_populates="meeting")
@@ -465,7 +463,7 @@ class Attendee(Base):
     reply_channel: Mapped[str] = mapped_column(String(32), default="")  # caldav/email/link/phone
     reply_note: Mapped[str] = mapped_column(Text, default="")
     rsvp_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     # Invitation delivery: pending / delivered / failed (with the server's reason).
     delivery_state: Mapped[str] = mapped_column(String(16), default="pending")
     delivery_transport: Mapped[str] = mapped_column(String(16), default="")
@@ -507,7 +505,7 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
 
 class OutboxMessage(Base):
@@ -524,9 +522,9 @@ class OutboxMessage(Base):
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/done/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -537,7 +535,7 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
 
 # Tables of feature areas live in their own modules (keeps merges easy); importing them here

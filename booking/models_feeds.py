@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from booking.db import Base
-from booking.models import UTCDateTime, utcnow
+from booking.db import STAMP_ON_INSERT, Base
+from booking.models import UTCDateTime
 
 
 class FeedToken(Base):
@@ -27,7 +27,7 @@ class FeedToken(Base):
     # Random per-row nonce; with the app's secret key it re-derives the token for display
     # to its owner (a database dump alone yields no token).
     nonce: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(320), default="")
@@ -45,7 +45,6 @@ class FeedEvent(Base):
     ical: Mapped[bytes] = mapped_column(LargeBinary)
     # blake2b-64 of ``ical``: a rebuild reads only the pieces its process does not hold yet.
     digest: Mapped[str] = mapped_column(String(16))
-    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FeedBody(Base):

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.db import Base
-from booking.models import Case, Department, Meeting, UTCDateTime, _enum, utcnow
+from booking.db import STAMP_ON_INSERT, Base
+from booking.models import Case, Department, Meeting, UTCDateTime, _enum
 
 
 class MinutesStatus(enum.StrEnum):
@@ -56,9 +56,9 @@ class Minutes(Base):
     # [{"title", "owner_department_id", "owner_name", "owner_email", "due_date"}]
     action_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     correction_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     created_by: Mapped[str] = mapped_column(String(320), default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by: Mapped[str] = mapped_column(String(320), default="")
 
@@ -88,7 +88,7 @@ class FollowUpPoint(Base):
     source_minutes_id: Mapped[int | None] = mapped_column(
         ForeignKey("minutes.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by: Mapped[str] = mapped_column(String(320), default="")
 
@@ -111,7 +111,7 @@ class Survey(Base):
     recipient_key: Mapped[str] = mapped_column(String(320))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     scale: Mapped[int] = mapped_column(Integer, default=6)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship()
@@ -141,6 +141,6 @@ class SurveyAnswer(Base):
     rattssakerhet: Mapped[int | None] = mapped_column(Integer)
     effektivitet: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
     survey: Mapped[Survey] = relationship(back_populates="answer")

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from booking.db import Base
-from booking.models import Case, UTCDateTime, utcnow
+from booking.db import STAMP_ON_INSERT, Base
+from booking.models import Case, UTCDateTime
 
 
 class CustomerToken(Base):
@@ -23,6 +23,6 @@ class CustomerToken(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
     case: Mapped[Case] = relationship()

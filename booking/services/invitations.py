@@ -33,7 +33,6 @@ from booking.models import (
     MeetingStatus,
     OutboxMessage,
     PartStat,
-    utcnow,
 )
 from booking.services import outbox
 from booking.services.outbox import MailPort, OutgoingMail, PermanentError, TransientError
@@ -171,10 +170,12 @@ def customer_link(
     """
     row = db.get(CustomerToken, case.id)
     if row is None:
-        row = CustomerToken(
-            case_id=case.id, created_at=rotate_at or utcnow(), token_hash=""
-        )  # a salt only
+        # created_at is the token's salt: the injected clock stamps it at the flush.
+        row = CustomerToken(case_id=case.id, token_hash="")
+        if rotate_at is not None:
+            row.created_at = rotate_at
         db.add(row)
+        db.flush()
     elif rotate_at is not None:
         row.created_at = rotate_at
     token = derive_token(secret_key, f"customer-link:{case.id}:{row.created_at.isoformat()}")
