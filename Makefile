@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps server-test-deps
+.PHONY: test-any-date invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps server-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,18 @@ importlint: install-test
 pytest: install-test translations web-test-deps server-test-deps icscheck-setup
 	ICSCHECK=$(ICSCHECK) $(BIN)/pytest -q
 
-test: lint typecheck importlint pytest
+test: lint typecheck importlint pytest test-any-date
+
+# Any date: the suite (SQLite, without the tests that start other processes) again with this
+# process's wall clock moved years ahead (TEST_WALL_CLOCK, time-machine), so a timestamp taken
+# from the wall clock instead of the injected clock shows up as a failure.
+ANY_DATES ?= 2027-06-15 2031-01-07
+test-any-date: install-test translations
+	@for day in $(ANY_DATES); do \
+	  echo "== the suite with the wall clock at $$day"; \
+	  TEST_DATABASE_URL= TEST_WALL_CLOCK=$$day $(BIN)/pytest -q -m "not external" \
+	    tests/unit tests/integration tests/web || exit 1; \
+	done
 
 # Web UI: message catalogues (.po committed, .mo built), Chromium and axe-core for browser tests.
 TRANSLATIONS := booking/translations

@@ -54,8 +54,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-
-
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as the value strings, as VARCHAR with a CHECK, identical on SQLite and PostgreSQL.
     return Enum(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,36 @@ from booking.clock import FixedClock
 from booking.db import Base, make_engine
 from booking.migrate import upgrade
 from config import Settings
+
+# The any-date run (``make test-any-date``): TEST_WALL_CLOCK=YYYY-MM-DD moves this process's
+# wall clock (datetime.now, date.today, time.time) to that day for the whole run, while every
+# test keeps its fixed injected clock. A timestamp taken from the wall clock instead of the
+# injected one then differs from what the test expects, whatever the real date is.
+# (libfaketime was tried first: under it Python's time.sleep fails with EINVAL on this libc.)
+_WALL_CLOCK = os.environ.get("TEST_WALL_CLOCK", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _WALL_CLOCK:
+        import time_machine
+
+        day = date.fromisoformat(_WALL_CLOCK)
+        traveller = time_machine.travel(datetime.combine(day, time(10), tzinfo=UTC), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+# Fixtures that start a real server or browser in another process (CalDAV, IMAP, SMTP,
+# gunicorn, Chromium, the icscheck parsers). Tests using one are marked ``external``; the
+# any-date run leaves them out: those processes keep their own clocks.
+EXTERNAL_FIXTURES = frozenset({"smtp_sink", "xandikos", "radicale", "cyrus", "server", "browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if EXTERNAL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.external)
+
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
