@@ -52,10 +52,31 @@ def _env_int_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be a comma-separated list of integers") from exc
 
 
+# The development default: public (it is in this file), so never accepted in production.
+DEV_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _check_production_secret(secret: str) -> None:
+    """SECRET_KEY signs sessions and CSRF tokens and derives every link token: in production
+    it must be long and random, never the public default or a short word."""
+    if secret == DEV_SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY is the public development default; set a random one in production, "
+            'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    if len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is too short for production ({len(secret.encode())} bytes; at least "
+            f"{MIN_SECRET_KEY_BYTES}); generate one with "
+            'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
-    secret_key: str = "dev-only-not-secret"
+    secret_key: str = DEV_SECRET_KEY
     database_url: str = f"sqlite:///{BASE_DIR / 'var' / 'booking.sqlite3'}"
     forum_timezone: str = "Europe/Stockholm"
     public_base_url: str = "http://127.0.0.1:8000"
@@ -129,7 +150,9 @@ def load_settings() -> Settings:
     if not secret:
         if env == "production":
             raise ConfigError("SECRET_KEY is required when APP_ENV=production")
-        secret = "dev-only-not-secret"
+        secret = DEV_SECRET_KEY
+    elif env == "production":
+        _check_production_secret(secret)
     defaults = Settings()
     settings = Settings(
         env=env,

@@ -7,8 +7,10 @@ line adds only the address and the number of workers, e.g.
 
 The access log must not contain the secret of a private ICS feed (issue 4): the front writes
 /feeds/departments/<token>.ics as /feeds/departments/~department-3.ics (the feed it named) or
-/feeds/departments/~redacted.ics. ``RedactingLogger`` does the same for gunicorn's own access
-log, which only a WSGI worker writes (``gunicorn -k sync wsgi:app``, for debugging).
+/feeds/departments/~redacted.ics; the customer's page, RSVP and survey links (/c/<token>,
+/r/<token>, /s/<token>) become /c/~redacted and so on. ``RedactingLogger`` does the same for
+gunicorn's own access log, which only a WSGI worker writes (``gunicorn -k sync wsgi:app``, for
+debugging).
 """
 
 from gunicorn.glogging import Logger
@@ -19,17 +21,16 @@ wsgi_app = "wsgi:asgi_app"
 worker_class = "booking.server.Worker"
 accesslog = "-"
 
-# Every place gunicorn's access log format can take the request path from.
-_PATH_ATOMS = ("r", "U", "{raw_uri}e", "{path_info}e", "{request_uri}e", "{referer}i", "f")
-
 
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
         atoms = super().atoms(resp, req, environ, request_time)
         feed_key = environ.get(WSGI_FEED_KEY)
-        for key in _PATH_ATOMS:
-            if isinstance(atoms.get(key), str):
-                atoms[key] = redact(atoms[key], feed_key)
+        # Every text atom: a log format can take the path or the Referer from many of them
+        # (r, U, f, {raw_uri}e, {http_referer}e, {referer}i, ...).
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                atoms[key] = redact(value, feed_key)
         return atoms
 
 

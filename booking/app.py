@@ -47,6 +47,9 @@ def create_app(
             db.close()
 
     _wire_adapters(app, settings)
+    from booking.web_support import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     _register_health(app)
 

@@ -182,6 +182,39 @@ def create_token_cmd(email: str, name: str) -> None:
         click.echo(secret)
 
 
+@forum_cli.command("list-tokens")
+@click.option("--email", default=None, help="Only the tokens of this user.")
+def list_tokens_cmd(email: str | None) -> None:
+    """List API tokens: id, state, user and name (never the secret)."""
+    from booking.services.api_tokens import list_tokens
+
+    with _db() as db:
+        for token in list_tokens(db, None, email=email):
+            state = (
+                "active"
+                if token.revoked_at is None
+                else f"revoked {token.revoked_at:%Y-%m-%d %H:%M}"
+            )
+            click.echo(
+                f"{token.id:>5}  {state:<24} {token.user.email:<40} {token.name}"
+                f"  (created {token.created_at:%Y-%m-%d})"
+            )
+
+
+@forum_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_cmd(token_id: int) -> None:
+    """Revoke an API token at once (its next request gets 401); audited."""
+    from booking.services.api_tokens import revoke_token
+
+    with _db() as db:
+        try:
+            token = revoke_token(db, token_id, now=current_app.extensions["clock"].now())
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"API token {token.id} ({token.name}) of {token.user.email}: revoked")
+
+
 # ---------------------------------------------------------------- feed tokens (issue 4)
 
 feed_token_cli = AppGroup("feed-token", help="Secret links of the private ICS feeds.")

@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.db import STAMP_ON_INSERT, STAMP_ON_WRITE, Base
+from booking.domain.visibility import ConsentScope
+from booking.domain.visibility import consent_scope as as_scope
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -304,6 +306,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
+    # Stored in the session cookie at login and checked on every request; logging out and a
+    # password change raise it, so every copy of an older cookie stops working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -329,6 +334,10 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT, index=True)
     actor: Mapped[str] = mapped_column(String(320))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The API token the actor used, when the change came through the API with one (its name
+    # copied, so the trail reads on its own).
+    actor_token_id: Mapped[int | None] = mapped_column(Integer)
+    actor_token_name: Mapped[str | None] = mapped_column(String(200))
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -371,7 +380,13 @@ class Case(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     responsibility_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How far the customer agreed to share the case (booking.domain.visibility), when and by
+    # whom that was recorded (the actor's label, as in the audit trail).
+    consent_scope: Mapped[ConsentScope] = mapped_column(
+        _enum(ConsentScope, "consent_scope"), default=ConsentScope.NONE
+    )
+    consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_recorded_by: Mapped[str] = mapped_column(String(320), default="")
     status: Mapped[CaseStatus] = mapped_column(
         _enum(CaseStatus, "case_status"), default=CaseStatus.RECEIVED, index=True
     )
@@ -390,6 +405,15 @@ class Case(Base):
         back_populates="case", order_by="Meeting.id", cascade="all, delete-orphan"
     )
     received_by: Mapped[User | None] = relationship()
+
+    @property
+    def consent_to_share(self) -> bool:
+        """The older yes/no consent: any scope. Setting True means the municipal scope."""
+        return as_scope(self.consent_scope or ConsentScope.NONE) != ConsentScope.NONE
+
+    @consent_to_share.setter
+    def consent_to_share(self, value: bool) -> None:
+        self.consent_scope = as_scope(bool(value))
 
 
 class Meeting(Base):
@@ -547,6 +571,7 @@ from booking.models_followup import (  # noqa: E402
     SurveyAnswer,
 )
 from booking.models_invitations import CustomerToken  # noqa: E402
+from booking.models_security import LoginRateBucket  # noqa: E402
 
 __all__ = [
     "CustomerToken",
@@ -555,6 +580,7 @@ __all__ = [
     "FeedMember",
     "FeedToken",
     "FollowUpPoint",
+    "LoginRateBucket",
     "Minutes",
     "MinutesStatus",
     "Survey",

@@ -8,7 +8,8 @@ uvicorn worker parses with httptools on uvloop and keeps connections alive.
 
 The front, outermost first:
   1. one access log line per request, in gunicorn's format, the feed token replaced by the
-     feed key (``feeds.access.redact``);
+     feed key and every other link token (/c/, /r/, /s/) by ``~redacted``
+     (``feeds.access.redact``, on the request line and the Referer);
   2. lifespan: the engine's connections are closed when a worker stops;
   3. fresh private feed polls answered on the event loop (``feeds.asgi``);
   4. everything else: the Flask application (without the WSGI fast path, already tried),

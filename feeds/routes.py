@@ -33,6 +33,7 @@ KIND_OF_SEGMENT = {
 }
 # Tokens are 43 URL-safe base64 characters; anything else is refused before the database.
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+SLUG_RE = re.compile(r"[^\x00-\x1f\x7f-\x9f/]{1,64}")
 NOT_FOUND = "Not found\n"
 
 
@@ -62,6 +63,8 @@ def private_feed(segment: str, token: str) -> Response:
 
 @feeds_bp.get("/forums/<slug>/availability.ics")
 def availability_feed(slug: str) -> Response:
+    if not SLUG_RE.fullmatch(slug):  # a slug is short and plain; NUL would reach the database
+        return _not_found("availability ?")
     state = feed_cache.availability_state(get_db(), slug, now(), feed_config())
     if state is None:
         return _not_found(f"availability {slug!r}")

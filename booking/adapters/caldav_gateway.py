@@ -11,7 +11,9 @@ Errors are translated into the outbox's TransientError (retry later: server down
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -168,10 +170,20 @@ class CalDavGateway:
         elif etag:
             headers["If-Match"] = etag
         response = self._call("PUT", self._connect().put, href, data.decode(), headers)
+        body = _text(response) if response.status >= 400 else ""
+        refused = _refused_precondition(body)
+        if refused is not None:
+            said = _description(body)
+            raise PermanentError(
+                f"CalDAV PUT {href}: the server refuses the calendar data "
+                f"({refused}, HTTP {response.status}){': ' + said if said else ''}"
+            )
         if response.status == 412:
             raise TransientError(f"CalDAV PUT {href}: changed on the server meanwhile (412)")
         if 400 <= response.status < 500:
-            raise PermanentError(f"CalDAV PUT {href}: HTTP {response.status} {_text(response)}")
+            raise PermanentError(
+                f"CalDAV PUT {href}: HTTP {response.status} {_text(response)[:500]}"
+            )
         if response.status >= 500:
             raise TransientError(f"CalDAV PUT {href}: HTTP {response.status}")
         return str(response.headers.get("ETag", ""))
@@ -236,8 +248,38 @@ class CalDavGateway:
         return busy
 
 
+# Preconditions a server names in a DAV:error body when it refuses what we wrote (RFC 4791
+# §5.3.2.1, RFC 6638 §3.2.4.1): the same data would be refused again, so no retry. A 412
+# without one of these is an If-Match/If-None-Match race, which a retry resolves.
+_PRECONDITIONS = re.compile(
+    r"<(?:[\w.-]+:)?("
+    r"valid-calendar-data|valid-calendar-object-resource|supported-calendar-data"
+    r"|supported-calendar-component|calendar-collection-location-ok|max-resource-size"
+    r"|min-date-time|max-date-time|max-instances|max-attendees-per-instance|no-uid-conflict"
+    r"|unique-scheduling-object-resource|same-organizer-in-all-components"
+    r"|allowed-organizer-scheduling-object-change|allowed-attendee-scheduling-object-change"
+    r"|valid-scheduling-message|valid-organizer|valid-attendee"
+    r")\b"
+)
+
+
+_DESCRIPTION = re.compile(r"<(?:[\w.-]+:)?responsedescription>(.*?)</", re.S)
+
+
+def _refused_precondition(body: str) -> str | None:
+    found = _PRECONDITIONS.search(body)
+    return found.group(1) if found else None
+
+
+def _description(body: str) -> str:
+    """The server's own words (DAV:responsedescription), shortened, for the coordinator."""
+    found = _DESCRIPTION.search(body)
+    return html.unescape(found.group(1)).strip()[:300] if found else ""
+
+
 def _text(response: Any) -> str:
-    raw = getattr(response, "_raw_body", b"") or b""
+    # caldav keeps a body it parsed as XML (a DAV:error) in _raw, and leaves _raw_body empty.
+    raw = getattr(response, "_raw_body", b"") or getattr(response, "_raw", b"") or b""
     if isinstance(raw, bytes):
         return raw.decode("utf-8", errors="replace")
     return str(raw)

@@ -13,7 +13,7 @@ import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from booking.services.outbox import OutgoingMail, PermanentError, TransientError
 
@@ -29,13 +29,32 @@ class SmtpConfig:
     timeout: float = 20.0
 
 
+def _check_headers(mail: OutgoingMail) -> None:
+    """A header value with a line break would add headers (or crash every attempt); a
+    recipient with a comma or semicolon would be several addresses. Neither can be sent as it
+    stands, so neither is retried."""
+    for name, value in (
+        ("To", " ".join(mail.to)),
+        ("Subject", mail.subject),
+        ("Reply-To", mail.reply_to),
+        ("Message-ID", mail.message_id),
+    ):
+        if any(c in value for c in "\r\n\x00"):
+            raise PermanentError(f"mail header {name} holds a line break; not sent")
+    for recipient in mail.to:
+        if any(c in recipient for c in ",;<>") or recipient.count("@") != 1:
+            raise PermanentError(f"recipient {recipient!r} is not exactly one address; not sent")
+
+
 def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
+    _check_headers(mail)
     message = EmailMessage()
     name, address = parseaddr(mail_from)
     message["From"] = str(Address(display_name=name, addr_spec=address)) if name else address
     message["To"] = ", ".join(mail.to)
     message["Subject"] = mail.subject
-    message["Date"] = formatdate(localtime=False)
+    if mail.date is not None:  # else the server adds it (RFC 6409 §8.1)
+        message["Date"] = format_datetime(mail.date)
     message["Message-ID"] = mail.message_id or make_msgid(domain=address.split("@")[-1])
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to

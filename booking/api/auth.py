@@ -10,14 +10,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Response, g, request, session
+from flask import Response, g, request
 
 from booking.api import api_bp
 from booking.api.errors import ApiError
-from booking.models import Role, User
-from booking.services.api_tokens import user_for_token
+from booking.models import ApiToken, Role, User
+from booking.services.api_tokens import token_for_secret
 from booking.services.audit import Actor
-from booking.web_support import get_db
+from booking.web_support import get_db, session_user
 
 WRITERS = frozenset({Role.ADMIN, Role.COORDINATOR})
 READERS = frozenset(Role)
@@ -41,14 +41,13 @@ def current_user() -> User | None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _unauthorised("Use 'Authorization: Bearer <token>'.")
-        user = user_for_token(get_db(), secret.strip())
-        if user is None:
+        token = token_for_secret(get_db(), secret.strip())
+        if token is None:
             raise _unauthorised("The API token is unknown or revoked.")
+        g.api_token = token
+        user = token.user
     else:
-        user_id = session.get("user_id")
-        if isinstance(user_id, int):
-            found = get_db().get(User, user_id)
-            user = found if found is not None and found.active else None
+        user = session_user()  # the web login, while its session generation is current
     g.api_user = user
     return user
 
@@ -64,8 +63,16 @@ def can_write(user: User) -> bool:
     return user.role in WRITERS
 
 
+def current_token() -> ApiToken | None:
+    """The API token this request authenticated with (None for a web session)."""
+    current_user()
+    token: ApiToken | None = g.get("api_token")
+    return token
+
+
 def current_actor() -> Actor:
-    return Actor.of(require_user())
+    """Who acts, naming the API token when the request used one (for the audit trail)."""
+    return Actor.of(require_user(), current_token())
 
 
 def requires(access: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -26,31 +25,30 @@ from booking.api.schemas import (
     meeting_out,
     proposals_out,
 )
-from booking.models import AuditEvent, CaseCategory, CaseStatus, Role
-from booking.services import audit
+from booking.domain.visibility import Visibility
+from booking.models import Case, CaseCategory, CaseStatus
+from booking.services import audit, case_access
 from booking.services import booking as booking_service
 from booking.services import cases as case_service
-from booking.services.booking import BookingRequest, Id
+from booking.services.booking import BookingRequest
 from booking.services.cases import CaseFilters, CaseInput, CaseUpdate
-from booking.services.inputs import Input
+from booking.services.inputs import Day, Input, Line, QueryId
 from booking.web_support import freebusy, get_db, now
-
-# Customer details a reader may not see in a confidential case's history either.
-PRIVATE_FIELDS = frozenset(
-    {"org_name", "org_number", "contact_name", "contact_email", "contact_phone", "description"}
-)
 
 
 class CaseQuery(Input):
     status: CaseStatus | None = None
-    forum: str | None = Field(default=None, max_length=64, description="Forum slug.")
+    forum: Line | None = Field(default=None, max_length=64, description="Forum slug.")
     category: CaseCategory | None = None
-    department_id: Id | None = None
-    q: str | None = Field(
-        default=None, max_length=200, description="Search reference, organisation, diarienummer."
+    department_id: QueryId | None = None
+    q: Line | None = Field(
+        default=None,
+        max_length=200,
+        description="Search reference, organisation, diarienummer (% and _ match themselves); "
+        "organisation and diarienummer only of cases where the caller may see them.",
     )
-    received_from: date | None = None
-    received_to: date | None = None
+    received_from: Day | None = None
+    received_to: Day | None = None
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
@@ -61,6 +59,22 @@ class ProposalQuery(Input):
 
 def _tz(case_forum_timezone: str) -> ZoneInfo:
     return ZoneInfo(case_forum_timezone)
+
+
+def _reader() -> case_access.Reader:
+    """The caller as the visibility policy sees them: the same whether they came with an API
+    token or a web session cookie, and the same rule the web pages use."""
+    return case_access.reader_for(get_db(), require_user())
+
+
+def _seen(case: Case) -> Visibility:
+    reader = _reader()
+    invited = case_access.invited_case_ids(get_db(), reader, [case.id])
+    return case_access.seen(reader, case, participant=case.id in invited)
+
+
+def _case_out(case: Case) -> CaseOut:
+    return case_out(case, _seen(case))
 
 
 def _day_start(day: date | None, tz: ZoneInfo, end: bool = False) -> datetime | None:
@@ -77,7 +91,7 @@ def me() -> MeOut:
 
 @operation("GET", "/cases", summary="List and filter cases", response=CaseListOut, query=CaseQuery)
 def list_cases(query: CaseQuery) -> CaseListOut:
-    user = require_user()
+    reader = _reader()
     tz = ZoneInfo("Europe/Stockholm")
     filters = CaseFilters(
         status=query.status.value if query.status else None,
@@ -89,11 +103,13 @@ def list_cases(query: CaseQuery) -> CaseListOut:
         received_to=_day_start(query.received_to, tz, end=True),
         limit=query.limit,
         offset=query.offset,
+        reader=reader,
     )
     db = get_db()
     rows = case_service.list_cases(db, filters)
+    seen = case_access.seen_each(db, reader, rows)
     return CaseListOut(
-        cases=[case_out(c, user) for c in rows],
+        cases=[case_out(c, seen[c.id]) for c in rows],
         total=case_service.count_cases(db, filters),
         limit=query.limit,
         offset=query.offset,
@@ -112,12 +128,13 @@ def list_cases(query: CaseQuery) -> CaseListOut:
 )
 def create_case(body: CaseInput) -> CaseOut:
     case = case_service.create_case(get_db(), body, current_actor(), now=now())
-    return case_out(case, require_user())
+    return _case_out(case)
 
 
 @operation("GET", "/cases/{case_id}", summary="One case with its meetings", response=CaseOut)
 def get_case(case_id: int) -> CaseOut:
-    return case_out(case_service.get_case(get_db(), case_id), require_user())
+    require_user()
+    return _case_out(case_service.get_case(get_db(), case_id))
 
 
 @operation(
@@ -130,7 +147,7 @@ def get_case(case_id: int) -> CaseOut:
 )
 def update_case(case_id: int, body: CaseUpdate) -> CaseOut:
     case = case_service.update_case(get_db(), case_id, body, current_actor(), now=now())
-    return case_out(case, require_user())
+    return _case_out(case)
 
 
 @operation(
@@ -147,7 +164,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
     case = case_service.transition(
         get_db(), case_id, body.status, current_actor(), now=now(), note=body.note
     )
-    return case_out(case, require_user())
+    return _case_out(case)
 
 
 @operation(
@@ -189,9 +206,9 @@ def book(case_id: int, body: BookingRequest) -> MeetingOut:
     "GET", "/meetings/{meeting_id}", summary="One meeting", response=MeetingOut, tag="meetings"
 )
 def get_meeting(meeting_id: int) -> MeetingOut:
-    meeting = booking_service.get_meeting(get_db(), meeting_id)
     require_user()
-    return meeting_out(meeting, _tz(meeting.case.forum.timezone))
+    meeting = booking_service.get_meeting(get_db(), meeting_id)
+    return meeting_out(meeting, _tz(meeting.case.forum.timezone), _seen(meeting.case))
 
 
 @operation(
@@ -239,29 +256,8 @@ def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
     response=HistoryOut,
 )
 def history(case_id: int) -> HistoryOut:
-    user = require_user()
+    require_user()
     db = get_db()
     case = case_service.get_case(db, case_id)
     events = audit.history(db, case_id)
-    if case.confidential and user.role not in (Role.ADMIN, Role.COORDINATOR):
-        events = [_redacted(e) for e in events]
-    return history_out(case_id, events, _tz(case.forum.timezone))
-
-
-def _redacted(event: AuditEvent) -> AuditEvent:
-    def clean(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
-        if snapshot is None:
-            return None
-        return {k: ("***" if k in PRIVATE_FIELDS else v) for k, v in snapshot.items()}
-
-    return AuditEvent(
-        id=event.id,
-        at=event.at,
-        actor=event.actor,
-        entity_type=event.entity_type,
-        entity_id=event.entity_id,
-        action=event.action,
-        before=clean(event.before),
-        after=clean(event.after),
-        note=event.note,
-    )
+    return history_out(case_id, events, _tz(case.forum.timezone), _seen(case))

@@ -22,6 +22,7 @@ from booking.domain.followup import point_status
 from booking.models import FollowUpPoint
 from booking.services import followups
 from booking.services.followup_common import local_date
+from booking.services.inputs import MAX_ID
 from booking.web_support import get_db, now, settings
 
 
@@ -51,25 +52,52 @@ def _body() -> dict[str, Any]:
     return body
 
 
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid", f"{name} must be a string.", {name: "not a string"})
+    return value
+
+
 def _point_input(body: dict[str, Any]) -> followups.PointInput:
     raw_due = body.get("due_date")
     try:
-        due = date.fromisoformat(str(raw_due))
+        due = date.fromisoformat(raw_due) if isinstance(raw_due, str) else None
     except ValueError:
+        due = None
+    if due is None:
         raise ApiError(
-            422, "invalid", "due_date must be a date as YYYY-MM-DD.", {"due_date": raw_due}
-        ) from None
+            422,
+            "invalid",
+            "due_date must be a date as YYYY-MM-DD.",
+            {"due_date": str(raw_due)[:40]},
+        )
     dep = body.get("owner_department_id")
-    if dep is not None and not isinstance(dep, int):
-        raise ApiError(422, "invalid", "owner_department_id must be an integer.", {})
+    if dep is not None and (type(dep) is not int or not 1 <= dep <= MAX_ID):
+        raise ApiError(
+            422,
+            "invalid",
+            "owner_department_id must be a department id (a positive integer).",
+            {"owner_department_id": str(dep)[:40]},
+        )
+    visible = body.get("visible_to_customer", True)
+    if not isinstance(visible, bool):
+        raise ApiError(
+            422,
+            "invalid",
+            "visible_to_customer must be true or false.",
+            {"visible_to_customer": ""},
+        )
     return followups.PointInput(
-        title=str(body.get("title", "")),
+        title=_text(body, "title"),
         due_date=due,
         owner_department_id=dep,
-        owner_name=str(body.get("owner_name", "")),
-        owner_email=str(body.get("owner_email", "")),
-        description=str(body.get("description", "")),
-        visible_to_customer=bool(body.get("visible_to_customer", True)),
+        owner_name=_text(body, "owner_name"),
+        owner_email=_text(body, "owner_email"),
+        description=_text(body, "description"),
+        visible_to_customer=visible,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from booking.api.errors import ApiError
+from booking.services.inputs import FIRST_YEAR, LAST_YEAR, day_problem
 
 
 def parse_date(raw: str | None, name: str, default: date | None = None) -> date:
@@ -18,14 +19,18 @@ def parse_date(raw: str | None, name: str, default: date | None = None) -> date:
             )
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
+        value = None
+    if value is None or day_problem(value) is not None:
         raise ApiError(
             400,
             "bad_parameter",
-            f"Query parameter '{name}' must be a date as YYYY-MM-DD, got {raw!r}.",
-            {name: raw},
-        ) from None
+            f"Query parameter '{name}' must be a date as YYYY-MM-DD between "
+            f"{FIRST_YEAR} and {LAST_YEAR}, got {raw[:40]!r}.",
+            {name: raw[:40]},
+        )
+    return value
 
 
 def parse_int(raw: str | None, name: str, default: int, lo: int, hi: int) -> int:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, field_validator
 
 from booking.domain.cases import allowed_next
+from booking.domain.visibility import FIELDS, FULL, ConsentScope, Visibility, visible_snapshot
 from booking.models import (
     AuditEvent,
     Case,
@@ -29,7 +30,7 @@ from booking.models import (
 )
 from booking.services.booking import Id, Proposals, slot_or_earliest
 from booking.services.cases import CaseInput, CaseUpdate
-from booking.services.inputs import Input
+from booking.services.inputs import Input, Text
 
 __all__ = ["CaseInput", "CaseUpdate"]
 
@@ -42,20 +43,20 @@ class _In(Input):
 
 class TransitionIn(_In):
     status: CaseStatus
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class RescheduleIn(_In):
     slot: Id | Literal["earliest"] = Field(
         default="earliest", description='A slot id, or "earliest".'
     )
-    override_reason: str = Field(default="", max_length=2000)
+    override_reason: Text = Field(default="", max_length=2000)
 
     _v_slot = field_validator("slot", mode="wrap")(slot_or_earliest)
 
 
 class CancelIn(_In):
-    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    reason: Text = Field(min_length=1, max_length=2000, pattern=r"\S")
 
 
 # ---------------------------------------------------------------- responses
@@ -115,6 +116,10 @@ class MeetingOut(BaseModel):
 
 
 class CaseOut(BaseModel):
+    """A case as the caller may see it (booking.domain.visibility.staff_visibility): a field the
+    caller may not see is empty ("" / [] / null), org_name of a confidential case "Sekretess";
+    ``hidden`` names the hidden groups of fields."""
+
     id: int
     reference: str
     forum: str
@@ -124,13 +129,23 @@ class CaseOut(BaseModel):
     contact_name: str
     contact_email: str
     contact_phone: str
-    category: CaseCategory
+    category: CaseCategory | None
     description: str
     responsibility_areas: list[str]
     departments: list[DepartmentRef]
     confidential: bool
     consent_to_share: bool
-    redacted: bool = Field(description="True when confidential details are hidden from the caller.")
+    consent_scope: ConsentScope = Field(
+        description="none, municipal (municipal departments only) or external (also external "
+        "parties)."
+    )
+    consent_recorded_at: datetime | None
+    consent_recorded_by: str
+    redacted: bool = Field(description="True when some of the case is hidden from the caller.")
+    hidden: list[str] = Field(
+        description="What is hidden from the caller: category, organisation, description, "
+        "contact, registry_number, free_text (cancel and override reasons)."
+    )
     status: CaseStatus
     allowed_transitions: list[CaseStatus]
     received_at: datetime
@@ -222,7 +237,8 @@ def representative_ref(r: Representative | None) -> RepresentativeRef | None:
     )
 
 
-def meeting_out(m: Meeting, tz: ZoneInfo) -> MeetingOut:
+def meeting_out(m: Meeting, tz: ZoneInfo, seen: Visibility = FULL) -> MeetingOut:
+    """A meeting; its cancel and override reasons only for a caller who may see free text."""
     return MeetingOut(
         id=m.id,
         case_id=m.case_id,
@@ -246,34 +262,40 @@ def meeting_out(m: Meeting, tz: ZoneInfo) -> MeetingOut:
             )
             for a in m.attendees
         ],
-        override_reason=m.override_reason,
-        cancel_reason=m.cancel_reason,
+        override_reason=m.override_reason if seen.free_text else "",
+        cancel_reason=m.cancel_reason if seen.free_text else "",
         cancelled_at=_local(m.cancelled_at, tz),
     )
 
 
-def case_out(c: Case, viewer: User) -> CaseOut:
-    """A case as ``viewer`` may see it: confidential customer details only for writers."""
+def case_out(c: Case, seen: Visibility) -> CaseOut:
+    """A case as a caller who may see ``seen`` of it (booking.services.case_access.seen)."""
     tz = ZoneInfo(c.forum.timezone)
-    redact = c.confidential and viewer.role not in (Role.ADMIN, Role.COORDINATOR)
-    hidden = "" if redact else None
+
+    def shown(value: str, field: str) -> str:
+        return value if seen.shown(field) else ""
+
     return CaseOut(
         id=c.id,
         reference=c.reference,
         forum=c.forum.slug,
-        registry_number=c.registry_number,
-        org_name=CONFIDENTIAL if redact else c.org_name,
-        org_number=hidden if hidden is not None else c.org_number,
-        contact_name=hidden if hidden is not None else c.contact_name,
-        contact_email=hidden if hidden is not None else c.contact_email,
-        contact_phone=hidden if hidden is not None else c.contact_phone,
-        category=c.category,
-        description=hidden if hidden is not None else c.description,
-        responsibility_areas=list(c.responsibility_areas),
+        registry_number=shown(c.registry_number, "registry_number"),
+        org_name=(c.org_name if seen.organisation else (CONFIDENTIAL if c.confidential else "")),
+        org_number=shown(c.org_number, "contact"),
+        contact_name=shown(c.contact_name, "contact"),
+        contact_email=shown(c.contact_email, "contact"),
+        contact_phone=shown(c.contact_phone, "contact"),
+        category=c.category if seen.category else None,
+        description=shown(c.description, "description"),
+        responsibility_areas=list(c.responsibility_areas) if seen.description else [],
         departments=[department_ref(d) for d in c.departments],
         confidential=c.confidential,
         consent_to_share=c.consent_to_share,
-        redacted=redact,
+        consent_scope=c.consent_scope,
+        consent_recorded_at=_local(c.consent_recorded_at, tz) if seen.contact else None,
+        consent_recorded_by=shown(c.consent_recorded_by, "contact"),
+        redacted=seen.redacted,
+        hidden=[f for f in FIELDS if not seen.shown(f)],
         status=c.status,
         allowed_transitions=sorted(CaseStatus(s) for s in allowed_next(c.status.value)),
         received_at=c.received_at.astimezone(tz),
@@ -281,7 +303,7 @@ def case_out(c: Case, viewer: User) -> CaseOut:
         created_at=c.created_at.astimezone(tz),
         updated_at=c.updated_at.astimezone(tz),
         closed_at=_local(c.closed_at, tz),
-        meetings=[meeting_out(m, tz) for m in c.meetings],
+        meetings=[meeting_out(m, tz, seen) for m in c.meetings],
     )
 
 
@@ -311,7 +333,11 @@ def proposals_out(p: Proposals, tz: ZoneInfo) -> ProposalsOut:
     )
 
 
-def history_out(case_id: int, events: list[AuditEvent], tz: ZoneInfo) -> HistoryOut:
+def history_out(
+    case_id: int, events: list[AuditEvent], tz: ZoneInfo, seen: Visibility = FULL
+) -> HistoryOut:
+    """The case's audit trail; what ``seen`` may not show of a snapshot reads "***", a note
+    (free text) is empty."""
     return HistoryOut(
         case_id=case_id,
         events=[
@@ -322,9 +348,9 @@ def history_out(case_id: int, events: list[AuditEvent], tz: ZoneInfo) -> History
                 entity_type=e.entity_type,
                 entity_id=e.entity_id,
                 action=e.action,
-                before=e.before,
-                after=e.after,
-                note=e.note,
+                before=visible_snapshot(e.before, seen),
+                after=visible_snapshot(e.after, seen),
+                note=e.note if seen.free_text else "",
             )
             for e in events
         ],

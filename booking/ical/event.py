@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Event
 
-from booking.domain.visibility import Audience, visibility
+from booking.domain.visibility import Audience, ConsentScope, Visibility, visibility
 from booking.models import CaseCategory, Meeting, MeetingStatus
 
 CATEGORY_LABELS = {
@@ -23,9 +23,21 @@ CATEGORY_LABELS = {
 CONFIDENTIAL_TITLE = "Forum – sekretess"
 
 
-def summary(meeting: Meeting, audience: Audience) -> str:
+def seen_by(meeting: Meeting, audience: Audience, municipal: bool = True) -> Visibility:
+    """What ``audience`` may see of the meeting's case (booking.domain.visibility);
+    ``municipal``: the readers all belong to municipal parties."""
     case = meeting.case
-    seen = visibility(audience, confidential=case.confidential, consent=case.consent_to_share)
+    return visibility(
+        audience,
+        confidential=case.confidential,
+        consent=case.consent_scope or ConsentScope.NONE,
+        municipal=municipal,
+    )
+
+
+def summary(meeting: Meeting, audience: Audience, municipal: bool = True) -> str:
+    case = meeting.case
+    seen = seen_by(meeting, audience, municipal)
     prefix = "INSTÄLLT: " if meeting.status == MeetingStatus.CANCELLED else ""
     if audience == Audience.CUSTOMER:
         return f"{prefix}{case.forum.name}: möte om ert ärende {case.reference}"
@@ -47,9 +59,9 @@ def department_names(meeting: Meeting) -> list[str]:
     return sorted(names)
 
 
-def description(meeting: Meeting, audience: Audience, base_url: str) -> str:
+def description(meeting: Meeting, audience: Audience, base_url: str, municipal: bool = True) -> str:
     case = meeting.case
-    seen = visibility(audience, confidential=case.confidential, consent=case.consent_to_share)
+    seen = seen_by(meeting, audience, municipal)
     lines = [f"Ärende / Case: {case.reference}"]
     if seen.category:
         sv, en = CATEGORY_LABELS[case.category]
@@ -66,7 +78,7 @@ def description(meeting: Meeting, audience: Audience, base_url: str) -> str:
     lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
     if meeting.convener is not None:
         lines.append(f"Sammankallande / Convener: {meeting.convener.name}")
-    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason and seen.description:
+    if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason and seen.free_text:
         # Free text: it may name people or the business, so it goes only where the case's
         # description may (the customer; invited attendees when the customer consented).
         lines.append(f"Inställt / Cancelled: {meeting.cancel_reason}")
@@ -86,8 +98,11 @@ def meeting_vevent(
     base_url: str,
     dtstamp: datetime | None = None,
     extra_description: str = "",
+    municipal: bool = True,
 ) -> Event:
-    """The meeting for one audience. Times carry TZID=<forum timezone> (add its VTIMEZONE)."""
+    """The meeting for one audience. Times carry TZID=<forum timezone> (add its VTIMEZONE).
+    ``municipal``: everyone who gets this copy belongs to a municipal party (an invitation
+    that also reaches an external authority passes False)."""
     audience = Audience(audience)
     zone = ZoneInfo(meeting.case.forum.timezone)
     event = Event()
@@ -98,9 +113,9 @@ def meeting_vevent(
     event.add("last-modified", meeting.updated_at)
     event.add("dtstart", meeting.starts_at.astimezone(zone))
     event.add("dtend", meeting.ends_at.astimezone(zone))
-    event.add("summary", summary(meeting, audience))
+    event.add("summary", summary(meeting, audience, municipal))
     event.add("location", location(meeting))
-    text = description(meeting, audience, base_url)
+    text = description(meeting, audience, base_url, municipal)
     event.add("description", f"{text}\n\n{extra_description}" if extra_description else text)
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if meeting.status == MeetingStatus.CANCELLED else "OPAQUE")

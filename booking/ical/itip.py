@@ -14,7 +14,7 @@ from datetime import datetime
 
 from icalendar import Calendar, Event, vCalAddress
 
-from booking.domain.visibility import Audience
+from booking.domain.visibility import Audience, is_municipal
 from booking.ical.event import meeting_vevent
 from booking.ical.serialize import new_calendar
 from booking.models import Attendee, Meeting, MeetingStatus
@@ -60,6 +60,12 @@ def active_attendees(meeting: Meeting) -> list[Attendee]:
     return [a for a in meeting.attendees if a.active]
 
 
+def all_municipal(attendees: Iterable[Attendee]) -> bool:
+    """Everyone in the list belongs to a municipal party (booking.domain.visibility): a copy
+    they all get may show what the customer agreed to share with municipal departments only."""
+    return all(is_municipal(a.department.kind) for a in attendees)
+
+
 def rsvp_text(link: str) -> str:
     return (
         "Svara / Reply: acceptera eller avböj i din kalender eller via din personliga länk "
@@ -83,9 +89,15 @@ def _event(
     attendees: Iterable[Attendee],
     extra: str,
     partstats: Mapping[str, str] | None = None,
+    municipal: bool,
 ) -> Event:
     event = meeting_vevent(
-        meeting, Audience.ATTENDEE, base_url=base_url, dtstamp=now, extra_description=extra
+        meeting,
+        Audience.ATTENDEE,
+        base_url=base_url,
+        dtstamp=now,
+        extra_description=extra,
+        municipal=municipal,
     )
     event.add("organizer", organizer_prop(meeting, organizer_default))
     for attendee in attendees:
@@ -105,10 +117,14 @@ def fingerprint(meeting: Meeting, organizer_default: str) -> str:
         meeting.location,
         str(meeting.convener_id),
         organizer_email(meeting, organizer_default),
+        # What the copy may show of the case: a case made confidential, or a consent
+        # withdrawn, after the invitations went out must rewrite them.
+        str(meeting.case.confidential),
+        str(meeting.case.consent_scope),
     ]
     # PARTSTAT is left out on purpose: answers are the server's to write into the copy.
     for a in active_attendees(meeting):
-        parts.append(f"{a.representative.address.lower()}|{a.required}")
+        parts.append(f"{a.representative.address.lower()}|{a.required}|{a.department.kind}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -126,14 +142,17 @@ def organizer_copy(
     answers the server wrote into the copy since the last sync.
     """
     cal = new_calendar(meeting.case.forum.timezone)
+    attendees = active_attendees(meeting)
     event = _event(
         meeting,
         organizer_default=organizer_default,
         base_url=base_url,
         now=now,
-        attendees=active_attendees(meeting),
+        attendees=attendees,
         extra=CALDAV_REPLY_TEXT,
         partstats=partstats,
+        # One copy for all: the server hands the same text to every attendee.
+        municipal=all_municipal(attendees),
     )
     event.add(FINGERPRINT_PROP, fingerprint(meeting, organizer_default))
     cal.add_component(event)
@@ -147,17 +166,21 @@ def request(
     base_url: str,
     now: datetime,
     rsvp_link: str = "",
+    recipient: Attendee | None = None,
 ) -> Calendar:
-    """METHOD:REQUEST for iMIP: every active attendee, the recipient's personal link."""
+    """METHOD:REQUEST for iMIP: every active attendee, the recipient's personal link. The text
+    is the recipient's (``recipient``; else one that every attendee may read)."""
     cal = new_calendar(meeting.case.forum.timezone, method="REQUEST")
+    attendees = active_attendees(meeting)
     cal.add_component(
         _event(
             meeting,
             organizer_default=organizer_default,
             base_url=base_url,
             now=now,
-            attendees=active_attendees(meeting),
+            attendees=attendees,
             extra=rsvp_text(rsvp_link) if rsvp_link else "",
+            municipal=all_municipal([recipient] if recipient is not None else attendees),
         )
     )
     return cal
@@ -170,8 +193,10 @@ def cancel(
     base_url: str,
     now: datetime,
     attendees: Iterable[Attendee] | None = None,
+    recipient: Attendee | None = None,
 ) -> Calendar:
-    """METHOD:CANCEL: the whole meeting, or (``attendees``) only for attendees taken off it."""
+    """METHOD:CANCEL: the whole meeting, or (``attendees``) only for attendees taken off it.
+    The text is the recipient's (``recipient``; else one every listed attendee may read)."""
     cal = new_calendar(meeting.case.forum.timezone, method="CANCEL")
     listed = list(attendees) if attendees is not None else active_attendees(meeting)
     event = _event(
@@ -181,6 +206,7 @@ def cancel(
         now=now,
         attendees=listed,
         extra="",
+        municipal=all_municipal([recipient] if recipient is not None else listed),
     )
     event["status"] = "CANCELLED"
     cal.add_component(event)

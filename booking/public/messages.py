@@ -33,6 +33,8 @@ FIELD_PROBLEMS: dict[str, str] = {
     "out_of_range": "Välj ett av alternativen eller \u201dvet ej\u201d. / Choose one of the "
     "options or \u201cdon't know\u201d.",
     "too_long": "Kommentaren är för lång. / The comment is too long.",
+    "control_character": "Ta bort osynliga styrtecken (till exempel från Word) ur texten. "
+    "/ Remove invisible control characters (for example from Word) from the text.",
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from booking.domain.visibility import Audience
+from booking.domain.visibility import Audience, is_municipal
 from booking.ical.event import department_names, location, summary
 from booking.models import MeetingStatus
 from booking.public import public_bp
@@ -36,7 +36,7 @@ def _page(token: str, *, message: str = "", error: str = "", status: int = 200) 
     html = render_template(
         "public/rsvp.html",
         token=token,
-        title=summary(meeting, Audience.ATTENDEE),
+        title=summary(meeting, Audience.ATTENDEE, is_municipal(attendee.department.kind)),
         when=local_when(meeting),
         where=location(meeting),
         departments=department_names(meeting),

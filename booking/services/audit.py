@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import AuditEvent, User
+from booking.models import ApiToken, AuditEvent, User
 
 
 def jsonable(value: Any) -> Any:
@@ -26,15 +26,30 @@ def jsonable(value: Any) -> Any:
 
 
 class Actor:
-    """Who acts: a logged-in user, an API token's user, or the system (worker, CLI)."""
+    """Who acts: a logged-in user, an API token's user, or the system (worker, CLI).
 
-    def __init__(self, label: str, user: User | None = None) -> None:
+    A change made through the API with a token names the token too (``token_id``,
+    ``token_name``), so the trail shows which integration acted, not only whose it is.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        user: User | None = None,
+        *,
+        token_id: int | None = None,
+        token_name: str | None = None,
+    ) -> None:
         self.label = label
         self.user = user
+        self.token_id = token_id
+        self.token_name = token_name
 
     @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user.email, user)
+    def of(cls, user: User, token: ApiToken | None = None) -> Actor:
+        if token is None:
+            return cls(user.email, user)
+        return cls(user.email, user, token_id=token.id, token_name=token.name)
 
     @classmethod
     def system(cls, what: str = "system") -> Actor:
@@ -61,6 +76,8 @@ def record(
     event = AuditEvent(
         actor=actor.label,
         actor_user_id=actor.user_id,
+        actor_token_id=actor.token_id,
+        actor_token_name=actor.token_name,
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -50,7 +50,7 @@ from booking.models import (
 )
 from booking.services import audit
 from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.inputs import Input
+from booking.services.inputs import MAX_ID, Id, Input, Text
 from booking.services.meeting_events import MeetingChange, case_changed, meeting_changed
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,7 @@ WINDOW = timedelta(weeks=13)
 # "earliest" tries this many feasible slots in order when concurrent bookings take the first.
 EARLIEST_TRIES = 3
 
-# Ids are 32-bit integers in the database; a larger one can only be unknown.
-MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# MAX_ID and Id are defined with the other input types (booking.services.inputs).
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ class BookingRequest(Input):
     extra_attendee_ids: list[Id] = Field(
         default_factory=list, description="Optional attendees.", max_length=50
     )
-    override_reason: str = Field(
+    override_reason: Text = Field(
         default="",
         max_length=2000,
         description="Needed to break a capacity rule or the minimum notice; recorded.",
@@ -1258,10 +1256,12 @@ def set_meeting_status(
 
 
 __all__ = [
+    "MAX_ID",
     "Assignment",
     "BookingPolicy",
     "BookingRequest",
     "FreeBusy",
+    "Id",
     "Proposals",
     "assign_attendee",
     "book",

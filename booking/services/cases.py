@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import selectinload
 
 from booking.domain import cases as case_rules
+from booking.domain.visibility import ConsentScope, consent_scope
 from booking.models import (
     Case,
     CaseCategory,
@@ -38,8 +39,19 @@ from booking.services.booking import (
     cancel_meeting,
     set_meeting_status,
 )
+from booking.services.case_access import NOBODY, Reader, where_shown
 from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.inputs import Input
+from booking.services.inputs import (
+    BAD_EMAIL,
+    CONTROL_CHARACTER,
+    OUT_OF_RANGE,
+    Email,
+    Input,
+    Line,
+    Moment,
+    Text,
+    like_pattern,
+)
 from booking.services.meeting_events import case_changed
 
 EDITABLE = (
@@ -53,7 +65,7 @@ EDITABLE = (
     "description",
     "responsibility_areas",
     "confidential",
-    "consent_to_share",
+    "consent_scope",
     "received_at",
 )
 
@@ -62,18 +74,6 @@ def _org_number(value: str | None) -> str | None:
     if value is None or value == "":
         return value
     return case_rules.normalise_org_number(value)
-
-
-def _email(value: str | None) -> str | None:
-    if value and ("@" not in value or " " in value or value.startswith("@")):
-        raise ValueError(f"{value!r} is not an e-mail address.")
-    return value
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("give the time with its offset, e.g. 2026-11-30T09:00:00+01:00")
-    return value
 
 
 def _areas(value: list[str] | None) -> list[str] | None:
@@ -85,53 +85,57 @@ def _areas(value: list[str] | None) -> list[str] | None:
 class CaseInput(Input):
     """A new case, as the coordinator registers it."""
 
-    forum: str = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
-    registry_number: str = Field(default="", max_length=64, description="Diarienummer, if any.")
-    org_name: str = Field(min_length=1, max_length=300)
-    org_number: str = Field(
+    forum: Line = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
+    registry_number: Line = Field(default="", max_length=64, description="Diarienummer, if any.")
+    org_name: Line = Field(min_length=1, max_length=300)
+    org_number: Line = Field(
         default="", max_length=20, description="Swedish organisation number, NNNNNN-NNNN."
     )
-    contact_name: str = Field(default="", max_length=200)
-    contact_email: str = Field(default="", max_length=320)
-    contact_phone: str = Field(default="", max_length=64)
+    contact_name: Line = Field(default="", max_length=200)
+    contact_email: Email = Field(default="", max_length=320, description="One address.")
+    contact_phone: Line = Field(default="", max_length=64)
     category: CaseCategory
-    description: str = Field(default="", max_length=20000)
-    responsibility_areas: list[str] = Field(default_factory=list, max_length=50)
+    description: Text = Field(default="", max_length=20000)
+    responsibility_areas: list[Line] = Field(default_factory=list, max_length=50)
     department_ids: list[Id] = Field(
         min_length=1, max_length=60, description="Required departments (at least one)."
     )
     confidential: bool = False
     consent_to_share: bool = Field(
-        default=False, description="The customer agrees to share the case with the participants."
+        default=False,
+        description="The customer agrees to share the case with the participating municipal "
+        "departments (consent_scope=municipal; consent_scope wins when both are given).",
     )
-    received_at: datetime | None = Field(default=None, description="Defaults to now.")
+    consent_scope: ConsentScope | None = Field(
+        default=None,
+        description="How far the customer agrees to share the case: none, municipal (the "
+        "municipality's departments and companies only) or external (also external parties).",
+    )
+    received_at: Moment | None = Field(default=None, description="Defaults to now.")
 
     _v_org = field_validator("org_number")(_org_number)
-    _v_email = field_validator("contact_email")(_email)
-    _v_at = field_validator("received_at")(_aware)
     _v_areas = field_validator("responsibility_areas")(_areas)
 
 
 class CaseUpdate(Input):
     """A partial edit: only the fields given change."""
 
-    registry_number: str | None = Field(default=None, max_length=64)
-    org_name: str | None = Field(default=None, min_length=1, max_length=300)
-    org_number: str | None = Field(default=None, max_length=20)
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_email: str | None = Field(default=None, max_length=320)
-    contact_phone: str | None = Field(default=None, max_length=64)
+    registry_number: Line | None = Field(default=None, max_length=64)
+    org_name: Line | None = Field(default=None, min_length=1, max_length=300)
+    org_number: Line | None = Field(default=None, max_length=20)
+    contact_name: Line | None = Field(default=None, max_length=200)
+    contact_email: Email | None = Field(default=None, max_length=320)
+    contact_phone: Line | None = Field(default=None, max_length=64)
     category: CaseCategory | None = None
-    description: str | None = Field(default=None, max_length=20000)
-    responsibility_areas: list[str] | None = Field(default=None, max_length=50)
+    description: Text | None = Field(default=None, max_length=20000)
+    responsibility_areas: list[Line] | None = Field(default=None, max_length=50)
     department_ids: list[Id] | None = Field(default=None, min_length=1, max_length=60)
     confidential: bool | None = None
     consent_to_share: bool | None = None
-    received_at: datetime | None = None
+    consent_scope: ConsentScope | None = None
+    received_at: Moment | None = None
 
     _v_org = field_validator("org_number")(_org_number)
-    _v_email = field_validator("contact_email")(_email)
-    _v_at = field_validator("received_at")(_aware)
     _v_areas = field_validator("responsibility_areas")(_areas)
 
 
@@ -147,6 +151,18 @@ def validation_details(exc: ValidationError) -> dict[str, str]:
     return details
 
 
+# Kinds of input error the web UI names in the user's language (booking.web.messages).
+SPECIFIC_REASONS = (CONTROL_CHARACTER, BAD_EMAIL, OUT_OF_RANGE)
+
+
+def reason_of(exc: ValidationError) -> str:
+    """The specific reason when every error is of one such kind, else "invalid"."""
+    kinds = {str(err["type"]) for err in exc.errors()}
+    if len(kinds) == 1 and (kind := kinds.pop()) in SPECIFIC_REASONS:
+        return kind
+    return "invalid"
+
+
 def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     """Validate ``data`` into ``model``; raise Invalid naming every field to fix."""
     if isinstance(data, model):
@@ -156,7 +172,7 @@ def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
     except ValidationError as exc:
         details = validation_details(exc)
         summary = "; ".join(f"{k}: {v}" for k, v in details.items())
-        raise Invalid(f"Please correct: {summary}", details) from None
+        raise Invalid(f"Please correct: {summary}", details, reason=reason_of(exc)) from None
 
 
 def parse_case_input(data: Mapping[str, Any] | CaseInput) -> CaseInput:
@@ -174,6 +190,9 @@ class CaseFilters:
     received_to: datetime | None = None
     limit: int = 50
     offset: int = 0
+    # Who searches: ``q`` and ``category`` match only what they may see of a case
+    # (booking.services.case_access). Nobody given: the reference only.
+    reader: Reader = NOBODY
 
 
 # ---------------------------------------------------------------- helpers
@@ -227,6 +246,26 @@ def _departments(db: Db, forum: Forum, ids: list[int]) -> list[Department]:
     return [found[i] for i in wanted]
 
 
+def _scope_given(data: CaseInput | CaseUpdate) -> ConsentScope | None:
+    """The consent scope the input asks for: ``consent_scope``, else the yes/no
+    ``consent_to_share`` (yes: municipal), else None (not given)."""
+    given = data.model_fields_set
+    if "consent_scope" in given and data.consent_scope is not None:
+        return data.consent_scope
+    if isinstance(data, CaseInput) or (
+        "consent_to_share" in given and data.consent_to_share is not None
+    ):
+        return consent_scope(bool(data.consent_to_share))
+    return None
+
+
+def _record_consent(case: Case, scope: ConsentScope, actor: audit.Actor, now: datetime) -> None:
+    """Set the consent scope, with when and by whom it was recorded."""
+    case.consent_scope = scope
+    case.consent_recorded_at = now
+    case.consent_recorded_by = actor.label
+
+
 def snapshot(case: Case) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(case, name) for name in EDITABLE}
     data["status"] = case.status
@@ -269,7 +308,6 @@ def create_case(
             description=data.description,
             responsibility_areas=data.responsibility_areas,
             confidential=data.confidential,
-            consent_to_share=data.consent_to_share,
             status=CaseStatus.RECEIVED,
             received_at=received_at,
             received_by_id=actor.user_id,
@@ -277,6 +315,7 @@ def create_case(
             updated_at=now,
         )
         case.departments = departments
+        _record_consent(case, _scope_given(data) or ConsentScope.NONE, actor, now)
         db.add(case)
         try:
             db.flush()
@@ -312,8 +351,11 @@ def update_case(
             raise Invalid(f"{name} cannot be null.", {name: "null"})
     before = snapshot(case)
     for name in EDITABLE:
-        if name in given and getattr(data, name) is not None:
+        if name in given and getattr(data, name) is not None and name != "consent_scope":
             setattr(case, name, getattr(data, name))
+    scope = _scope_given(data)
+    if scope is not None and scope != case.consent_scope:
+        _record_consent(case, scope, actor, now)
     if "department_ids" in given and data.department_ids is not None:
         new_ids = list(dict.fromkeys(data.department_ids))
         if sorted(new_ids) != before["department_ids"]:
@@ -410,7 +452,10 @@ def _filtered(filters: CaseFilters) -> Select[Any]:
             ) from None
     if filters.category:
         try:
-            query = query.where(Case.category == CaseCategory(filters.category))
+            query = query.where(
+                Case.category == CaseCategory(filters.category),
+                where_shown("category", filters.reader),
+            )
         except ValueError:
             raise Invalid(
                 f"Unknown category {filters.category!r}.", {"category": filters.category}
@@ -425,13 +470,20 @@ def _filtered(filters: CaseFilters) -> Select[Any]:
                 )
             )
         )
-    if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
+    if filters.q and filters.q.strip():
+        # % and _ are the user's characters, not wildcards: "q=%" must not match every case.
+        like = like_pattern(filters.q.strip().lower())
         query = query.where(
             or_(
-                func.lower(Case.reference).like(like),
-                func.lower(Case.org_name).like(like),
-                func.lower(Case.registry_number).like(like),
+                func.lower(Case.reference).like(like, escape="\\"),
+                and_(
+                    func.lower(Case.org_name).like(like, escape="\\"),
+                    where_shown("organisation", filters.reader),
+                ),
+                and_(
+                    func.lower(Case.registry_number).like(like, escape="\\"),
+                    where_shown("registry_number", filters.reader),
+                ),
             )
         )
     if filters.received_from is not None:

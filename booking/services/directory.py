@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from booking.models import Absence, Department, Forum, Representative, Role, User
 from booking.services import audit, meeting_events
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
+from booking.services.login import end_sessions
 from booking.services.users import hash_password
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -327,6 +328,10 @@ def save_user(
     if user_id is None:
         db.add(user)
     db.flush()
+    if data.password and user_id is not None:
+        # A new password ends every session of the user, a copied cookie's too.
+        end_sessions(db, user.id)
+        db.expire(user, ["session_generation"])
     audit.record(
         db,
         actor,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from booking.models import Case, Department, Forum, Representative
 from booking.models_feeds import FeedToken
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.inputs import MAX_ID, control_characters
 from booking.services.tokens import derive_token, hash_token
 
 PRIVATE_KINDS = ("department", "representative", "forum", "case")
@@ -69,24 +70,28 @@ def resolve_subject(db: Session, kind: str, ref: str) -> tuple[int, str]:
             f"Unknown feed kind {kind!r}; use one of {', '.join(PRIVATE_KINDS)}.", {"kind": kind}
         )
     ref = ref.strip()
+    if control_characters(ref) or len(ref) > 320:
+        raise NotFound(f"No {kind} with that reference.", {"ref": ref[:40]})
+    # An id is ASCII digits within the database's range ("²".isdigit() is true, too).
+    ident = int(ref) if ref.isascii() and ref.isdigit() and 0 < int(ref) <= MAX_ID else None
     if kind == "department":
         dept = db.scalar(select(Department).where(Department.slug == ref))
-        dept = dept or (db.get(Department, int(ref)) if ref.isdigit() else None)
+        dept = dept or (db.get(Department, ident) if ident else None)
         if dept:
             return dept.id, dept.name
     elif kind == "forum":
         forum = db.scalar(select(Forum).where(Forum.slug == ref))
-        forum = forum or (db.get(Forum, int(ref)) if ref.isdigit() else None)
+        forum = forum or (db.get(Forum, ident) if ident else None)
         if forum:
             return forum.id, forum.name
     elif kind == "representative":
         rep = db.scalar(select(Representative).where(Representative.email == ref.lower()))
-        rep = rep or (db.get(Representative, int(ref)) if ref.isdigit() else None)
+        rep = rep or (db.get(Representative, ident) if ident else None)
         if rep:
             return rep.id, rep.name
     else:
         case = db.scalar(select(Case).where(Case.reference == ref))
-        case = case or (db.get(Case, int(ref)) if ref.isdigit() else None)
+        case = case or (db.get(Case, ident) if ident else None)
         if case:
             return case.id, case.reference
     raise NotFound(f"No {kind} {ref!r}: give its id or its slug/e-mail/reference.", {"ref": ref})

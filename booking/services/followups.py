@@ -25,6 +25,7 @@ from booking.services.followup_common import (
     require_staff,
     sv_date,
 )
+from booking.services.inputs import checked, clean_email, clean_line, clean_text, day_problem
 from config import Settings
 
 
@@ -102,8 +103,19 @@ def _validate(db: Session, case: Case, data: PointInput) -> None:
         errors["owner_department_id"] = "not a department of this case"
     if data.owner_department_id is None and not data.owner_name.strip():
         errors["owner"] = "name an owner department or person"
-    if data.owner_email and "@" not in data.owner_email:
-        errors["owner_email"] = "not an e-mail address"
+    for name, clean in (
+        ("title", clean_line),
+        ("owner_name", clean_line),
+        ("owner_email", clean_email),
+        ("description", clean_text),
+    ):
+        value, problem = checked(clean, getattr(data, name))
+        if problem is None:
+            setattr(data, name, value)
+        else:
+            errors[name] = problem
+    if (problem := day_problem(data.due_date)) is not None:
+        errors["due_date"] = problem
     if errors:
         message = "; ".join(f"{k}: {v}" for k, v in errors.items())
         raise Invalid(

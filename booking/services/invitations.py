@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from booking.domain.visibility import Audience, is_municipal
 from booking.ical import itip
 from booking.ical.event import department_names, location, summary
 from booking.ical.serialize import to_bytes
@@ -222,7 +223,10 @@ def _html(paragraphs: list[str], link: str = "", link_label: str = "") -> str:
 
 
 def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: bool) -> MailText:
-    title = summary(meeting, "attendee")  # type: ignore[arg-type]
+    # The subject and body say of the case what this attendee may see (a confidential case:
+    # "Forum – sekretess" and its reference; a consent for municipal departments only: the
+    # company's name not to an external authority's representative).
+    title = summary(meeting, Audience.ATTENDEE, is_municipal(attendee.department.kind))
     when, where = local_when(meeting), location(meeting)
     if cancel:
         subject = f"Inställt / Cancelled: {title}"
@@ -358,7 +362,17 @@ def _write_organizer_copy(
                 partstats=_partstats_for_put(meeting, _remote_partstats(remote, meeting)),
             )
         )
-        calendar.put(meeting.uid, data, etag=remote.etag if remote is not None else None)
+        try:
+            calendar.put(meeting.uid, data, etag=remote.etag if remote is not None else None)
+        except PermanentError as exc:
+            # The server refuses the data (e.g. 412 valid-calendar-data): retrying cannot
+            # help, and the case page must not go on saying the invitations are on their way.
+            db.rollback()
+            for attendee in itip.active_attendees(meeting):
+                attendee.delivery_state = FAILED
+                attendee.delivery_error = str(exc)[:2000]
+            db.commit()
+            raise
     for attendee in meeting.attendees:
         if not attendee.active and attendee.delivery_transport == CALDAV:
             # Taken off the ATTENDEE list: the scheduling server sends them the CANCEL.
@@ -433,6 +447,7 @@ def _mail_attendee(
             base_url=config.base_url,
             now=now,
             attendees=[attendee] if meeting.status != MeetingStatus.CANCELLED else None,
+            recipient=attendee,
         )
     else:
         cal = itip.request(
@@ -441,6 +456,7 @@ def _mail_attendee(
             base_url=config.base_url,
             now=now,
             rsvp_link=link,
+            recipient=attendee,
         )
     text = invitation_text(meeting, attendee, link, cancel=cancel)
     method = "CANCEL" if cancel else "REQUEST"
@@ -453,6 +469,7 @@ def _mail_attendee(
         ics_method=method,
         message_id=_message_id(method.lower(), meeting, attendee.id, config),
         reply_to=itip.organizer_email(meeting, config.organizer_default),
+        date=now,
     )
     try:
         mailer.send(mail)
@@ -536,6 +553,7 @@ def deliver_customer(
             ics_method=method,
             message_id=_message_id(f"customer-{method.lower()}", meeting, "c", config),
             reply_to=itip.organizer_email(meeting, config.organizer_default),
+            date=now,
         )
     )
     db.commit()

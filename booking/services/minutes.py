@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from booking.domain.visibility import Audience, is_municipal, visibility
 from booking.models import (
     CaseStatus,
     FollowUpPoint,
@@ -458,18 +459,27 @@ def render_text(minutes: Minutes, timezone: str, *, show_org: bool = True) -> st
 
 
 def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> None:
+    """Mail the approved minutes to the customer and every attendee.
+
+    A confidential case's minutes never travel as text: everyone gets a link (the customer to
+    their case page, attendees to the case page behind the login), and the subject names only
+    the reference. An attendee sees the organisation's name only where the customer's consent
+    reaches them (booking.domain.visibility: a municipal-only consent leaves out external
+    parties)."""
     meeting = minutes.meeting
     case = meeting.case
-    text = render_text(minutes, settings.forum_timezone, show_org=case.consent_to_share)
     subject = f"Protokoll från forummöte {case.reference}"
     if minutes.version > 1:
         subject += f" (rättad version {minutes.version})"
     link = customer_link(
         db, case, base_url=settings.public_base_url, secret_key=settings.secret_key
     )
-    customer_text = render_text(minutes, settings.forum_timezone) + (
-        f"\n\nDin ärendesida / Your case page: {link}" if link else ""
-    )
+    if case.confidential:
+        customer_text = confidential_minutes_text(case.reference, link, login=False)
+    else:
+        customer_text = render_text(minutes, settings.forum_timezone) + (
+            f"\n\nDin ärendesida / Your case page: {link}" if link else ""
+        )
     if case.contact_email and case.anonymised_at is None:
         enqueue_email(
             db,
@@ -480,11 +490,41 @@ def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> N
             meeting_id=meeting.id,
         )
     customer = case.contact_email.lower()
-    attendees = unique_addresses(
-        a.representative.email for a in meeting.attendees if a.active or a.partstat != "DECLINED"
-    )
-    for address in attendees:
-        if address.lower() != customer:
-            enqueue_email(
-                db, to=address, subject=subject, text=text, now=now, meeting_id=meeting.id
+    invited = [a for a in meeting.attendees if a.active or a.partstat != "DECLINED"]
+    external = {
+        a.representative.email.strip().lower()
+        for a in invited
+        if not is_municipal(a.department.kind)
+    }
+    case_page = f"{settings.public_base_url.rstrip('/')}/cases/{case.id}"
+    texts: dict[bool, str] = {}
+    for address in unique_addresses(a.representative.email for a in invited):
+        if address.lower() == customer:
+            continue
+        municipal = address.lower() not in external
+        if municipal not in texts:
+            seen = visibility(
+                Audience.ATTENDEE,
+                confidential=case.confidential,
+                consent=case.consent_scope,
+                municipal=municipal,
             )
+            texts[municipal] = (
+                confidential_minutes_text(case.reference, case_page)
+                if case.confidential
+                else render_text(minutes, settings.forum_timezone, show_org=seen.organisation)
+            )
+        enqueue_email(
+            db, to=address, subject=subject, text=texts[municipal], now=now, meeting_id=meeting.id
+        )
+
+
+def confidential_minutes_text(reference: str, link: str, *, login: bool = True) -> str:
+    """The minutes mail of a confidential case: the reference and where to read them."""
+    where = "här (inloggning krävs)" if login else "på er ärendesida"
+    return (
+        f"Protokollet från forummötet om ärende {reference} är justerat. Ärendet omfattas av "
+        f"sekretess, så protokollet skickas inte med e-post; läs det {where}:\n"
+        f"{link}\n\n(The minutes of the forum meeting about case {reference} are approved. "
+        "The case is confidential, so they are not sent by e-mail; read them at the link.)"
+    )

@@ -51,6 +51,7 @@ class OutgoingMail:
     ics_method: str | None = None  # REQUEST/CANCEL: an iMIP message (RFC 6047)
     message_id: str = ""  # stable per message, so a repeated send can be recognised
     reply_to: str = ""
+    date: datetime | None = None  # the Date header: the worker's clock, not the wall clock
 
 
 class MailPort(Protocol):
@@ -290,6 +291,7 @@ def email_handler(mailer: MailPort, mail_domain: str) -> Handler:
                 ics=ics_bytes,
                 ics_method=method,
                 message_id=f"<outbox-{message.id}@{mail_domain}>",
+                date=now,
             )
         )
 

@@ -34,6 +34,7 @@ from booking.services import audit, outbox
 from booking.services.booking import assign_attendee, release_attendee
 from booking.services.cases import transition
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
+from booking.services.inputs import strip_controls
 from booking.services.invitations import InvitationConfig, local_when, rsvp_link
 from booking.services.meeting_events import meeting_changed
 
@@ -86,6 +87,7 @@ def record_reply(
             {"name": attendee.representative.name},
             reason="no_longer_invited",
         )
+    note = strip_controls(note)
     before = {"partstat": attendee.partstat, "channel": attendee.reply_channel}
     attendee.partstat = PartStat(value)
     attendee.replied_at = now

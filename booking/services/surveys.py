@@ -19,6 +19,7 @@ from booking.domain.nki import NKI_QUESTIONS, SERVICE_FACTORS
 from booking.models import Case, CaseStatus, MeetingStatus, Survey, SurveyAnswer
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup_common import enqueue_email
+from booking.services.inputs import checked, clean_text
 from booking.services.tokens import hash_token
 from config import Settings
 
@@ -184,7 +185,10 @@ def submit(db: Session, token: str, data: AnswerInput, now: datetime) -> SurveyA
             errors[name] = "out_of_range"  # the page asks for 1–scale or "vet ej"
     if all(data.values.get(q) is None for q in NKI_QUESTIONS):
         errors["q_overall"] = "required"
-    if len(data.comment) > COMMENT_MAX:
+    comment, problem = checked(clean_text, data.comment)
+    if problem is not None:
+        errors["comment"] = problem
+    elif len(comment) > COMMENT_MAX:
         errors["comment"] = "too_long"
     if errors:
         raise Invalid(
@@ -195,7 +199,7 @@ def submit(db: Session, token: str, data: AnswerInput, now: datetime) -> SurveyA
     answer = SurveyAnswer(
         survey_id=survey.id,
         scale=survey.scale,
-        comment=data.comment.strip(),
+        comment=comment.strip(),
         answered_at=now,
         **{name: data.values.get(name) for name in (*NKI_QUESTIONS, *SERVICE_FACTORS)},
     )

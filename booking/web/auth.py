@@ -1,7 +1,9 @@
 """Who is logged in, and the role check every view goes through.
 
-The login stores exactly ``session["user_id"] = user.id``; the JSON API's session
-authentication reads the same key.
+The login stores ``session["user_id"] = user.id`` and ``session["gen"]``, the user's session
+generation; the JSON API's session authentication reads the same keys (``session_user``). A
+session whose generation is not the user's current one (after a logout or a password change
+anywhere) is no login: a copied cookie stops working then.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from markupsafe import Markup
 
 from booking.models import User
 from booking.web.policy import can
-from booking.web_support import get_db
+from booking.web_support import session_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_LIFETIME = timedelta(hours=10)
@@ -27,13 +29,7 @@ SESSION_LIFETIME = timedelta(hours=10)
 def current_user() -> User | None:
     """The logged-in, active user, loaded once per request (and only when asked)."""
     if "user" not in g:
-        user = None
-        user_id = session.get("user_id")
-        if isinstance(user_id, int):
-            user = get_db().get(User, user_id)
-            if user is not None and not user.active:
-                user = None
-        g.user = user
+        g.user = session_user()
     result: User | None = g.user
     return result
 
@@ -43,6 +39,7 @@ def log_in(user: User) -> None:
     session.clear()  # a new session on login: nothing from before survives (fixation)
     session.permanent = True
     session["user_id"] = user.id
+    session["gen"] = user.session_generation
     if locale:
         session["locale"] = locale
     g.user = user

@@ -332,6 +332,9 @@ class CaseForm(FlaskForm):
     consent_to_share = BooleanField(
         _l("The customer agrees that the case is shared with the participants")
     )
+    consent_external = BooleanField(
+        _l("The customer agrees to sharing also with external parties (e.g. the police)")
+    )
     submit = SubmitField(_l("Save and show proposed times"))
 
 

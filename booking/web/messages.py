@@ -30,6 +30,13 @@ def _point_problems(details: Details) -> str:
         "owner_department_id": _("Choose one of the case's departments as the owner."),
         "owner": _("Name an owner department or person for every point."),
         "owner_email": _("Enter a valid e-mail address."),
+        "owner_name": _(
+            "Remove invisible control characters (for example from Word) from the text."
+        ),
+        "description": _(
+            "Remove invisible control characters (for example from Word) from the text."
+        ),
+        "due_date": _("Choose a date between 2000 and 2100."),
         "statements": _("Statements can only come from the meeting's departments."),
     }
     found = dict.fromkeys(
@@ -66,6 +73,10 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
         "The last day of the absence cannot be before the first."
     ),
     "bad_email": lambda d: _("Enter a valid e-mail address."),
+    "control_character": lambda d: _(
+        "Remove invisible control characters (for example from Word) from the text."
+    ),
+    "date_out_of_range": lambda d: _("Choose a date between 2000 and 2100."),
     "department_not_in_forum": lambda d: _(
         "%(names)s does not take part in %(forum)s. Choose departments of that forum.",
         names=_names(d, "department_ids"),

@@ -1,16 +1,23 @@
 """Who may do what, and how much of a case each role may see.
 
 One table for the whole UI, so a template hides a button with the same rule the view enforces.
-Confidentiality follows booking.domain.visibility (DESIGN.md §3.6), the rule feeds and
-invitations use: the customer's contact details are for coordinators and administrators only;
-a representative invited to the case's meeting sees what the invitation shows; management and
-other representatives see what a forum feed shows.
+What of a case a user sees is not decided here: it is the one visibility policy
+(booking.domain.visibility.staff_visibility, through booking.services.case_access) that the
+JSON API, case search, feeds and invitations use too, so the web page and the API cannot
+disagree. Coordinators and administrators see everything; a representative invited to the
+case's meeting sees what the invitation shows; management and other representatives see what
+a forum feed shows.
 """
 
 from __future__ import annotations
 
-from booking.domain.visibility import Audience, Visibility, visibility
+from flask import g
+
+from booking.domain.visibility import Visibility
 from booking.models import Case, Role, User
+from booking.services import case_access
+from booking.services.case_access import Reader
+from booking.web_support import get_db
 
 ADMIN, COORD, REP, VIEWER = Role.ADMIN, Role.COORDINATOR, Role.REPRESENTATIVE, Role.VIEWER
 
@@ -35,20 +42,17 @@ def can(user: User | None, permission: str) -> bool:
     return user.role in PERMISSIONS[permission]
 
 
-FULL = Visibility(category=True, organisation=True, description=True, contact=True)
-NOTHING = Visibility(category=False, organisation=False, description=False, contact=False)
+def reader(user: User | None) -> Reader:
+    """The user as the visibility policy sees them (looked up once per request)."""
+    if user is None:
+        return case_access.NOBODY
+    cached: Reader | None = g.get("case_reader")
+    if cached is None or cached.user_id != user.id:
+        cached = case_access.reader_for(get_db(), user)
+        g.case_reader = cached
+    return cached
 
 
 def case_visibility(user: User | None, case: Case, *, participant: bool = False) -> Visibility:
-    """What this user may see of the case, by the same rules as feeds and invitations.
-
-    Coordinators and administrators handle the case and see everything; a representative
-    invited to one of its meetings sees what their invitation shows; everyone else sees what
-    a forum feed shows.
-    """
-    if user is None:
-        return NOTHING
-    if user.role in (ADMIN, COORD):
-        return FULL
-    audience = Audience.ATTENDEE if user.role == REP and participant else Audience.FORUM
-    return visibility(audience, confidential=case.confidential, consent=case.consent_to_share)
+    """What this user may see of the case (``participant``: invited to one of its meetings)."""
+    return case_access.seen(reader(user), case, participant=participant)

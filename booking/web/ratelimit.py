@@ -1,43 +1,27 @@
-"""A per-address login rate limit (sliding window), in front of the per-account lockout.
+"""The per-address login rate limit, in front of the per-account lockout.
 
-It lives in the process: with several gunicorn workers each counts on its own, which still
-bounds guessing to workers × limit per window; the account lockout is in the database.
+Counted in the database (booking.services.login_rate), so it holds across gunicorn workers and
+nodes. ``LOGIN_RATE_LIMIT`` in the app config, (attempts, window in seconds), sets it.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from threading import Lock
+from flask import current_app, request
+
+from booking.services.login_rate import RateVerdict, register_attempt
+from booking.web_support import get_db, now
+
+# At most this many login attempts per address in the window (on top of the account lockout).
+LOGIN_RATE_LIMIT = (10, 300.0)
 
 
-class SlidingWindowLimiter:
-    def __init__(self, limit: int, window_seconds: float, max_keys: int = 10_000) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return hits
-
-    def allowed(self, key: str, now: float) -> bool:
-        with self._lock:
-            return len(self._recent(key, now)) < self.limit
-
-    def hit(self, key: str, now: float) -> None:
-        with self._lock:
-            if len(self._hits) >= self.max_keys and key not in self._hits:
-                # Forget the idle addresses rather than grow without bound.
-                self._hits = {
-                    k: v for k, v in self._hits.items() if v and v[-1] > now - self.window
-                }
-            self._recent(key, now).append(now)
-
-    def retry_after(self, key: str, now: float) -> int:
-        with self._lock:
-            hits = self._recent(key, now)
-            return int(hits[0] + self.window - now) + 1 if hits else 0
+def login_attempt_allowed() -> RateVerdict:
+    """Count this request's login attempt against its address."""
+    limit, window = current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
+    return register_attempt(
+        get_db(),
+        request.remote_addr or "unknown",
+        now=now(),
+        limit=int(limit),
+        window_seconds=float(window),
+    )

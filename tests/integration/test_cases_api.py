@@ -141,10 +141,13 @@ def test_list_filter_and_update(
         headers=auth["coordinator"],
     ).get_json()
     assert patched["registry_number"] == "KS 2026/123"
-    history = client.get(f"/api/v1/cases/{a['id']}/history", headers=auth["viewer"]).get_json()
+    history = client.get(f"/api/v1/cases/{a['id']}/history", headers=auth["coordinator"]).get_json()
     update = history["events"][-1]
     assert update["action"] == "update"
     assert update["before"] == {"contact_phone": "070-123 45 67", "registry_number": ""}
+    # A viewer sees the registry number of an open case shared with consent, not the phone.
+    history = client.get(f"/api/v1/cases/{a['id']}/history", headers=auth["viewer"]).get_json()
+    assert history["events"][-1]["before"] == {"contact_phone": "***", "registry_number": ""}
 
 
 def test_transitions(client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]]) -> None:

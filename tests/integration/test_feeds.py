@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
+from booking.domain.visibility import ConsentScope
 from booking.models import Case, Representative
 from booking.models_feeds import FeedBody, FeedEvent
 from booking.services import feed_cache, meeting_events
@@ -99,13 +100,20 @@ MARKED_FIELDS = (
 
 
 @pytest.mark.parametrize(
-    ("confidential", "consent"), [(True, True), (True, False), (False, False), (False, True)]
+    ("confidential", "scope"),
+    [
+        (True, "external"),
+        (True, "none"),
+        (False, "none"),
+        (False, "municipal"),
+        (False, "external"),
+    ],
 )
 def test_confidential_and_personal_fields_only_where_allowed(
-    client: FlaskClient, seeded: Db, clock: FixedClock, confidential: bool, consent: bool
+    client: FlaskClient, seeded: Db, clock: FixedClock, confidential: bool, scope: str
 ) -> None:
     now = clock.now()
-    tag = f"{int(confidential)}{int(consent)}"
+    tag = f"{int(confidential)}{scope[0]}"
     markers = {f: f"zq{f.replace('_', '')}{tag}x" for f in MARKED_FIELDS}
     markers["contact_email"] = f"zqmail{tag}@kund.example"
     markers["org_number"] = f"55{tag}99-0001"
@@ -113,7 +121,7 @@ def test_confidential_and_personal_fields_only_where_allowed(
         seeded,
         now,
         confidential=confidential,
-        consent=consent,
+        consent_scope=ConsentScope(scope),
         responsibility_areas=[f"zqarea{tag}x"],
         **markers,
     )
@@ -125,8 +133,12 @@ def test_confidential_and_personal_fields_only_where_allowed(
     allowed: dict[str, set[str]] = {f: set() for f in markers}
     for personal in ("contact_name", "contact_email", "contact_phone", "description", "org_name"):
         allowed[personal].add("case")
-    if consent and not confidential:
-        allowed["org_name"] |= {"department", "representative", "forum"}
+    # The forum feed is the coordinators'; department and representative feeds are read by
+    # external parties too, so they need the consent that reaches them.
+    if scope != "none" and not confidential:
+        allowed["org_name"].add("forum")
+    if scope == "external" and not confidential:
+        allowed["org_name"] |= {"department", "representative"}
     for field, marker in markers.items():
         for name, text in texts.items():
             shown = marker in text
@@ -504,7 +516,7 @@ def test_retention_leaves_no_personal_data_in_stored_feeds_and_stops_the_case_fe
         seeded,
         now - timedelta(days=3 * 365),
         starts_at=now - timedelta(days=3 * 365 - 20),
-        consent=True,
+        consent_scope=ConsentScope.EXTERNAL,
         org_name="Zqorg Kims Kafé",
         contact_name="Zqname Kim Kontakt",
     )

@@ -174,6 +174,11 @@ def test_access_log_names_the_feed_never_the_token_and_stop_is_graceful(
     conn = server.connection()
     conn.request("GET", server.feed_path, headers={"Referer": f"http://x{server.feed_path}"})
     conn.getresponse().read()
+    link_tokens = ["cUsTomErPaGeToKeN0123456789abcdef", "RsVpLiNkToKeN0123456789abcdefgh"]
+    conn.request("GET", f"/c/{link_tokens[0]}")
+    conn.getresponse().read()
+    conn.request("GET", f"/r/{link_tokens[1]}", headers={"Referer": f"http://x/c/{link_tokens[0]}"})
+    conn.getresponse().read()
     conn.close()
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(20) == 0
@@ -187,3 +192,7 @@ def test_access_log_names_the_feed_never_the_token_and_stop_is_graceful(
     assert '"GET /feeds/departments/~redacted.ics HTTP/1.1" 404' in log
     assert '"http://x/feeds/departments/~redacted.ics"' in log
     assert '"POST /api/v1/cases HTTP/1.1" 401' in log
+    # The customer's page and RSVP links are credentials too (issue 11).
+    assert not any(link in log for link in link_tokens)
+    assert '"GET /c/~redacted HTTP/1.1" 404' in log
+    assert '"GET /r/~redacted HTTP/1.1"' in log and '"http://x/c/~redacted"' in log

@@ -14,11 +14,39 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
+# 48 random bytes, URL-safe: what the error message tells an administrator to generate.
+GOOD_KEY = "q7W0yQx3m1Jc8f2ZkVb5nR9tL4sHd6gPa0eUiOyTrEwQzXcVbNmLkJhGfDsA"
+
+
 def test_production_needs_a_secret_key(env: pytest.MonkeyPatch) -> None:
     env.setenv("APP_ENV", "production")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_settings()
-    env.setenv("SECRET_KEY", "s3cret")
+    env.setenv("SECRET_KEY", GOOD_KEY)
+    assert load_settings().is_production
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("x", "too short"),
+        ("s3cret", "too short"),
+        ("a" * 31, "too short"),
+        ("åäö" * 5, "too short"),  # 15 characters, 30 bytes
+        ("dev-only-not-secret", "development default"),
+    ],
+)
+def test_production_refuses_a_short_or_public_secret_key(
+    env: pytest.MonkeyPatch, key: str, message: str
+) -> None:
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+    env.setenv("APP_ENV", "development")  # a short key is fine for trying the service out
+    assert load_settings().secret_key == key
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", "a" * 32)
     assert load_settings().is_production
 
 
@@ -31,7 +59,7 @@ def test_mailbox_settings(env: pytest.MonkeyPatch) -> None:
     env.setenv("IMAP_SECURITY", "none")
     assert load_settings().imap_security == "none"  # development: allowed
     env.setenv("APP_ENV", "production")
-    env.setenv("SECRET_KEY", "s3cret")
+    env.setenv("SECRET_KEY", GOOD_KEY)
     with pytest.raises(ConfigError, match="clear text"):
         load_settings()
     env.setenv("IMAP_HOST", "127.0.0.1")  # a local relay

@@ -8,7 +8,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from booking.domain.visibility import Audience, visibility
+from booking.domain.visibility import Audience, ConsentScope, visibility
 from booking.ical.event import meeting_vevent
 from booking.ical.serialize import new_calendar, to_bytes
 from booking.ical.vtimezone import follows_eu_rule, vtimezone
@@ -131,7 +131,12 @@ def test_confidential_case_is_redacted_in_every_feed_audience() -> None:
             "Forum – sekretess (MORA-2027-0001)"
             in Calendar.from_ical(body).walk("VEVENT")[0]["SUMMARY"]
         )
-    assert _markers_in(_render(meeting, Audience.ATTENDEE)) == {"org_name", "description"}
+    # An invitation to a confidential case carries only the neutral reference (issue 11).
+    invitation = _render(meeting, Audience.ATTENDEE)
+    assert _markers_in(invitation) == set()
+    assert Calendar.from_ical(invitation).walk("VEVENT")[0]["SUMMARY"] == (
+        "Forum – sekretess (MORA-2027-0001)"
+    )
     assert _markers_in(_render(meeting, Audience.CUSTOMER)) == set(MARKERS)
 
 
@@ -147,8 +152,16 @@ def test_open_case_with_consent_shows_organisation_but_never_contact_in_feeds() 
     meeting = _meeting(
         confidential=False, consent=True, starts=datetime(2027, 2, 2, 12, tzinfo=UTC)
     )
-    assert _markers_in(_render(meeting, Audience.DEPARTMENT)) == {"org_name"}
-    assert visibility(Audience.DEPARTMENT, confidential=False, consent=True).category
+    # consent=True is the municipal scope: the coordinators' forum feed names the business;
+    # department and representative feeds, which external parties read too, do not.
+    assert _markers_in(_render(meeting, Audience.FORUM)) == {"org_name"}
+    assert _markers_in(_render(meeting, Audience.DEPARTMENT)) == set()
+    assert _markers_in(_render(meeting, Audience.REPRESENTATIVE)) == set()
+    meeting.case.consent_scope = ConsentScope.EXTERNAL
+    for audience in (Audience.DEPARTMENT, Audience.REPRESENTATIVE, Audience.FORUM):
+        assert _markers_in(_render(meeting, audience)) == {"org_name"}, audience
+    assert visibility(Audience.DEPARTMENT, confidential=False, consent="external").category
+    assert not visibility(Audience.DEPARTMENT, confidential=False, consent="municipal").category
 
 
 def test_cancelled_meeting_is_marked() -> None:

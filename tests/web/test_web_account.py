@@ -73,10 +73,12 @@ def test_lockout_after_repeated_failures_then_open_again(
     email = DEMO_LOGINS["coordinator"]
     for _ in range(settings.login_max_failures):
         assert client.post("/login", data={"email": email, "password": "nope"}).status_code == 401
-    # Locked: even the right password is refused, with a message saying until when.
+    # Locked: even the right password is refused, with the same answer as a wrong one (the
+    # answer must not tell that the address has an account).
     response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 401
-    assert "Kontot är låst" in text_of(response.get_data(as_text=True))
+    text = text_of(response.get_data(as_text=True))
+    assert "Fel e-postadress eller lösenord" in text and "Kontot är låst" not in text
     seeded.expire_all()
     user = seeded.scalar(select(User).where(User.email == email))
     assert user is not None and user.locked_until is not None

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from booking.i18n import LANGUAGES, clock_time, short_date
+from booking.i18n import LANGUAGES
 from booking.services import login as login_service
 from booking.web import web_bp
 from booking.web.auth import current_user, log_in, log_out, safe_next
 from booking.web.forms import ActionForm, LanguageForm, LoginForm
 from booking.web.policy import can
-from booking.web.ratelimit import SlidingWindowLimiter
+from booking.web.ratelimit import login_attempt_allowed
 from booking.web_support import get_db, now, settings
-
-# At most this many login attempts per address in the window (on top of the account lockout).
-LOGIN_RATE_LIMIT = (10, 300.0)
-
-
-def _limiter() -> SlidingWindowLimiter:
-    limiter = current_app.extensions.get("web_login_limiter")
-    if limiter is None:
-        limit, window = current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT)
-        limiter = SlidingWindowLimiter(limit, window)
-        current_app.extensions["web_login_limiter"] = limiter
-    return limiter
 
 
 def home_for_user() -> str:
@@ -44,11 +32,9 @@ def login() -> Any:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        address = request.remote_addr or "unknown"
-        stamp = now().timestamp()
-        limiter = _limiter()
-        if not limiter.allowed(address, stamp):
-            minutes = max(1, limiter.retry_after(address, stamp) // 60 + 1)
+        verdict = login_attempt_allowed()
+        if not verdict.allowed:
+            minutes = max(1, verdict.retry_after // 60 + 1)
             form.form_errors.append(
                 _(
                     "Too many attempts from your address. Try again in %(minutes)s minutes.",
@@ -56,7 +42,6 @@ def login() -> Any:
                 )
             )
             return render_template("web/login.html", form=form), 429
-        limiter.hit(address, stamp)
         cfg = settings()
         result = login_service.authenticate(
             get_db(),
@@ -71,19 +56,17 @@ def login() -> Any:
             if "locale" not in session and result.user.locale in LANGUAGES:
                 session["locale"] = result.user.locale
             return redirect(safe_next(request.args.get("next")) or home_for_user())
-        if result.locked_until is not None:
-            form.form_errors.append(
-                _(
-                    "The account is locked after too many failed attempts. "
-                    "Try again after %(time)s on %(date)s, or ask an administrator.",
-                    time=clock_time(result.locked_until),
-                    date=short_date(result.locked_until),
-                )
+        # One answer for every failure (unknown address, wrong password, locked account), so
+        # it does not tell which addresses have an account.
+        form.form_errors.append(_("Wrong e-mail address or password. Check both and try again."))
+        form.form_errors.append(
+            _(
+                "After %(count)s failed attempts the account is locked for %(minutes)s minutes; "
+                "an administrator can unlock it.",
+                count=cfg.login_max_failures,
+                minutes=cfg.login_lockout_minutes,
             )
-        else:
-            form.form_errors.append(
-                _("Wrong e-mail address or password. Check both and try again.")
-            )
+        )
         status = 401
     elif request.method == "POST":
         status = 400
@@ -94,6 +77,9 @@ def login() -> Any:
 def logout() -> Response:
     form = ActionForm()
     if form.validate_on_submit():
+        user = current_user()
+        if user is not None:  # every copy of this session's cookie stops working too
+            login_service.log_out(get_db(), user.id)
         log_out()
         flash(_("You are logged out."), "info")
     return redirect(url_for("web.login"))

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from booking.models import Role, SessionStatus
-from booking.services import directory
+from booking.services import api_tokens, directory
 from booking.services import overview as overview_service
 from booking.services import sessions as session_service
 from booking.services.audit import Actor
 from booking.services.errors import NotFound, ServiceError
 from booking.web import web_bp
-from booking.web.auth import current_user, requires
+from booking.web.auth import current_user, log_in, requires
 from booking.web.forms import (
     AbsenceForm,
     ActionForm,
@@ -358,6 +358,8 @@ def _save_user(form: UserForm, user_id: int | None) -> Response | None:
         get_db().rollback()
         form.form_errors.append(service_message(exc))
         return None
+    if data.password and user_id is not None and user_id == actor().user_id:
+        log_in(user)  # one's own new password ends one's other sessions, not this one
     flash(_("The user %(name)s is saved.", name=user.name), "success")
     return redirect(url_for("web.admin_users"))
 
@@ -391,3 +393,27 @@ def admin_user_unlock(user_id: int) -> Response:
     user = _get_or_404(directory.unlock_user, get_db(), user_id, actor(), now())
     flash(_("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("web.admin_users"))
+
+
+# ---------------------------------------------------------------- API tokens (issue 11)
+
+
+@web_bp.get("/admin/tokens")
+@requires("manage_users")
+def admin_tokens() -> Any:
+    user = current_user()
+    return render_template("web/admin/tokens.html", tokens=api_tokens.list_tokens(get_db(), user))
+
+
+@web_bp.post("/admin/tokens/<int:token_id>/revoke")
+@requires("manage_users")
+def admin_token_revoke(token_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = _get_or_404(_revoke_token, token_id)
+    flash(_("The API token %(name)s is revoked.", name=token.name), "success")
+    return redirect(url_for("web.admin_tokens"))
+
+
+def _revoke_token(token_id: int) -> Any:
+    return api_tokens.revoke_token(get_db(), token_id, now=now(), actor=actor())

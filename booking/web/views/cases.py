@@ -4,7 +4,6 @@ status, replies recorded by phone, history."""
 from __future__ import annotations
 
 import importlib
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from booking.domain.cases import allowed_next
-from booking.domain.visibility import Visibility
+from booking.domain.visibility import ConsentScope, Visibility
 from booking.models import Case, CaseStatus, Department, Meeting, MeetingStatus, Role
 from booking.services import audit
 from booking.services import booking as booking_service
@@ -31,12 +30,11 @@ from booking.web.forms import (
     options,
 )
 from booking.web.messages import booking_problem, service_message
-from booking.web.policy import can, case_visibility
+from booking.web.policy import can, case_visibility, reader
 from booking.web.views.admin import actor
 from booking.web_support import freebusy, get_db, now, settings
 
 PAGE_SIZE = 50
-REFERENCE_RE = re.compile(r"^[A-Za-z0-9]{1,12}-\d{4}(-\d{1,4})?$")
 LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 # Statuses a coordinator sets by hand; booked/received follow booking and cancelling.
 MANUAL_STATUSES = (CaseStatus.CONFIRMED, CaseStatus.HELD, CaseStatus.FOLLOW_UP, CaseStatus.CLOSED)
@@ -87,18 +85,17 @@ def case_list() -> Any:
     if status and status not in CaseStatus._value2member_map_:
         abort(400)
     forum = request.args.get("forum", "")
+    user = current_user()
+    # The search matches only what the user may see of a case (a viewer finding a confidential
+    # case by its organisation's name would learn whose it is): the same rule as the API's.
     filters = case_service.CaseFilters(
         status=status or None,
         forum=forum or None,
         q=(request.args.get("q", "").strip()[:100] or None),
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
+        reader=reader(user),
     )
-    user = current_user()
-    # Searching by organisation name would tell a viewer which confidential case is whose:
-    # roles that do not see every name search by reference only.
-    if filters.q and not can(user, "edit_cases") and not REFERENCE_RE.match(filters.q):
-        filters.q = None
     cases = case_service.list_cases(db, filters)
     total = case_service.count_cases(db, filters)
     meetings = overview_service.next_meetings(db, [c.id for c in cases])
@@ -144,9 +141,17 @@ def _case_form(case: Case | None = None) -> CaseForm:
             form.category.data = case.category.value
             form.department_ids.data = [d.id for d in case.departments]
             form.responsibility_areas.data = ", ".join(case.responsibility_areas or [])
+            form.consent_external.data = case.consent_scope == ConsentScope.EXTERNAL
         elif request.args.get("forum"):
             form.forum.data = request.args["forum"]
     return form
+
+
+def consent_of(form: CaseForm) -> str:
+    """The consent scope the form gives: external parties include the municipal ones."""
+    if form.consent_external.data:
+        return ConsentScope.EXTERNAL.value
+    return (ConsentScope.MUNICIPAL if form.consent_to_share.data else ConsentScope.NONE).value
 
 
 def _case_data(form: CaseForm) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def _case_data(form: CaseForm) -> dict[str, Any]:
         ],
         "department_ids": list(form.department_ids.data or []),
         "confidential": bool(form.confidential.data),
-        "consent_to_share": bool(form.consent_to_share.data),
+        "consent_scope": consent_of(form),
     }
 
 
