@@ -5,7 +5,7 @@ language of the request that renders them; messages say what to fix."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import time
 from typing import Any
 
@@ -32,12 +32,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.domain.cases import normalise_org_number
+from booking.services.inputs import checked, clean_email, clean_line, clean_text
 
 try:  # WTForms 3.3+ wants SelectChoice objects; older versions take (value, label) tuples.
     from wtforms.fields.choices import SelectChoice
@@ -45,10 +45,50 @@ except ImportError:  # pragma: no cover
     SelectChoice = None
 
 
-def Email(message: Any) -> Regexp:
-    """One @, something before it, a dot in the domain. Delivery is what proves an address;
-    this catches typing mistakes without pulling in a DNS-checking library."""
-    return Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=message)
+class Email:
+    """Exactly one e-mail address (booking.services.inputs.clean_email: email-validator, no DNS
+    lookup), the same rule as the API: a comma or a line break can never add a recipient."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        if not field.data:
+            return
+        value, problem = checked(clean_email, field.data)
+        if problem is not None:
+            raise ValidationError(self.message)
+        field.data = value
+
+
+_CONTROL_CHARACTERS = _l(
+    "Remove invisible control characters (for example from Word) from the text."
+)
+
+
+def _clean_field(field: Any, clean: Callable[[str], str]) -> None:
+    if not field.data:
+        return
+    value, problem = checked(clean, field.data)
+    if problem is not None:
+        raise ValidationError(_CONTROL_CHARACTERS)
+    field.data = value
+
+
+class LineField(StringField):
+    """One line of text: every control character refused, NFC (booking.services.inputs.Line),
+    so a web form takes exactly what the API takes."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        _clean_field(self, clean_line)
+
+
+class TextField(TextAreaField):
+    """Free text over several lines: line breaks and TAB kept, other control characters
+    refused (booking.services.inputs.Text)."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        _clean_field(self, clean_text)
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
@@ -96,7 +136,7 @@ class LanguageForm(FlaskForm):
 
 
 class CancelSessionForm(FlaskForm):
-    reason = StringField(
+    reason = LineField(
         _l("Reason"),
         validators=[
             DataRequired(_l("Give the reason the session is cancelled.")),
@@ -139,11 +179,11 @@ class ExtraSessionForm(FlaskForm):
 
 
 class DepartmentForm(FlaskForm):
-    name = StringField(
+    name = LineField(
         _l("Name"),
         validators=[DataRequired(_l("Enter the department's name.")), Length(max=200)],
     )
-    slug = StringField(
+    slug = LineField(
         _l("Short name (in links)"),
         validators=[
             DataRequired(_l("Enter a short name of lower-case letters, digits and hyphens.")),
@@ -165,7 +205,7 @@ class DepartmentForm(FlaskForm):
         _l("Functional mailbox"),
         validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=320)],
     )
-    areas = StringField(
+    areas = LineField(
         _l("Responsibility areas (comma-separated)"), validators=[Optional(), Length(max=1000)]
     )
     capacity_per_session = IntegerField(
@@ -182,7 +222,7 @@ class DepartmentForm(FlaskForm):
 
 
 class RepresentativeForm(FlaskForm):
-    name = StringField(
+    name = LineField(
         _l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
     )
     email = EmailField(
@@ -208,7 +248,7 @@ class AbsenceForm(FlaskForm):
         _l("To and including"),
         validators=[InputRequired(_l("Enter the last day as YYYY-MM-DD."))],
     )
-    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
+    reason = LineField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Add absence"))
 
 
@@ -223,7 +263,7 @@ ROLE_CHOICES = options(
 
 
 class UserForm(FlaskForm):
-    name = StringField(
+    name = LineField(
         _l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
     )
     email = EmailField(
@@ -259,7 +299,7 @@ class PhoneReplyForm(FlaskForm):
             ]
         ),
     )
-    note = TextAreaField(
+    note = TextField(
         _l("Note (who called, what was said)"),
         validators=[
             DataRequired(_l("Say who answered and when.")),
@@ -286,25 +326,25 @@ def _org_number_check(form: Any, field: Any) -> None:
 
 class CaseForm(FlaskForm):
     forum = SelectField(_l("Forum"))
-    registry_number = StringField(
+    registry_number = LineField(
         _l("Registry number (diarienummer)"), validators=[Optional(), Length(max=64)]
     )
-    org_name = StringField(
+    org_name = LineField(
         _l("Organisation"),
         validators=[
             DataRequired(_l("Enter the name of the business or organisation.")),
             Length(max=300, message=_l("Use at most %(max)d characters.")),
         ],
     )
-    org_number = StringField(
+    org_number = LineField(
         _l("Organisation number"), validators=[Optional(), Length(max=20), _org_number_check]
     )
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_name = LineField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(
         _l("Contact e-mail"),
         validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=320)],
     )
-    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=64)])
+    contact_phone = LineField(_l("Contact phone"), validators=[Optional(), Length(max=64)])
     category = RadioField(
         _l("Category"),
         choices=options(
@@ -316,11 +356,11 @@ class CaseForm(FlaskForm):
         ),
         validators=[InputRequired(_l("Choose what kind of case it is."))],
     )
-    description = TextAreaField(
+    description = TextField(
         _l("Description"),
         validators=[Optional(), Length(max=20000, message=_l("Use at most %(max)d characters."))],
     )
-    responsibility_areas = StringField(
+    responsibility_areas = LineField(
         _l("Responsibility areas (comma-separated)"), validators=[Optional(), Length(max=1000)]
     )
     department_ids = MultiCheckboxField(
@@ -342,7 +382,7 @@ class BookForm(FlaskForm):
     slot = IntegerField(validators=[InputRequired()])
     convener_id = SelectField(_l("Convener (chairs the meeting)"), coerce=int)
     minute_taker_id = SelectField(_l("Minute-taker"), coerce=int)
-    override_reason = StringField(
+    override_reason = LineField(
         _l("Reason for booking despite the rules (only if asked)"),
         validators=[Optional(), Length(max=2000)],
     )
@@ -351,7 +391,7 @@ class BookForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     slot = SelectField(_l("New time"), validators=[DataRequired(_l("Choose a new time."))])
-    override_reason = StringField(
+    override_reason = LineField(
         _l("Reason for moving despite the rules (only if asked)"),
         validators=[Optional(), Length(max=2000)],
     )
@@ -359,7 +399,7 @@ class RescheduleForm(FlaskForm):
 
 
 class CancelMeetingForm(FlaskForm):
-    reason = TextAreaField(
+    reason = TextField(
         _l("Reason for the cancellation"),
         validators=[
             DataRequired(_l("Give a reason for the cancellation.")),
@@ -371,5 +411,5 @@ class CancelMeetingForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     status = SelectField(_l("New status"))
-    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
+    note = LineField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Change status"))

@@ -254,3 +254,33 @@ def test_admin_cannot_demote_themselves(login_as: LoginAs, seeded: Db) -> None:
     )
     assert response.status_code == 422
     assert "din egen roll" in text_of(response.get_data(as_text=True))
+
+
+def test_admin_forms_take_text_as_the_api_does(login_as: LoginAs, seeded: Db) -> None:
+    """Web forms use the same input rules as the API (booking.services.inputs): a control
+    character from Word or a second address in an e-mail field is refused with a message in
+    Swedish, and nothing is saved; what was typed stays in the form."""
+    client = login_as("admin")
+    department = seeded.scalar(select(Department).where(Department.slug == "miljokontoret"))
+    assert department is not None
+    base = {
+        "name": "Kim Ny",
+        "email": "kim.ny@moraorsa.example",
+        "department_id": str(department.id),
+        "active": "y",
+        "user_id": "0",
+    }
+    for field, bad in (
+        ("name", "Kim\x0bNy"),
+        ("name", "Kim\x1b[31mNy"),
+        ("email", "kim@moraorsa.example,spion@annan.example"),
+        ("email", "kim@moraorsa.example\r\nBcc: spion@annan.example"),
+    ):
+        response = client.post("/admin/representatives/new", data=base | {field: bad})
+        assert response.status_code == 422, (field, bad)
+        text = text_of(response.get_data(as_text=True))
+        expected = "styrtecken" if field == "name" else "giltig e-postadress"
+        assert expected in text.lower(), (field, text[:400])
+    assert seeded.scalar(select(Representative).where(Representative.name.like("Kim%"))) is None
+    response = client.post("/admin/sessions/extra", data={"reason": "a\x00b"})
+    assert response.status_code in (400, 422)
