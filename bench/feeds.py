@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import delete, select  # noqa: E402
+from sqlalchemy import create_engine, delete, select, text  # noqa: E402
 
 from booking.app import create_app  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
@@ -98,8 +98,9 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 # ---------------------------------------------------------------- data
 
 
-def make_data(app_settings: Settings, events: int) -> tuple[str, int]:
-    """Demo data plus ``events`` meetings of one department; returns (feed path, dept id)."""
+def make_data(app_settings: Settings, events: int, background: int = 0) -> tuple[str, int, int]:
+    """Demo data plus ``events`` meetings of one department (and its representative) and
+    ``background`` meetings of the other departments; returns (feed path, dept id, rep id)."""
     app = create_app(app_settings)
     factory = app.extensions["session_factory"]
     now = datetime.now(UTC)
@@ -142,17 +143,58 @@ def make_data(app_settings: Settings, events: int) -> tuple[str, int]:
                 Attendee(representative=rep2, department=other),
             ]
             db.add(meeting)
+            if i % 500 == 499:
+                db.flush()
+        _background(db, forum, [dept.id, other.id], background, start, span_minutes, now)
         db.commit()
         token = feed_tokens.create(db, "department", dept.id, app_settings.secret_key, now)
-        dept_id = dept.id
+        dept_id, rep_id = dept.id, rep.id
     app.extensions["engine"].dispose()
-    return feed_tokens.feed_path("department", token), dept_id
+    return feed_tokens.feed_path("department", token), dept_id, rep_id
+
+
+def _background(  # type: ignore[no-untyped-def]
+    db, forum, measured: list[int], count: int, start: datetime, span: int, now: datetime
+) -> None:
+    """``count`` meetings of two other departments each: the rest of a busy municipality,
+    which the measured feeds must skip."""
+    others = [
+        d
+        for d in db.scalars(select(Department).order_by(Department.id))
+        if d.id not in measured and d.representatives
+    ]
+    for i in range(count):
+        at = start + timedelta(minutes=span * i // max(count, 1) + 30)
+        pair = [others[i % len(others)], others[(i + 1) % len(others)]]
+        case = Case(
+            forum=forum,
+            reference=f"BG-{i:06d}",
+            org_name=f"Annat företag {i} AB",
+            category=CaseCategory.NEW_ESTABLISHMENT,
+            departments=pair,
+        )
+        meeting = Meeting(
+            case=case,
+            uid=f"background-{i}@dorren-in.example",
+            starts_at=at,
+            ends_at=at + timedelta(hours=1),
+            status=MeetingStatus.BOOKED,
+            created_at=now,
+            updated_at=now,
+        )
+        meeting.attendees = [
+            Attendee(representative=d.representatives[0], department=d) for d in pair
+        ]
+        db.add(meeting)
+        if i % 500 == 499:
+            db.flush()
 
 
 # ---------------------------------------------------------------- in-process timings
 
 
-def time_rebuild(app_settings: Settings, dept_id: int, runs: int) -> list[float]:
+def time_rebuild(app_settings: Settings, key: str, runs: int) -> list[float]:
+    """Rebuild of the feed ``key`` from nothing: every stored piece and body deleted first."""
     app = create_app(app_settings)
     config = feed_cache.FeedConfig.from_settings(app_settings)
     times = []
@@ -163,29 +205,73 @@ def time_rebuild(app_settings: Settings, dept_id: int, runs: int) -> list[float]
             db.execute(delete(FeedBody))
             db.commit()
             t0 = time.perf_counter()
-            feed_cache.rebuild(db, f"department:{dept_id}", datetime.now(UTC), config)
+            feed_cache.rebuild(db, key, datetime.now(UTC), config)
             times.append(time.perf_counter() - t0)
     app.extensions["engine"].dispose()
     return times
 
 
-def change_one(db, i: int) -> None:  # type: ignore[no-untyped-def]
+def time_membership(app_settings: Settings, kind: str, ident: int, runs: int) -> list[float]:
+    """The feed's membership query alone (which meetings, in order, with stored digests)."""
+    app = create_app(app_settings)
+    config = feed_cache.FeedConfig.from_settings(app_settings)
+    params = {"ident": ident, **feed_cache._window_params(datetime.now(UTC), config)}
+    times = []
+    with app.extensions["session_factory"]() as db:
+        conn = db.connection()
+        conn.execute(feed_cache._feed_query(kind), params).all()
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            conn.execute(feed_cache._feed_query(kind), params).all()
+            times.append(time.perf_counter() - t0)
+    app.extensions["engine"].dispose()
+    return times
+
+
+def analyze(db_url: str) -> None:
+    """Planner statistics on PostgreSQL, committed (as autovacuum would gather them)."""
+    if db_url.startswith("postgresql"):
+        engine = create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
+
+
+def rebuild_report(
+    app_settings: Settings, dept_id: int, rep_id: int, runs: int
+) -> dict[str, object]:
+    report: dict[str, object] = {}
+    for kind, ident in (("department", dept_id), ("representative", rep_id)):
+        report[f"{kind}_membership_query"] = ms(
+            time_membership(app_settings, kind, ident, runs * 4)
+        )
+        report[f"{kind}_rebuild_from_nothing"] = ms(
+            time_rebuild(app_settings, f"{kind}:{ident}", runs)
+        )
+        report[f"{kind}_load_average"] = round(os.getloadavg()[0], 2)
+    return report
+
+
+def change_one(db, i: int, events: int) -> None:  # type: ignore[no-untyped-def]
+    """Change the location of one of the ``events`` bench meetings (bench-0 … bench-N-1)."""
     meeting = db.scalar(
-        select(Meeting).where(Meeting.uid == f"bench-{(i * 37) % 500}@dorren-in.example")
+        select(Meeting).where(Meeting.uid == f"bench-{(i * 37) % events}@dorren-in.example")
     )
     meeting.location = f"Sammanträdesrum {i}"
     meeting_events.meeting_changed(db, meeting, "updated", datetime.now(UTC))
     db.commit()
 
 
-def time_after_change_inprocess(app_settings: Settings, path: str, runs: int) -> list[float]:
+def time_after_change_inprocess(
+    app_settings: Settings, path: str, runs: int, events: int
+) -> list[float]:
     app = create_app(app_settings)
     client = app.test_client()
     client.get(path)
     times = []
     with app.extensions["session_factory"]() as db:
         for i in range(runs):
-            change_one(db, 1000 + i)
+            change_one(db, 1000 + i, events)
             t0 = time.perf_counter()
             response = client.get(path)
             times.append(time.perf_counter() - t0)
@@ -197,12 +283,12 @@ def time_after_change_inprocess(app_settings: Settings, path: str, runs: int) ->
     return times
 
 
-def time_after_change_http(app_settings: Settings, url: str, runs: int) -> list[float]:
+def time_after_change_http(app_settings: Settings, url: str, runs: int, events: int) -> list[float]:
     app = create_app(app_settings)
     times = []
     with app.extensions["session_factory"]() as db:
         for i in range(runs):
-            change_one(db, 2000 + i)
+            change_one(db, 2000 + i, events)
             t0 = time.perf_counter()
             with urllib.request.urlopen(url) as response:
                 body = response.read()
@@ -328,6 +414,29 @@ def ms(values: list[float]) -> dict[str, float]:
     }
 
 
+def rebuild_only(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
+    db_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app_settings = replace(Settings(), database_url=db_url, secret_key=SECRET)
+    upgrade(db_url)
+    t0 = time.perf_counter()
+    _path, dept_id, rep_id = make_data(app_settings, args.events, args.background)
+    analyze(db_url)
+    report: dict[str, object] = {
+        "database": db_url.split(":", 1)[0],
+        "events": args.events,
+        "background_meetings": args.background,
+        "setup_s": round(time.perf_counter() - t0, 1),
+        **rebuild_report(app_settings, dept_id, rep_id, 3 if args.quick else 5),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000)
@@ -340,9 +449,24 @@ def main() -> int:
         default="",
         help="an EMPTY database to fill (e.g. postgresql:///bench_feeds); default: SQLite file",
     )
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=0,
+        help="meetings of other departments around the measured feeds (a busy municipality)",
+    )
+    parser.add_argument(
+        "--rebuild-only",
+        action="store_true",
+        help="only the department and representative feed rebuilds and membership queries",
+    )
     args = parser.parse_args()
+    if args.events < 1 or args.background < 0:
+        parser.error("--events must be at least 1 and --background not negative")
     seconds = 3 if args.quick else args.seconds
     samples = 10 if args.quick else 30
+    if args.rebuild_only:
+        return rebuild_only(args)
     ensure_tools()
 
     workdir = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
@@ -351,9 +475,10 @@ def main() -> int:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         upgrade(db_url)
-        path, dept_id = make_data(app_settings, args.events)
-        rebuild = time_rebuild(app_settings, dept_id, 3 if args.quick else 5)
-        after_change = time_after_change_inprocess(app_settings, path, samples)
+        path, dept_id, _rep_id = make_data(app_settings, args.events, args.background)
+        analyze(db_url)
+        rebuild = time_rebuild(app_settings, f"department:{dept_id}", 3 if args.quick else 5)
+        after_change = time_after_change_inprocess(app_settings, path, samples, args.events)
 
         env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, "APP_ENV": "development"}
         gport, nport = free_port(), free_port()
@@ -363,7 +488,7 @@ def main() -> int:
         with urllib.request.urlopen(feed_url) as response:
             body = response.read()
             etag = response.headers["ETag"]
-        after_change_http = time_after_change_http(app_settings, feed_url, samples)
+        after_change_http = time_after_change_http(app_settings, feed_url, samples, args.events)
         with urllib.request.urlopen(feed_url) as response:
             body, etag = response.read(), response.headers["ETag"]
         events = body.count(b"BEGIN:VEVENT")

@@ -18,12 +18,36 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def _without_pytest() -> None:
+    """tests/caldav_servers.py decorates its fixtures with pytest, which `make install` does
+    not bring; the servers themselves need only the demo extra (Xandikos, aiosmtpd). Without
+    pytest, a stand-in module whose decorators leave the functions as they are."""
+    try:
+        import pytest  # noqa: F401
+    except ImportError:
+        stand_in = types.ModuleType("pytest")
+
+        def fixture(*_args: object, **_kwargs: object) -> object:
+            return lambda function: function
+
+        def fail(reason: str = "") -> None:
+            raise RuntimeError(reason)
+
+        stand_in.fixture = fixture  # type: ignore[attr-defined]
+        stand_in.fail = fail  # type: ignore[attr-defined]
+        sys.modules["pytest"] = stand_in
+
+
+_without_pytest()
 
 from caldav_servers import SmtpSink, XandikosServer  # noqa: E402
 from invitation_data import ORGANIZER, PEOPLE, book_meeting, make_worker, make_world  # noqa: E402
@@ -52,7 +76,7 @@ def answer(server: XandikosServer, user: str, uid: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=100)
     parser.add_argument("--answers", type=int, default=20)
     parser.add_argument("--sync", type=int, default=5, help="RSVP sync interval, seconds")

@@ -17,6 +17,7 @@ non-zero when a page's median CPU time is over the 100 ms budget.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import statistics
@@ -168,7 +169,7 @@ def make_cases(db: Db, count: int) -> None:
     db.commit()
 
 
-def _timed(client, url: str) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+def _timed(client, url: str, rounds: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
     """Wall-clock and CPU milliseconds per request. On a shared machine the wall clock also
     counts time spent waiting for a core; the CPU time is what the page itself costs (SQLite
     runs in this thread, so its work is included)."""
@@ -176,7 +177,7 @@ def _timed(client, url: str) -> tuple[list[float], list[float]]:  # type: ignore
         response = client.get(url)
         assert response.status_code in (200, 404), (url, response.status_code)
     wall, cpu = [], []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         start, start_cpu = time.perf_counter(), time.thread_time()
         client.get(url)
         wall.append((time.perf_counter() - start) * 1000)
@@ -189,7 +190,28 @@ def _stats(wall: list[float], cpu: list[float]) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="The database is filled, not emptied: give an empty one.",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="an EMPTY database (default: $DATABASE_URL, else a temporary SQLite file)",
+    )
+    parser.add_argument(
+        "--cases", type=int, default=CASES, help=f"booked cases (default $BENCH_CASES or {CASES})"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"timed requests per page (default $BENCH_ROUNDS or {ROUNDS})",
+    )
+    args = parser.parse_args()
+    if args.cases < 1 or args.rounds < 2:
+        parser.error("--cases must be at least 1 and --rounds at least 2")
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     settings = replace(Settings(), env="test", database_url=url, secret_key="bench")
     upgrade(url)
     app = create_app(settings, clock=FixedClock(NOW), test_config={"WTF_CSRF_ENABLED": False})
@@ -199,7 +221,7 @@ def main() -> int:
         if not seed_demo(db, NOW.date(), 18):
             print("the database is not empty; give an empty one", file=sys.stderr)
             return 2
-        make_cases(db, CASES)
+        make_cases(db, args.cases)
         received = Case(
             forum_id=db.scalar(select(Forum.id).where(Forum.slug == "mora")),
             reference="MORA-2026-9999",
@@ -233,7 +255,7 @@ def main() -> int:
         meetings = db.query(Meeting).count()
         db.close()
     print(
-        f"data: demo + {CASES} booked cases ({meetings} meetings), built in "
+        f"data: demo + {args.cases} booked cases ({meetings} meetings), built in "
         f"{time.perf_counter() - started:.1f} s on {url.split(':')[0]}"
     )
 
@@ -264,9 +286,9 @@ def main() -> int:
         )
         assert response.status_code == 302, role
         for page in urls:
-            results.append((role, page, *_stats(*_timed(client, page))))
+            results.append((role, page, *_stats(*_timed(client, page, args.rounds))))
     anonymous = app.test_client()
-    results.append(("anonymous", "/login", *_stats(*_timed(anonymous, "/login"))))
+    results.append(("anonymous", "/login", *_stats(*_timed(anonymous, "/login", args.rounds))))
 
     print("\n| role | page | median wall ms | p95 wall ms | median CPU ms |")
     print("|---|---|---:|---:|---:|")

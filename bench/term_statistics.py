@@ -1,16 +1,21 @@
 """How long the term statistics take on a busy year: prints cases, answers and timings.
 
-Usage: .venv/bin/python bench/term_statistics.py [DATABASE_URL] (default: a temporary SQLite file)
+Usage: .venv/bin/python bench/term_statistics.py [DATABASE_URL] [--cases N]
+(default: a temporary SQLite file; a PostgreSQL database is emptied first)
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
@@ -37,7 +42,7 @@ from booking.services import statistics
 CASES = 2000  # about four years of a busy forum
 
 
-def seed(url: str) -> None:
+def seed(url: str, cases: int) -> None:
     db = make_session_factory(make_engine(url), SystemClock())()
     rng = random.Random(7)
     forum = Forum(slug="bench", name="Bench", municipality="Bench")
@@ -49,7 +54,7 @@ def seed(url: str) -> None:
     db.add_all(reps)
     db.flush()
     start = datetime(2024, 1, 1, 8, tzinfo=UTC)
-    for n in range(CASES):
+    for n in range(cases):
         received = start + timedelta(hours=n * 17)
         chosen = rng.sample(range(8), 3)
         case = Case(
@@ -105,13 +110,24 @@ def seed(url: str) -> None:
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'b.db'}"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "database_url",
+        nargs="?",
+        default="",
+        help="SQLite or PostgreSQL URL; PostgreSQL is EMPTIED first (default: temporary SQLite)",
+    )
+    parser.add_argument("--cases", type=int, default=CASES, help=f"closed cases (default {CASES})")
+    args = parser.parse_args()
+    if args.cases < 1:
+        parser.error("--cases must be at least 1")
+    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'b.db'}"
     if url.startswith("postgresql"):
         with make_engine(url).begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(url)
-    seed(url)
+    seed(url, args.cases)
     db = make_session_factory(make_engine(url), SystemClock())()
     term = parse_term("2025-spring")
     timings = []
@@ -121,9 +137,10 @@ def main() -> None:
         stats = statistics.compute(db, term)
         timings.append(time.perf_counter() - t0)
     print(
-        f"{url.split(':')[0]}: {CASES} cases in the database, term {term}: "
+        f"{url.split(':')[0]}: {args.cases} cases in the database, term {term}: "
         f"{stats['cases']['total']} cases, {stats['nki']['respondents']} answers; "
-        f"compute() median {sorted(timings)[2] * 1000:.0f} ms"
+        f"compute() median {sorted(timings)[2] * 1000:.0f} ms "
+        f"(load average {os.getloadavg()[0]:.1f})"
     )
 
 

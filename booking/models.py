@@ -352,6 +352,8 @@ class AuditEvent(Base):
 
 class CaseDepartment(Base):
     __tablename__ = "case_departments"
+    # A department's cases (department feeds, invalidation); the primary key serves a case's.
+    __table_args__ = (Index("ix_case_departments_department", "department_id", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
@@ -436,7 +438,7 @@ class Meeting(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     location: Mapped[str] = mapped_column(String(300), default="")
     convener_id: Mapped[int | None] = mapped_column(
-        ForeignKey("representatives.id", ondelete="SET NULL")
+        ForeignKey("representatives.id", ondelete="SET NULL"), index=True
     )
     minute_taker_id: Mapped[int | None] = mapped_column(
         ForeignKey("representatives.id", ondelete="SET NULL")
@@ -463,6 +465,10 @@ class Attendee(Base):
     __tablename__ = "attendees"
     __table_args__ = (
         UniqueConstraint("meeting_id", "representative_id", name="uq_attendee_meeting_rep"),
+        # A representative's or a department's meetings from the index alone (feeds, load,
+        # busy times, session use).
+        Index("ix_attendees_representative_meeting", "representative_id", "meeting_id"),
+        Index("ix_attendees_department_meeting", "department_id", "meeting_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -470,11 +476,9 @@ class Attendee(Base):
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     representative_id: Mapped[int] = mapped_column(
-        ForeignKey("representatives.id", ondelete="RESTRICT"), index=True
+        ForeignKey("representatives.id", ondelete="RESTRICT")
     )
-    department_id: Mapped[int] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
-    )
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     # False once replaced (e.g. by the deputy after a decline) or when the meeting is cancelled.
     active: Mapped[bool] = mapped_column(Boolean, default=True)

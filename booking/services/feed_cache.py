@@ -39,17 +39,17 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    exists,
     func,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.sql import Executable
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.sql import Executable, Select
 
 from booking.ical.feed import (
     FeedHeader,
@@ -459,28 +459,42 @@ def _window() -> ColumnElement[bool]:
     )
 
 
-def _attends(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    # Replaced attendees (active = False) leave the feed; a cancelled meeting stays visible.
-    return exists().where(
-        Attendee.meeting_id == Meeting.id,
-        condition,
-        or_(Attendee.active.is_(True), Meeting.status == MeetingStatus.CANCELLED),
+def _attended(condition: ColumnElement[bool]) -> Select[int]:
+    """Ids of the meetings with an attendee matching ``condition``, found from the attendee's
+    index. Replaced attendees (active = False) leave the feed; a cancelled meeting stays."""
+    meeting = aliased(Meeting)
+    return (
+        select(Attendee.meeting_id)
+        .join(meeting, meeting.id == Attendee.meeting_id)
+        .where(
+            condition,
+            or_(Attendee.active.is_(True), meeting.status == MeetingStatus.CANCELLED),
+        )
     )
 
 
 def _membership(kind: str) -> ColumnElement[bool]:
+    # A department's or representative's meetings come from its own index entries
+    # (attendees, case_departments, meetings.convener_id) as one set of ids, so the database
+    # reads those rows instead of testing every meeting of the window.
     ident: BindParameter[int] = bindparam("ident")
     if kind == "department":
-        return or_(
-            _attends(Attendee.department_id == ident),
-            Meeting.case_id.in_(
-                select(CaseDepartment.case_id).where(CaseDepartment.department_id == ident)
-            ),
+        of_case = aliased(Meeting)
+        return Meeting.id.in_(
+            union(
+                _attended(Attendee.department_id == ident),
+                select(of_case.id)
+                .join(CaseDepartment, CaseDepartment.case_id == of_case.case_id)
+                .where(CaseDepartment.department_id == ident),
+            )
         )
     if kind == "representative":
-        return or_(
-            _attends(Attendee.representative_id == ident),
-            Meeting.convener_id == ident,
+        convened = aliased(Meeting)
+        return Meeting.id.in_(
+            union(
+                _attended(Attendee.representative_id == ident),
+                select(convened.id).where(convened.convener_id == ident),
+            )
         )
     if kind == "forum":
         return Meeting.case_id.in_(select(Case.id).where(Case.forum_id == ident))
