@@ -446,6 +446,9 @@ class Meeting(Base):
     override_reason: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the customer last received (booking.services.invitations.deliver_customer):
+    # {"method", "sequence", "starts_at", "ends_at"}; NULL while nothing was sent.
+    customer_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
     # Bumped on every change a feed or invitation shows (LAST-MODIFIED).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
@@ -494,6 +497,11 @@ class Attendee(Base):
     delivery_state: Mapped[str] = mapped_column(String(16), default="pending")
     delivery_transport: Mapped[str] = mapped_column(String(16), default="")
     delivery_error: Mapped[str] = mapped_column(Text, default="")
+    # What this attendee last received, and how (booking.services.invitations): the method
+    # (REQUEST/CANCEL, "" = nothing yet), its SEQUENCE and the transport (caldav/imip).
+    sent_method: Mapped[str] = mapped_column(String(8), default="")
+    sent_sequence: Mapped[int | None] = mapped_column(Integer)
+    sent_transport: Mapped[str] = mapped_column(String(16), default="")
     reminders_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendees")

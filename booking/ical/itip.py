@@ -135,14 +135,16 @@ def organizer_copy(
     base_url: str,
     now: datetime,
     partstats: Mapping[str, str] | None = None,
+    attendees: Iterable[Attendee] | None = None,
 ) -> Calendar:
     """The object stored in the organizer's CalDAV calendar (no METHOD: the server schedules).
 
     ``partstats`` (address → PARTSTAT) overrides what the database knows, so an update keeps
-    answers the server wrote into the copy since the last sync.
+    answers the server wrote into the copy since the last sync. ``attendees`` replaces the
+    active ones (a cancelled copy lists those the server invited, and no one else).
     """
     cal = new_calendar(meeting.case.forum.timezone)
-    attendees = active_attendees(meeting)
+    attendees = list(attendees) if attendees is not None else active_attendees(meeting)
     event = _event(
         meeting,
         organizer_default=organizer_default,

@@ -2,11 +2,14 @@
 
 The booking transaction only writes work into the outbox (``enqueue_for_meeting``); the
 worker runs ``deliver_meeting`` which makes the outside world match the database:
-- with a CalDAV server: the organizer's copy is written (or deleted on cancel); the server
-  schedules; SCHEDULE-STATUS per attendee tells who it could not reach, and those get iMIP;
+- with a CalDAV server: the organizer's copy is written (on cancel: the cancelled state, never
+  a DELETE); the server schedules; SCHEDULE-STATUS per attendee tells who it could not reach,
+  and those get iMIP;
 - without one (or a server without scheduling): iMIP to every attendee.
 Each attendee row carries its delivery state (pending, delivered, failed with the reason,
-cancelled) and transport (caldav, imip).
+cancelled) and transport (caldav, imip), and what it last received (sent_method,
+sent_sequence, sent_transport); the meeting carries what the customer last received. Delivery
+goes from that to the meeting as it is now, so the order of queued work does not matter.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -113,6 +116,8 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
     for attendee in meeting.attendees:
         if attendee.active and attendee.delivery_state == CANCELLED:
             attendee.delivery_state = PENDING  # invited again after being taken off
+    if change in ("attendees", "updated"):
+        _raise_sequence_for_released(meeting)
     outbox.enqueue(
         db, DELIVER, {"meeting_id": meeting.id}, now, meeting_id=meeting.id, coalesce=True
     )
@@ -125,6 +130,54 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
             now,
             meeting_id=meeting.id,
         )
+
+
+def holds_request(attendee: Attendee, transport: str | None = None) -> bool:
+    """The attendee's calendar holds an invitation from us (the last thing they received was a
+    REQUEST), through ``transport`` when given."""
+    return attendee.sent_method == "REQUEST" and transport in (None, attendee.sent_transport)
+
+
+def answer_is_current(meeting: Meeting, attendee: Attendee | None, sequence: int) -> bool:
+    """An answer counts for the meeting's SEQUENCE, or for the one the attendee holds when
+    nothing newer is owed to them (the SEQUENCE rose only because someone else was taken off).
+    After a move everyone is pending again: an answer to the old time no longer counts."""
+    if sequence >= meeting.sequence:
+        return True
+    return (
+        attendee is not None
+        and holds_request(attendee)
+        and attendee.sent_sequence == sequence
+        and attendee.delivery_state == DELIVERED
+    )
+
+
+def _raise_sequence_for_released(meeting: Meeting) -> None:
+    """An attendee taken off (a deputy came in, a department was removed) who holds the current
+    version gets a CANCEL; a CANCEL must be newer than what it takes back (RFC 5546 sequencing), so
+    the meeting's SEQUENCE rises once. The others' invitations stay as they are (no new mail
+    for a changed attendee list; a scheduling server sends its own update), and their answers
+    to the version they hold still count (answer_is_current)."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return
+    if not any(
+        not a.active and holds_request(a) and (a.sent_sequence or 0) >= meeting.sequence
+        for a in meeting.attendees
+    ):
+        return
+    meeting.sequence += 1
+
+
+def _record_sent(attendee: Attendee, method: str, sequence: int, transport: str) -> None:
+    """What the attendee now holds: compared with the meeting at the next delivery."""
+    if (attendee.sent_method, attendee.sent_sequence, attendee.sent_transport) != (
+        method,
+        sequence,
+        transport,
+    ):
+        attendee.sent_method = method
+        attendee.sent_sequence = sequence
+        attendee.sent_transport = transport
 
 
 # ---------------------------------------------------------------- tokens and links
@@ -199,8 +252,12 @@ def case_by_customer_token(db: Session, token: str) -> Case | None:
 
 def local_when(meeting: Meeting) -> str:
     """E.g. "tisdag 8 december 2026, 13:00–14:00 (v. 50)"."""
+    return _when(meeting, meeting.starts_at, meeting.ends_at)
+
+
+def _when(meeting: Meeting, starts_at: datetime, ends_at: datetime) -> str:
     zone = ZoneInfo(meeting.case.forum.timezone)
-    start, end = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
     week = start.isocalendar().week
     return (
         f"{WEEKDAYS[start.weekday()]} {start.day} {MONTHS[start.month - 1]} {start.year}, "
@@ -255,7 +312,9 @@ def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: 
     return MailText(subject, text, _html(paragraphs, link, "Svara / Reply"))
 
 
-def customer_text(meeting: Meeting, link: str, *, cancel: bool) -> MailText:
+def customer_text(meeting: Meeting, link: str, *, cancel: bool, previously: str = "") -> MailText:
+    """The customer's confirmation, cancellation, or (``previously``: the time they were told
+    before) the new time of a moved meeting."""
     case = meeting.case
     when, where = local_when(meeting), location(meeting)
     convener = meeting.convener.name if meeting.convener else "meddelas senare / to be announced"
@@ -271,14 +330,24 @@ def customer_text(meeting: Meeting, link: str, *, cancel: bool) -> MailText:
         if meeting.cancel_reason:
             paragraphs.append(f"Orsak / Reason: {meeting.cancel_reason}")
         return MailText(subject, "\n\n".join([*paragraphs, link]), _html(paragraphs, link))
-    subject = f"Bekräftelse / Confirmation: {case.forum.name}, ärende {case.reference}"
-    paragraphs = [
-        f"Hej {case.contact_name or case.org_name},",
-        (
+    if previously:
+        subject = f"Ny tid / New time: {case.forum.name}, ärende {case.reference}"
+        lead = (
+            f"Mötet om ert ärende {case.reference} har flyttats till en ny tid. "
+            "(The meeting about your case has been moved to a new time.)"
+        )
+        time_line = f"Ny tid / New time: {when}, tidigare / previously {previously}"
+    else:
+        subject = f"Bekräftelse / Confirmation: {case.forum.name}, ärende {case.reference}"
+        lead = (
             f"Välkommen till {case.forum.name}. Här är tiden för mötet om ert ärende "
             f"{case.reference}. (Welcome; here is the time of the meeting about your case.)"
-        ),
-        f"Tid / When: {when}\nPlats / Where: {where}\nSammankallande / Convener: {convener}",
+        )
+        time_line = f"Tid / When: {when}"
+    paragraphs = [
+        f"Hej {case.contact_name or case.org_name},",
+        lead,
+        f"{time_line}\nPlats / Where: {where}\nSammankallande / Convener: {convener}",
         "Förvaltningar som deltar / Departments attending:\n"
         + "\n".join(f"- {name}" for name in department_names(meeting)),
         (
@@ -303,7 +372,7 @@ def _message_id(
 
 
 def _remote_partstats(remote: RemoteCopy | None, meeting: Meeting) -> dict[str, str]:
-    """Answers the server holds in the organizer's copy for the meeting's current SEQUENCE."""
+    """Answers the server holds in the organizer's copy that still count (answer_is_current)."""
     if remote is None:
         return {}
     try:
@@ -311,12 +380,17 @@ def _remote_partstats(remote: RemoteCopy | None, meeting: Meeting) -> dict[str, 
     except ValueError:
         log.warning("organizer copy of %s unreadable; answers in it not kept", meeting.uid)
         return {}
+    by_address = {itip.mailto(a.representative.address).lower(): a for a in meeting.attendees}
     result: dict[str, str] = {}
     for event in events:
-        if int(event.get("sequence", 0)) == meeting.sequence:
-            result.update(
-                {a: p for a, p in itip.partstats_of(event).items() if p != "NEEDS-ACTION"}
-            )
+        sequence = int(event.get("sequence", 0))
+        result.update(
+            {
+                a: p
+                for a, p in itip.partstats_of(event).items()
+                if p != "NEEDS-ACTION" and answer_is_current(meeting, by_address.get(a), sequence)
+            }
+        )
     return result
 
 
@@ -332,27 +406,93 @@ def _partstats_for_put(meeting: Meeting, remote: dict[str, str]) -> dict[str, st
     return result
 
 
+def _put_copy(
+    db: Session,
+    meeting: Meeting,
+    calendar: CalendarPort,
+    data: bytes,
+    remote: RemoteCopy | None,
+) -> None:
+    try:
+        calendar.put(meeting.uid, data, etag=remote.etag if remote is not None else None)
+    except PermanentError as exc:
+        # The server refuses the data (e.g. 412 valid-calendar-data): retrying cannot
+        # help, and the case page must not go on saying the invitations are on their way.
+        db.rollback()
+        for attendee in itip.active_attendees(meeting):
+            attendee.delivery_state = FAILED
+            attendee.delivery_error = str(exc)[:2000]
+        db.commit()
+        raise
+
+
+def _remote_fingerprint(remote: RemoteCopy | None) -> str:
+    if remote is None:
+        return ""
+    try:
+        return "".join(itip.fingerprint_of(e) for e in itip.events_of(itip.parse(remote.data)))
+    except ValueError:
+        return ""
+
+
+def _remote_attendees(remote: RemoteCopy) -> set[str]:
+    """Addresses (mailto:, lower-case) the server's organizer copy lists: whom it invited."""
+    try:
+        events = itip.events_of(itip.parse(remote.data))
+    except ValueError:
+        return set()
+    return {itip.mailto(str(p)).lower() for e in events for p in itip.attendees_of(e)}
+
+
+def _write_cancelled_copy(
+    db: Session,
+    meeting: Meeting,
+    now: datetime,
+    calendar: CalendarPort,
+    config: InvitationConfig,
+    remote: RemoteCopy | None,
+) -> None:
+    """Cancel by writing the cancelled state (STATUS:CANCELLED, SEQUENCE raised), not by a
+    DELETE: every server then delivers the same cancellation with our SEQUENCE (on a DELETE
+    each does its own thing), and the copy stays like a feed's cancelled event. It lists only
+    whom the server invited: no cancellation to anyone who never had the meeting."""
+    listed: list[Attendee] = []
+    if remote is not None:
+        invited = _remote_attendees(remote)
+        listed = [
+            a for a in meeting.attendees if itip.mailto(a.representative.address).lower() in invited
+        ]
+        if _remote_fingerprint(remote) != itip.fingerprint(meeting, config.organizer_default):
+            data = to_bytes(
+                itip.organizer_copy(
+                    meeting,
+                    organizer_default=config.organizer_default,
+                    base_url=config.base_url,
+                    now=now,
+                    attendees=listed,
+                )
+            )
+            _put_copy(db, meeting, calendar, data, remote)
+    scheduling = calendar.supports_scheduling()
+    for attendee in listed:
+        if scheduling and holds_request(attendee, CALDAV):
+            _record_sent(attendee, "CANCEL", meeting.sequence, CALDAV)
+    for attendee in meeting.attendees:
+        if not holds_request(attendee) and attendee.delivery_state != CANCELLED:
+            attendee.delivery_state = CANCELLED  # took back, or never had it
+    db.commit()
+
+
 def _write_organizer_copy(
     db: Session, meeting: Meeting, now: datetime, calendar: CalendarPort, config: InvitationConfig
 ) -> set[int]:
     """Make the server's organizer copy match the meeting; returns attendee ids to mail."""
     remote = calendar.get(meeting.uid)
     if meeting.status == MeetingStatus.CANCELLED:
-        if remote is not None:
-            calendar.delete(meeting.uid, etag=remote.etag)
-        for attendee in meeting.attendees:
-            if attendee.delivery_transport == CALDAV and attendee.delivery_state != CANCELLED:
-                attendee.delivery_state = CANCELLED
-        db.commit()
+        _write_cancelled_copy(db, meeting, now, calendar, config, remote)
         return set()
     want = itip.fingerprint(meeting, config.organizer_default)
-    have = ""
-    if remote is not None:
-        try:
-            have = "".join(itip.fingerprint_of(e) for e in itip.events_of(itip.parse(remote.data)))
-        except ValueError:
-            have = ""
-    if have != want:
+    if _remote_fingerprint(remote) != want:
         data = to_bytes(
             itip.organizer_copy(
                 meeting,
@@ -362,24 +502,15 @@ def _write_organizer_copy(
                 partstats=_partstats_for_put(meeting, _remote_partstats(remote, meeting)),
             )
         )
-        try:
-            calendar.put(meeting.uid, data, etag=remote.etag if remote is not None else None)
-        except PermanentError as exc:
-            # The server refuses the data (e.g. 412 valid-calendar-data): retrying cannot
-            # help, and the case page must not go on saying the invitations are on their way.
-            db.rollback()
-            for attendee in itip.active_attendees(meeting):
-                attendee.delivery_state = FAILED
-                attendee.delivery_error = str(exc)[:2000]
-            db.commit()
-            raise
-    for attendee in meeting.attendees:
-        if not attendee.active and attendee.delivery_transport == CALDAV:
-            # Taken off the ATTENDEE list: the scheduling server sends them the CANCEL.
-            attendee.delivery_state = CANCELLED
+        _put_copy(db, meeting, calendar, data, remote)
     if not calendar.supports_scheduling():
         db.commit()
         return {a.id for a in itip.active_attendees(meeting)}
+    for attendee in meeting.attendees:
+        if not attendee.active and holds_request(attendee, CALDAV):
+            # Taken off the ATTENDEE list: the scheduling server sends them the CANCEL.
+            _record_sent(attendee, "CANCEL", meeting.sequence, CALDAV)
+            attendee.delivery_state = CANCELLED
     written = calendar.get(meeting.uid)
     statuses: dict[str, str] = {}
     if written is not None:
@@ -390,6 +521,7 @@ def _write_organizer_copy(
         status = statuses.get(itip.mailto(attendee.representative.address).lower(), "")
         code = status.split(";", 1)[0].strip()
         if code[:2] in ("1.", "2."):
+            _record_sent(attendee, "REQUEST", meeting.sequence, CALDAV)
             if attendee.delivery_state != DELIVERED or attendee.delivery_transport != CALDAV:
                 attendee.delivery_state = DELIVERED
                 attendee.delivery_transport = CALDAV
@@ -414,14 +546,16 @@ def _send_imip(
     config: InvitationConfig,
     targets: set[int],
 ) -> None:
-    """REQUEST to the targets still pending; CANCEL to those who got one and are now off."""
+    """From what each attendee last received to what they must hold now, whatever happened in
+    between: a REQUEST to the targets still pending; a CANCEL to everyone off the meeting who
+    still holds a REQUEST (the scheduling server, when there is one, has already taken back
+    what it delivered); nothing to someone who never received anything."""
     cancelled = meeting.status == MeetingStatus.CANCELLED
     for attendee in list(meeting.attendees):
-        off = cancelled or not attendee.active
-        if off:
-            if attendee.delivery_transport == IMIP and attendee.delivery_state == DELIVERED:
+        if cancelled or not attendee.active:
+            if holds_request(attendee):
                 _mail_attendee(db, meeting, attendee, now, mailer, config, cancel=True)
-            elif attendee.delivery_state in (PENDING, FAILED):
+            elif attendee.delivery_state != CANCELLED:
                 attendee.delivery_state = CANCELLED  # never reached; nothing to take back
                 db.commit()
             continue
@@ -480,9 +614,12 @@ def _mail_attendee(
         db.commit()
         raise
     # Recorded right after the send: a crash between the two repeats at most this one mail.
-    # Under the meeting's row lock: if the meeting changed while we sent (a reschedule set
-    # everyone back to pending), the state stays pending and the newer version goes out next.
+    # What the attendee now holds is a fact whatever happened meanwhile (a CANCEL is owed for
+    # it if the meeting was cancelled while we sent). Under the meeting's row lock: if the
+    # meeting changed while we sent (a reschedule set everyone back to pending), the state
+    # stays pending and the newer version goes out next.
     sent_sequence = meeting.sequence
+    _record_sent(attendee, method, sent_sequence, IMIP)
     query = select(Meeting.sequence).where(Meeting.id == meeting.id)
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -516,6 +653,20 @@ def deliver_meeting(
     _send_imip(db, meeting, now, mailer, config, targets)
 
 
+def _previously(meeting: Meeting, sent: dict[str, Any]) -> str:
+    """The time the customer was last told, when the meeting has moved since ("" if not)."""
+    try:
+        starts_at = datetime.fromisoformat(str(sent["starts_at"]))
+        ends_at = datetime.fromisoformat(str(sent["ends_at"]))
+    except (KeyError, ValueError):
+        return ""
+    if starts_at.tzinfo is None:
+        starts_at, ends_at = starts_at.replace(tzinfo=UTC), ends_at.replace(tzinfo=UTC)
+    if (starts_at, ends_at) == (meeting.starts_at, meeting.ends_at):
+        return ""
+    return _when(meeting, starts_at, ends_at)
+
+
 def deliver_customer(
     db: Session,
     payload: dict[str, Any],
@@ -524,15 +675,24 @@ def deliver_customer(
     mailer: MailPort,
     config: InvitationConfig,
 ) -> None:
-    """The customer's confirmation (REQUEST) or cancellation (CANCEL): one mail, one .ics."""
+    """The customer's confirmation (REQUEST), new time (REQUEST) or cancellation (CANCEL): one
+    mail, one .ics. Worked out from what the customer last received (``customer_sent``) and the
+    meeting as it is now, not from the queued message, so the order of queued work does not
+    matter: a CANCEL only to a customer who had the meeting, nothing twice."""
     meeting = db.get(Meeting, int(payload["meeting_id"]))
     if meeting is None or not meeting.case.contact_email:
         return
-    method = str(payload.get("method", "REQUEST"))
-    if int(payload.get("sequence", meeting.sequence)) < meeting.sequence:
-        return  # superseded: a newer confirmation or cancellation is in the outbox
-    if method == "REQUEST" and meeting.status == MeetingStatus.CANCELLED:
-        return
+    sent = dict(meeting.customer_sent or {})
+    had_it = sent.get("method") == "REQUEST"
+    if meeting.status == MeetingStatus.CANCELLED:
+        if not had_it:
+            return  # never told of the meeting, or already told it is cancelled
+        method = "CANCEL"
+    elif had_it and sent.get("sequence") == meeting.sequence:
+        return  # already holds this version
+    else:
+        method = "REQUEST"
+    previously = _previously(meeting, sent) if method == "REQUEST" and had_it else ""
     link = customer_link(db, meeting.case, base_url=config.base_url, secret_key=config.secret_key)
     cal = itip.customer_request(
         meeting,
@@ -542,7 +702,7 @@ def deliver_customer(
         case_link=link,
         method=method,
     )
-    text = customer_text(meeting, link, cancel=method == "CANCEL")
+    text = customer_text(meeting, link, cancel=method == "CANCEL", previously=previously)
     mailer.send(
         OutgoingMail(
             to=(meeting.case.contact_email,),
@@ -556,6 +716,12 @@ def deliver_customer(
             date=now,
         )
     )
+    meeting.customer_sent = {
+        "method": method,
+        "sequence": meeting.sequence,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+    }
     db.commit()
 
 

@@ -35,7 +35,12 @@ from booking.services.booking import assign_attendee, release_attendee
 from booking.services.cases import transition
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
 from booking.services.inputs import strip_controls
-from booking.services.invitations import InvitationConfig, local_when, rsvp_link
+from booking.services.invitations import (
+    InvitationConfig,
+    answer_is_current,
+    local_when,
+    rsvp_link,
+)
 from booking.services.meeting_events import meeting_changed
 
 log = logging.getLogger(__name__)
@@ -303,10 +308,15 @@ def apply_calendar_answers(
             sequence = int(event.get("sequence", 0))
         except (TypeError, ValueError):
             sequence = -1
-        if sequence < meeting.sequence or meeting.status not in LIVE:
+        answers = {
+            address: partstat
+            for address, partstat in itip.partstats_of(event).items()
+            if answer_is_current(meeting, _match(meeting, address), sequence)
+        }
+        if not answers or meeting.status not in LIVE:
             report.unchanged += 1  # an answer to an older version, or a closed meeting
             continue
-        for address, partstat in itip.partstats_of(event).items():
+        for address, partstat in answers.items():
             _apply_one(db, meeting, address, partstat, channel, now, policy, report, note)
     return report
 
