@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from booking.api.auth import can_write, current_actor, require_user
-from booking.api.openapi import operation
+from booking.api.openapi import Link, operation
 from booking.api.schemas import (
     CancelIn,
     CaseListOut,
@@ -55,6 +55,29 @@ class CaseQuery(Input):
 
 class ProposalQuery(Input):
     limit: int = Field(default=5, ge=1, le=20)
+
+
+# OpenAPI links: what an answer leads to (create a case → propose/book → reschedule → cancel).
+_CASE = {"case_id": "$response.body#/id"}
+_CASE_OF_MEETING = {"case_id": "$response.body#/case_id"}
+_MEETING = {"meeting_id": "$response.body#/id"}
+CASE_LINKS = {
+    "GetCase": Link("GET /cases/{case_id}", _CASE),
+    "UpdateCase": Link("PATCH /cases/{case_id}", _CASE),
+    "Transition": Link("POST /cases/{case_id}/transition", _CASE),
+    "Proposals": Link("GET /cases/{case_id}/proposals", _CASE),
+    "Book": Link("POST /cases/{case_id}/booking", _CASE),
+    "History": Link("GET /cases/{case_id}/history", _CASE),
+    "FollowUp": Link("GET /cases/{case_id}/followup", _CASE),
+    "AddFollowUpPoint": Link("POST /cases/{case_id}/followup", _CASE),
+}
+MEETING_LINKS = {
+    "GetMeeting": Link("GET /meetings/{meeting_id}", _MEETING),
+    "Reschedule": Link("POST /meetings/{meeting_id}/reschedule", _MEETING),
+    "Cancel": Link("POST /meetings/{meeting_id}/cancel", _MEETING),
+    "GetCase": Link("GET /cases/{case_id}", _CASE_OF_MEETING),
+    "History": Link("GET /cases/{case_id}/history", _CASE_OF_MEETING),
+}
 
 
 def _tz(case_forum_timezone: str) -> ZoneInfo:
@@ -125,6 +148,7 @@ def list_cases(query: CaseQuery) -> CaseListOut:
     body=CaseInput,
     access="write",
     idempotent=True,
+    links=CASE_LINKS,
 )
 def create_case(body: CaseInput) -> CaseOut:
     case = case_service.create_case(get_db(), body, current_actor(), now=now())
@@ -174,6 +198,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
     description="When nothing fits, 'blockers' names the departments that block and why.",
     response=ProposalsOut,
     query=ProposalQuery,
+    links={"Book": Link("POST /cases/{case_id}/booking", _CASE_OF_MEETING)},
 )
 def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     db = get_db()
@@ -193,6 +218,7 @@ def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     body=BookingRequest,
     access="write",
     idempotent=True,
+    links=MEETING_LINKS,
 )
 def book(case_id: int, body: BookingRequest) -> MeetingOut:
     db = get_db()
@@ -219,6 +245,7 @@ def get_meeting(meeting_id: int) -> MeetingOut:
     body=RescheduleIn,
     access="write",
     tag="meetings",
+    links=MEETING_LINKS,
 )
 def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
     meeting = booking_service.reschedule(
@@ -241,6 +268,7 @@ def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
     body=CancelIn,
     access="write",
     tag="meetings",
+    links={k: MEETING_LINKS[k] for k in ("GetMeeting", "GetCase", "History")},
 )
 def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
     meeting = booking_service.cancel_meeting(

@@ -6,24 +6,76 @@ POST /api/v1/cases/<id>/followup          add a point {title, due_date, owner_de
                                           visible_to_customer?}
 POST /api/v1/followup/<id>/done           mark a point done (closes the case after the last one)
 GET  /api/v1/followup/overdue             open points past their due date
+
+The body is read here (its messages name the field and what was sent); ``PointIn`` describes
+it in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from flask import request
+from pydantic import BaseModel, Field
 
-from booking.api import api_bp
-from booking.api.auth import current_actor, requires
+from booking.api.auth import current_actor
 from booking.api.errors import ApiError
+from booking.api.openapi import Link, operation
 from booking.domain.followup import point_status
-from booking.models import FollowUpPoint
+from booking.models import CaseStatus, FollowUpPoint
 from booking.services import followups
 from booking.services.followup_common import local_date
-from booking.services.inputs import MAX_ID
+from booking.services.inputs import MAX_ID, Id
 from booking.web_support import get_db, now, settings
+
+# The columns' lengths: a longer text is refused here, not by the database.
+MAX_LENGTHS = {"title": 300, "owner_name": 200, "owner_email": 320, "description": 20_000}
+
+
+class PointIn(BaseModel):
+    """A follow-up point; it needs an owner: a department of the case or a named person."""
+
+    title: str = Field(min_length=1, max_length=MAX_LENGTHS["title"])
+    due_date: date
+    owner_department_id: Id | None = Field(default=None, description="A department of the case.")
+    owner_name: str = Field(default="", max_length=MAX_LENGTHS["owner_name"])
+    owner_email: str = Field(default="", max_length=MAX_LENGTHS["owner_email"])
+    description: str = Field(default="", max_length=MAX_LENGTHS["description"])
+    visible_to_customer: bool = True
+
+
+class PointOut(BaseModel):
+    id: int
+    case_id: int
+    title: str
+    description: str
+    due_date: date
+    status: Literal["open", "done", "overdue"]
+    owner_department: str | None = Field(description="The owning department's slug.")
+    owner_name: str
+    visible_to_customer: bool
+    done_at: str | None = Field(description="When it was marked done (ISO 8601).")
+
+
+class TimelineCaseOut(BaseModel):
+    id: int
+    reference: str
+    status: CaseStatus
+
+
+class TimelineOut(BaseModel):
+    case: TimelineCaseOut
+    points: list[PointOut]
+
+
+class OverduePointOut(PointOut):
+    case_reference: str
+
+
+class OverdueOut(BaseModel):
+    date: date
+    points: list[OverduePointOut]
 
 
 def point_json(point: FollowUpPoint, today: date) -> dict[str, Any]:
@@ -58,6 +110,11 @@ def _text(body: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ApiError(422, "invalid", f"{name} must be a string.", {name: "not a string"})
+    longest = MAX_LENGTHS[name]
+    if len(value) > longest:
+        raise ApiError(
+            422, "invalid", f"{name} may be at most {longest} characters.", {name: "too long"}
+        )
     return value
 
 
@@ -101,39 +158,76 @@ def _point_input(body: dict[str, Any]) -> followups.PointInput:
     )
 
 
-@api_bp.get("/cases/<int:case_id>/followup")
-@requires("write")
-def followup_list(case_id: int) -> dict[str, Any]:
+_POINT = "$response.body#/id"
+
+
+@operation(
+    "GET",
+    "/cases/{case_id}/followup",
+    summary="A case's follow-up timeline: its points with their status",
+    response=TimelineOut,
+    access="write",
+    tag="followup",
+)
+def followup_list(case_id: int) -> TimelineOut:
     db = get_db()
     case = followups.get_case(db, case_id)
     today = _today()
     rows = followups.timeline(db, case.id, today)
-    return {
-        "case": {"id": case.id, "reference": case.reference, "status": case.status.value},
-        "points": [point_json(r.point, today) for r in rows],
-    }
+    return TimelineOut.model_validate(
+        {
+            "case": {"id": case.id, "reference": case.reference, "status": case.status.value},
+            "points": [point_json(r.point, today) for r in rows],
+        }
+    )
 
 
-@api_bp.post("/cases/<int:case_id>/followup")
-@requires("write")
-def followup_add(case_id: int) -> tuple[dict[str, Any], int]:
+@operation(
+    "POST",
+    "/cases/{case_id}/followup",
+    summary="Add a point to a case's follow-up timeline",
+    response=PointOut,
+    status=201,
+    body=PointIn,
+    parse=False,
+    access="write",
+    tag="followup",
+    links={"MarkDone": Link("POST /followup/{point_id}/done", {"point_id": _POINT})},
+)
+def followup_add(case_id: int) -> PointOut:
     point = followups.add_point(get_db(), case_id, _point_input(_body()), current_actor(), now())
-    return point_json(point, _today()), 201
+    return PointOut.model_validate(point_json(point, _today()))
 
 
-@api_bp.post("/followup/<int:point_id>/done")
-@requires("write")
-def followup_done(point_id: int) -> dict[str, Any]:
+@operation(
+    "POST",
+    "/followup/{point_id}/done",
+    summary="Mark a point done (the case closes after its last open point)",
+    response=PointOut,
+    access="write",
+    tag="followup",
+)
+def followup_done(point_id: int) -> PointOut:
     point = followups.mark_done(get_db(), point_id, current_actor(), now())
-    return point_json(point, _today())
+    return PointOut.model_validate(point_json(point, _today()))
 
 
-@api_bp.get("/followup/overdue")
-@requires("write")
-def followup_overdue() -> dict[str, Any]:
+@operation(
+    "GET",
+    "/followup/overdue",
+    summary="Open points past their due date, oldest first",
+    response=OverdueOut,
+    access="write",
+    tag="followup",
+)
+def followup_overdue() -> OverdueOut:
     today = _today()
     points = followups.overdue(get_db(), today)
-    return {
-        "date": today.isoformat(),
-        "points": [{**point_json(p, today), "case_reference": p.case.reference} for p in points],
-    }
+    return OverdueOut.model_validate(
+        {
+            "date": today.isoformat(),
+            "points": [
+                {**point_json(p, today), "case_reference": p.case.reference} for p in points
+            ],
+        }
+    )

@@ -1,4 +1,4 @@
-"""Read API: forums, their sessions and slots, departments."""
+"""Read API: forums, their sessions and slots, departments (public: no credentials needed)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,94 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from booking.api import api_bp
 from booking.api.errors import ApiError
+from booking.api.openapi import operation
 from booking.api.params import parse_date
 from booking.models import Department, Forum, Session, SessionStatus
 from booking.services import sessions as session_service
+from booking.services.inputs import Day
 from booking.services.sessions import local_iso
 from booking.web_support import get_db, now
 
 MAX_RANGE_DAYS = 800
+SLUG: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
+LOCAL_TIME = "Local time with its UTC offset (ISO 8601), e.g. 2026-12-08T13:00:00+01:00."
+
+
+class ForumOut(BaseModel):
+    slug: str
+    name: str
+    municipality: str
+    timezone: str
+    location: str
+
+
+class ForumListOut(BaseModel):
+    forums: list[ForumOut]
+
+
+class SlotOut(BaseModel):
+    id: int
+    starts_at: str = Field(description=LOCAL_TIME)
+    ends_at: str = Field(description=LOCAL_TIME)
+    booked: bool
+
+
+class SessionOut(BaseModel):
+    id: int
+    date: str = Field(description="Local date, YYYY-MM-DD.")
+    week: int
+    status: SessionStatus
+    reason: str | None
+    is_extra: bool
+    starts_at: str = Field(description=LOCAL_TIME)
+    ends_at: str = Field(description=LOCAL_TIME)
+    slots: list[SlotOut]
+
+
+class SkippedSessionOut(BaseModel):
+    date: str = Field(description="Local date, YYYY-MM-DD.")
+    week: int
+    status: SessionStatus
+    reason: str = Field(description="Why there is no session: a holiday, a pause, cancelled.")
+
+
+class ForumSessionsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    forum: ForumOut
+    from_: str = Field(alias="from", description="First day, YYYY-MM-DD.")
+    to: str = Field(description="Last day, YYYY-MM-DD.")
+    sessions: list[SessionOut]
+    skipped: list[SkippedSessionOut]
+
+
+class SessionsQuery(BaseModel):
+    """Read by the view (400 bad_parameter with what to fix); here for the document."""
+
+    from_: Day | None = Field(default=None, alias="from", description="First day; default today.")
+    to: Day | None = Field(
+        default=None,
+        description=f"Last day; default a year after 'from'; at most {MAX_RANGE_DAYS} days on.",
+    )
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    responsibility_areas: list[str]
+    capacity_per_session: int
+    forums: list[str] = Field(description="Slugs of the forums the department serves.")
+
+
+class DepartmentListOut(BaseModel):
+    departments: list[DepartmentOut]
 
 
 def forum_json(forum: Forum) -> dict[str, Any]:
@@ -52,14 +128,31 @@ def session_json(session: Session, tz: str) -> dict[str, Any]:
     }
 
 
-@api_bp.get("/forums")
-def list_forums() -> dict[str, Any]:
+@operation(
+    "GET",
+    "/forums",
+    summary="Every forum",
+    response=ForumListOut,
+    access="public",
+    tag="forums",
+)
+def list_forums() -> ForumListOut:
     forums = get_db().scalars(select(Forum).order_by(Forum.name))
-    return {"forums": [forum_json(f) for f in forums]}
+    return ForumListOut.model_validate({"forums": [forum_json(f) for f in forums]})
 
 
-@api_bp.get("/forums/<slug>/sessions")
-def forum_sessions(slug: str) -> dict[str, Any]:
+@operation(
+    "GET",
+    "/forums/{slug}/sessions",
+    summary="A forum's sessions and slots in a date range, and the dates it skips and why",
+    response=ForumSessionsOut,
+    query=SessionsQuery,
+    parse=False,
+    access="public",
+    tag="forums",
+    path_schemas={"slug": SLUG},
+)
+def forum_sessions(slug: str) -> ForumSessionsOut:
     today = now().date()
     start = parse_date(request.args.get("from"), "from", default=today)
     end = parse_date(request.args.get("to"), "to", default=start + relativedelta(years=1))
@@ -91,31 +184,40 @@ def forum_sessions(slug: str) -> dict[str, Any]:
         for s in rows
         if s.status != SessionStatus.SCHEDULED
     ]
-    return {
-        "forum": forum_json(forum),
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "sessions": held,
-        "skipped": skipped,
-    }
+    return ForumSessionsOut.model_validate(
+        {
+            "forum": forum_json(forum),
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "sessions": held,
+            "skipped": skipped,
+        }
+    )
 
 
-@api_bp.get("/departments")
-def list_departments() -> dict[str, Any]:
+@operation(
+    "GET",
+    "/departments",
+    summary="Every department, with the forums it serves",
+    response=DepartmentListOut,
+    access="public",
+    tag="forums",
+)
+def list_departments() -> DepartmentListOut:
     departments = get_db().scalars(
         select(Department).options(selectinload(Department.forums)).order_by(Department.name)
     )
-    return {
-        "departments": [
-            {
-                "id": d.id,
-                "slug": d.slug,
-                "name": d.name,
-                "kind": d.kind,
-                "responsibility_areas": d.responsibility_areas,
-                "capacity_per_session": d.capacity_per_session,
-                "forums": sorted(f.slug for f in d.forums),
-            }
+    return DepartmentListOut(
+        departments=[
+            DepartmentOut(
+                id=d.id,
+                slug=d.slug,
+                name=d.name,
+                kind=d.kind,
+                responsibility_areas=list(d.responsibility_areas),
+                capacity_per_session=d.capacity_per_session,
+                forums=sorted(f.slug for f in d.forums),
+            )
             for d in departments
         ]
-    }
+    )

@@ -9,37 +9,77 @@ makes one. Revoking is audited, naming the token and who revoked it.
 
 from __future__ import annotations
 
-from typing import Any
+from flask import request
+from pydantic import BaseModel, Field
 
-from flask import Response, request
-
-from booking.api import api_bp
 from booking.api.auth import current_actor, require_user
+from booking.api.openapi import operation
 from booking.models import ApiToken
 from booking.services import api_tokens
 from booking.web_support import get_db, now
 
 
-def token_out(token: ApiToken) -> dict[str, Any]:
-    return {
-        "id": token.id,
-        "name": token.name,
-        "user": {"id": token.user.id, "email": token.user.email},
-        "created_at": token.created_at.isoformat(),
-        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
-        "active": token.revoked_at is None,
-    }
+class TokensQuery(BaseModel):
+    """Read by the view; here for the document."""
+
+    email: str | None = Field(
+        default=None, max_length=320, description="Only this user's tokens (administrators)."
+    )
 
 
-@api_bp.get("/tokens")
-def list_api_tokens() -> dict[str, Any]:
+class TokenUserOut(BaseModel):
+    id: int
+    email: str
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    user: TokenUserOut
+    created_at: str
+    revoked_at: str | None
+    active: bool
+
+
+class TokenListOut(BaseModel):
+    tokens: list[TokenOut]
+
+
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        user=TokenUserOut(id=token.user.id, email=token.user.email),
+        created_at=token.created_at.isoformat(),
+        revoked_at=token.revoked_at.isoformat() if token.revoked_at else None,
+        active=token.revoked_at is None,
+    )
+
+
+@operation(
+    "GET",
+    "/tokens",
+    summary="API tokens: the caller's own; an administrator's: everyone's",
+    response=TokenListOut,
+    query=TokensQuery,
+    parse=False,
+    tag="auth",
+)
+def list_api_tokens() -> TokenListOut:
     viewer = require_user()
     email = (request.args.get("email") or "").strip()[:320] or None
     tokens = api_tokens.list_tokens(get_db(), viewer, email=email)
-    return {"tokens": [token_out(t) for t in tokens]}
+    return TokenListOut(tokens=[token_out(t) for t in tokens])
 
 
-@api_bp.delete("/tokens/<int:token_id>")
-def revoke_api_token(token_id: int) -> Response:
+@operation(
+    "DELETE",
+    "/tokens/{token_id}",
+    summary="Revoke an API token at once (any role: its own; an administrator: any)",
+    description="Someone else's token answers 404, as an unknown one does.",
+    response=None,
+    status=204,
+    tag="auth",
+)
+def revoke_api_token(token_id: int) -> None:
     api_tokens.revoke_token(get_db(), token_id, now=now(), actor=current_actor())
-    return Response(status=204)
