@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.domain import allocation as alloc
-from booking.domain import cases as case_rules
 from booking.holiday_calendar import non_working_days
 from booking.models import (
     Absence,
@@ -49,9 +48,11 @@ from booking.models import (
     Slot,
 )
 from booking.services import audit
+from booking.services.case_status import set_meeting_status
+from booking.services.case_status import set_status as set_case_status
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.inputs import MAX_ID, Id, Input, Text
-from booking.services.meeting_events import MeetingChange, case_changed, meeting_changed
+from booking.services.meeting_events import case_changed, meeting_changed
 
 log = logging.getLogger(__name__)
 
@@ -610,6 +611,62 @@ def release_attendee(db: Db, attendee: Attendee) -> None:
     db.flush()
 
 
+def change_departments(
+    db: Db,
+    meeting: Meeting,
+    added: Sequence[int],
+    removed: Sequence[int],
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """The case's departments changed while its meeting is live (``case.departments`` already
+    holds the new set): a removed department's attendees are taken off (they get a CANCEL), an
+    added department gets one representative who is active, not absent and free then, chosen
+    as the allocator does, and is invited; everyone else keeps their invitation and answer.
+    Conflict (no_free_representative) when an added department has nobody free. No commit."""
+    before = meeting_snapshot(meeting)
+    for attendee in meeting.attendees:
+        if attendee.active and attendee.department_id in removed:
+            release_attendee(db, attendee)
+    if added:
+        slot = db.get(Slot, meeting.slot_id)
+        assert slot is not None
+        ctx = _load_context(
+            db,
+            meeting.case,
+            now,
+            exclude_meeting_ids=[meeting.id],
+            window=(meeting.starts_at, meeting.ends_at),
+        )
+        cand = _candidate(slot, slot.session)
+        depts = [d for d in ctx.depts if d.id in added]
+        check = alloc.check_slot(depts, cand, ctx.world)
+        missing = [d for d in depts if d.id not in check.assignments]
+        if missing:
+            names = [d.name for d in missing]
+            raise Conflict(
+                f"No representative of {', '.join(names)} is free at the meeting's time; "
+                "choose another time or leave the department out.",
+                {"department_ids": [d.id for d in missing], "names": names},
+                reason="no_free_representative",
+            )
+        meeting.sequence += 1  # the attendee list changed (RFC 5546): a newer version
+        for dept in depts:
+            assign_attendee(db, meeting, ctx.reps[check.assignments[dept.id]], now=now)
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "attendees",
+        before=before,
+        after=meeting_snapshot(meeting),
+        case_id=meeting.case_id,
+        at=now,
+    )
+    meeting_changed(db, meeting, "attendees", now)
+
+
 # ---------------------------------------------------------------- snapshots for the audit trail
 
 
@@ -775,38 +832,6 @@ def _race_lost(
     details = dict(exc.details) if exc is not None else {}
     details["next_free_slot"] = nxt
     return Conflict(message + hint, details, reason=exc.reason if exc else "slot_taken")
-
-
-def _set_case_status(
-    db: Db, case: Case, new: CaseStatus, actor: audit.Actor, now: datetime, note: str = ""
-) -> None:
-    if case.status == new:
-        return
-    try:
-        case_rules.check_transition(case.status.value, new.value)
-    except case_rules.TransitionError as exc:
-        raise Conflict(
-            str(exc),
-            {"status": case.status.value, "requested": new.value},
-            reason="status_transition",
-        ) from None
-    before = case.status
-    case.status = new
-    case.updated_at = now
-    if new == CaseStatus.CLOSED:
-        case.closed_at = now
-    audit.record(
-        db,
-        actor,
-        "case",
-        case.id,
-        "status",
-        before={"status": before},
-        after={"status": new},
-        case_id=case.id,
-        note=note,
-        at=now,
-    )
 
 
 def book(
@@ -1000,7 +1025,7 @@ def _write_booking(
     db.flush()
     if not request.override_reason.strip():
         _recheck_capacity(db, ctx, slot)
-    _set_case_status(db, case, CaseStatus.BOOKED, actor, now)
+    set_case_status(db, case, CaseStatus.BOOKED, actor, now)
     audit.record(
         db,
         actor,
@@ -1163,7 +1188,7 @@ def _reschedule(
     if not override_reason.strip():
         _recheck_capacity(db, ctx, slot)
     if case.status == CaseStatus.CONFIRMED:
-        _set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
+        set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
     audit.record(
         db,
         actor,
@@ -1188,22 +1213,43 @@ def cancel_meeting(
     actor: audit.Actor,
     *,
     now: datetime,
-    commit: bool = True,
 ) -> Meeting:
-    """Cancel the meeting: the slot and everyone's time are freed, SEQUENCE rises, attendees are
-    kept (they receive the cancellation). The case goes back to received, ready to rebook."""
-    if not reason or not reason.strip():
-        raise Invalid(
-            "A reason is required to cancel a meeting.",
-            {"reason": "required"},
-            reason="cancel_reason_required",
-        )
+    """Cancel the meeting (the cancel button): see ``cancel_live_meeting``; commits."""
+    _check_cancel_reason(reason)
     meeting = _get_meeting(db, meeting_id, lock=True)
     if meeting.status not in LIVE:
         raise Conflict(
             f"The meeting is {meeting.status.value} and cannot be cancelled.",
             {"status": meeting.status.value},
         )
+    cancel_live_meeting(db, meeting, reason, actor, now=now)
+    db.commit()
+    return meeting
+
+
+def _check_cancel_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise Invalid(
+            "A reason is required to cancel a meeting.",
+            {"reason": "required"},
+            reason="cancel_reason_required",
+        )
+
+
+def cancel_live_meeting(
+    db: Db,
+    meeting: Meeting,
+    reason: str,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    case_to: CaseStatus = CaseStatus.RECEIVED,
+) -> Meeting:
+    """Cancel the meeting: the slot and everyone's time are freed, SEQUENCE rises, attendees are
+    kept and the cancellation is enqueued for everyone (outbox). The case goes to ``case_to``
+    (received, ready to rebook, unless the whole case is cancelled). No commit: the one cancel
+    for the cancel button and for a case cancelled from the status menu."""
+    _check_cancel_reason(reason)
     before = meeting_snapshot(meeting)
     db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
     meeting.slot_id = None
@@ -1212,8 +1258,9 @@ def cancel_meeting(
     meeting.cancelled_at = now
     meeting.sequence += 1
     case = meeting.case
-    if case.status in (CaseStatus.BOOKED, CaseStatus.CONFIRMED):
-        _set_case_status(db, case, CaseStatus.RECEIVED, actor, now, "meeting cancelled")
+    if case.status in (CaseStatus.BOOKED, CaseStatus.CONFIRMED, CaseStatus.HELD):
+        note = "meeting cancelled" if case_to == CaseStatus.RECEIVED else meeting.cancel_reason
+        set_case_status(db, case, case_to, actor, now, note)
     audit.record(
         db,
         actor,
@@ -1227,32 +1274,7 @@ def cancel_meeting(
         at=now,
     )
     meeting_changed(db, meeting, "cancelled", now)
-    if commit:
-        db.commit()
     return meeting
-
-
-def set_meeting_status(
-    db: Db, meeting: Meeting, status: MeetingStatus, actor: audit.Actor, now: datetime
-) -> None:
-    """Follow the case's status (confirmed, held) on its live meeting; no commit."""
-    if meeting.status == status:
-        return
-    before = {"status": meeting.status}
-    meeting.status = status
-    audit.record(
-        db,
-        actor,
-        "meeting",
-        meeting.id,
-        "status",
-        before=before,
-        after={"status": status},
-        case_id=meeting.case_id,
-        at=now,
-    )
-    change: MeetingChange = "updated"
-    meeting_changed(db, meeting, change, now)
 
 
 __all__ = [
@@ -1265,11 +1287,14 @@ __all__ = [
     "Proposals",
     "assign_attendee",
     "book",
+    "cancel_live_meeting",
     "cancel_meeting",
     "case_changed",
+    "change_departments",
     "earliest_bookable_date",
     "policy_of",
     "propose",
     "release_attendee",
     "reschedule",
+    "set_meeting_status",
 ]

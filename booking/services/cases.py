@@ -31,14 +31,8 @@ from booking.models import (
     Meeting,
     MeetingStatus,
 )
-from booking.services import audit
-from booking.services.booking import (
-    LIVE,
-    Id,
-    _set_case_status,
-    cancel_meeting,
-    set_meeting_status,
-)
+from booking.services import audit, case_status
+from booking.services.booking import LIVE, Id, cancel_live_meeting, change_departments
 from booking.services.case_access import NOBODY, Reader, where_shown
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.inputs import (
@@ -359,14 +353,14 @@ def update_case(
     if "department_ids" in given and data.department_ids is not None:
         new_ids = list(dict.fromkeys(data.department_ids))
         if sorted(new_ids) != before["department_ids"]:
-            if any(m.status in LIVE for m in case.meetings):
-                raise Conflict(
-                    "The case is booked; cancel the meeting before changing the departments, "
-                    "then book again.",
-                    {"department_ids": before["department_ids"]},
-                    reason="case_booked",
-                )
             case.departments = _departments(db, case.forum, new_ids)
+            live = next((m for m in case.meetings if m.status in LIVE), None)
+            if live is not None:
+                # Only the departments that changed: the others keep their invitations.
+                old_ids = before["department_ids"]
+                added = [i for i in new_ids if i not in old_ids]
+                removed = [i for i in old_ids if i not in new_ids]
+                change_departments(db, live, added, removed, actor, now)
     after = snapshot(case)
     changed = {k for k in after if after[k] != before[k]}
     if not changed:
@@ -408,34 +402,23 @@ def transition(
             {"status": str(new_status)},
         ) from None
     case = get_case(db, case_id)
-    try:
-        case_rules.check_transition(case.status.value, target.value)
-    except case_rules.TransitionError as exc:
-        raise Conflict(
-            str(exc),
-            {"status": case.status.value, "requested": target.value},
-            reason="status_transition",
-        ) from None
-    # Asked from the database: the session may hold an older copy of case.meetings.
-    meetings = list(db.scalars(select(Meeting).where(Meeting.case_id == case.id)))
-    live = next((m for m in meetings if m.status in LIVE), None)
+    case_status.check_transition(case, target)
     if target == CaseStatus.BOOKED and case.status == CaseStatus.RECEIVED:
         raise Conflict("Book a slot to make the case booked (POST .../booking).", {})
     if target == CaseStatus.RECEIVED:
         raise Conflict("Cancel the case's meeting to take it back to received.", {})
-    if target in (CaseStatus.CONFIRMED, CaseStatus.HELD):
-        held = next((m for m in meetings if m.status == MeetingStatus.HELD), None)
-        meeting: Meeting | None = live or held
-        if meeting is None:
-            raise Conflict(
-                f"The case has no meeting to mark {target.value}.", {}, reason="no_meeting"
-            )
-        set_meeting_status(db, meeting, MeetingStatus(target.value), actor, now)
-    if target == CaseStatus.CANCELLED and live is not None:
-        cancel_meeting(
-            db, live.id, note or "Ärendet avslutat / case cancelled", actor, now=now, commit=False
+    # Asked from the database: the session may hold an older copy of case.meetings.
+    meetings = list(db.scalars(select(Meeting).where(Meeting.case_id == case.id)))
+    meeting = case_status.meeting_to_follow(case, target, meetings, now)
+    if meeting is not None:
+        case_status.set_meeting_status(db, meeting, MeetingStatus(target.value), actor, now)
+    doomed = case_status.to_cancel(meetings, now) if target == CaseStatus.CANCELLED else None
+    if doomed is not None:
+        # The same cancel as the cancel button: slot and time freed, everyone told.
+        cancel_live_meeting(
+            db, doomed, note or "Ärendet avslutat / case cancelled", actor, now=now, case_to=target
         )
-    _set_case_status(db, case, target, actor, now, note)
+    case_status.set_status(db, case, target, actor, now, note)
     case_changed(db, case, now)
     db.commit()
     return case

@@ -89,6 +89,14 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     ),
     "status_transition": lambda d: _("The case cannot change to that status now."),
     "no_meeting": lambda d: _("The case has no meeting yet. Book one first."),
+    "no_free_representative": lambda d: _(
+        "No representative of %(names)s is free at the meeting's time. "
+        "Choose another time or leave the department out.",
+        names=_names(d, "names"),
+    ),
+    "meeting_not_over": lambda d: _(
+        "The meeting has not ended yet. Mark the case as held after the meeting."
+    ),
     "no_departments": lambda d: _(
         "The case has no departments. Edit the case and choose at least one."
     ),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as Db
 
 from booking.app import create_app
@@ -19,6 +19,7 @@ from booking.models import (
     Department,
     Meeting,
     MeetingStatus,
+    OutboxMessage,
     Representative,
     RepresentativeBusy,
     Session,
@@ -378,3 +379,149 @@ def test_each_app_applies_its_own_policy_to_its_sessions(
     second = new_case(seeded, clock, ("miljokontoret",))
     assert svc.propose(seeded, second.id, now=clock.now(), limit=1).not_before == date(2026, 12, 7)
     assert svc.policy_of(seeded).uid_host == "forum.test"
+
+
+# ---------------------------------------------------------------- case and meeting never disagree
+
+
+def _outbox_kinds(db: Db, meeting_id: int) -> list[str]:
+    return list(
+        db.scalars(select(OutboxMessage.kind).where(OutboxMessage.meeting_id == meeting_id))
+    )
+
+
+def test_held_only_once_the_meeting_has_ended(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    with pytest.raises(Conflict) as refused:
+        case_svc.transition(seeded, case.id, "held", actor(seeded), now=clock.now())
+    assert refused.value.reason == "meeting_not_over"
+    seeded.rollback()
+    seeded.expire_all()
+    assert case.status == CaseStatus.BOOKED and meeting.status == MeetingStatus.BOOKED
+    # During the meeting it has not ended either.
+    with pytest.raises(Conflict, match="once it has ended"):
+        case_svc.transition(seeded, case.id, "held", actor(seeded), now=meeting.starts_at)
+    seeded.rollback()
+    done = case_svc.transition(seeded, case.id, "held", actor(seeded), now=meeting.ends_at)
+    seeded.expire_all()
+    assert done.status == CaseStatus.HELD and meeting.status == MeetingStatus.HELD
+
+
+def test_cancelling_a_case_cancels_its_meeting_like_the_cancel_button(
+    seeded: Db, clock: FixedClock
+) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    seeded.execute(delete(OutboxMessage))
+    seeded.commit()
+    case_svc.transition(
+        seeded, case.id, "cancelled", actor(seeded), now=clock.now(), note="Kunden drog tillbaka"
+    )
+    seeded.expire_all()
+    assert case.status == CaseStatus.CANCELLED
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.slot_id is None
+    assert meeting.sequence == 1 and meeting.cancel_reason == "Kunden drog tillbaka"
+    assert not seeded.scalar(select(func.count()).select_from(RepresentativeBusy))
+    # The cancellation reaches every attendee and the customer (the cancel button's outbox work).
+    kinds = _outbox_kinds(seeded, meeting.id)
+    assert kinds and len(set(kinds)) == 2, kinds
+    statuses = [
+        e.after["status"]
+        for e in seeded.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "status")
+        )
+    ]
+    assert statuses[-1] == "cancelled" and "received" not in statuses
+    # The slot is free for another case.
+    other = new_case(seeded, clock, ("brandkar",))
+    svc.book(seeded, other.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+
+
+def test_cancelling_a_case_marked_held_too_early_cancels_the_meeting(
+    seeded: Db, clock: FixedClock
+) -> None:
+    """Data from before the rule: held on 2 Dec for a meeting on 22 Dec, then cancelled."""
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting.status = MeetingStatus.HELD
+    case.status = CaseStatus.HELD
+    seeded.commit()
+    case_svc.transition(seeded, case.id, "cancelled", actor(seeded), now=clock.now())
+    seeded.expire_all()
+    assert case.status == CaseStatus.CANCELLED
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.slot_id is None
+    assert not seeded.scalar(select(func.count()).select_from(RepresentativeBusy))
+    assert _outbox_kinds(seeded, meeting.id)
+
+
+def test_departments_change_on_a_booked_case_only_for_those_departments(
+    seeded: Db, clock: FixedClock
+) -> None:
+    from booking.models import PartStat
+
+    case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    keeper = next(a for a in meeting.attendees if a.department.slug == "stadsbyggnad")
+    keeper.partstat = PartStat.ACCEPTED
+    seeded.commit()
+    leaving = next(a for a in meeting.attendees if a.department.slug == "miljokontoret")
+    seeded.execute(delete(OutboxMessage))
+    seeded.commit()
+    case_svc.update_case(
+        seeded,
+        case.id,
+        {"department_ids": [dept(seeded, "stadsbyggnad").id, dept(seeded, "brandkar").id]},
+        actor(seeded),
+        now=clock.now(),
+    )
+    seeded.expire_all()
+    assert meeting.status == MeetingStatus.BOOKED and meeting.slot_id == slot.id
+    active = {a.department.slug: a for a in meeting.attendees if a.active}
+    assert set(active) == {"stadsbyggnad", "brandkar"}
+    assert not leaving.active and keeper.active and keeper.partstat == PartStat.ACCEPTED
+    assert active["brandkar"].partstat == PartStat.NEEDS_ACTION
+    assert meeting.sequence == 1
+    busy = set(
+        seeded.scalars(
+            select(RepresentativeBusy.representative_id).where(
+                RepresentativeBusy.meeting_id == meeting.id
+            )
+        )
+    )
+    assert busy == {keeper.representative_id, active["brandkar"].representative_id}
+    assert _outbox_kinds(seeded, meeting.id)  # the invitation and the CANCEL are due
+
+
+def test_adding_a_department_with_nobody_free_is_refused(seeded: Db, clock: FixedClock) -> None:
+    case = new_case(seeded, clock, ("stadsbyggnad",))
+    slot = first_slots(seeded, "mora", 1)[0]
+    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    brandkar = dept(seeded, "brandkar")
+    for person in brandkar.representatives:
+        seeded.add(
+            Absence(
+                representative_id=person.id,
+                start_date=date(2026, 12, 1),
+                end_date=date(2026, 12, 31),
+            )
+        )
+    seeded.commit()
+    with pytest.raises(Conflict) as refused:
+        case_svc.update_case(
+            seeded,
+            case.id,
+            {"department_ids": [dept(seeded, "stadsbyggnad").id, brandkar.id]},
+            actor(seeded),
+            now=clock.now(),
+        )
+    assert refused.value.reason == "no_free_representative"
+    assert "Brand" in refused.value.message or brandkar.name in refused.value.message
+    seeded.rollback()
+    seeded.expire_all()
+    assert {d.slug for d in case.departments} == {"stadsbyggnad"}
+    assert {a.department.slug for a in meeting.attendees if a.active} == {"stadsbyggnad"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -150,15 +151,25 @@ def test_list_filter_and_update(
     assert history["events"][-1]["before"] == {"contact_phone": "***", "registry_number": ""}
 
 
-def test_transitions(client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]]) -> None:
+def test_transitions(
+    client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]], clock: FixedClock
+) -> None:
     coordinator = auth["coordinator"]
     case = create(client, auth, case_body(seeded))
     url = f"/api/v1/cases/{case['id']}/transition"
     illegal = client.post(url, json={"status": "held"}, headers=coordinator)
     assert illegal.status_code == 409
     assert "from received it can go to booked, cancelled" in illegal.get_json()["error"]["message"]
-    client.post(f"/api/v1/cases/{case['id']}/booking", json={}, headers=coordinator)
-    for status in ("confirmed", "held", "follow_up", "closed"):
+    booked = client.post(f"/api/v1/cases/{case['id']}/booking", json={}, headers=coordinator)
+    ends_at = datetime.fromisoformat(booked.get_json()["ends_at"])
+    confirmed = client.post(url, json={"status": "confirmed"}, headers=coordinator)
+    assert confirmed.status_code == 200
+    # Held only once the meeting has ended (the clock stands before it).
+    early = client.post(url, json={"status": "held"}, headers=coordinator)
+    assert early.status_code == 409
+    assert early.get_json()["error"]["reason"] == "meeting_not_over"
+    clock.set(ends_at)
+    for status in ("held", "follow_up", "closed"):
         response = client.post(url, json={"status": status}, headers=coordinator)
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["status"] == status
@@ -265,9 +276,9 @@ def test_bad_input_for_every_endpoint_is_4xx_and_changes_nothing(
         (
             "PATCH",
             f"/api/v1/cases/{case['id']}",
-            {"department_ids": dept_ids(seeded, "brandkar")},
-            409,
-            "booked",
+            {"department_ids": [99999]},
+            422,
+            "No department",
         ),
         ("GET", "/api/v1/cases/99999/proposals", None, 404, "No case"),
         ("GET", f"/api/v1/cases/{case['id']}/proposals?limit=99", None, 422, "limit"),
@@ -392,11 +403,11 @@ def test_every_error_names_a_stable_reason(
     expected = [
         ("POST", f"/api/v1/cases/{second['id']}/booking", {"slot": slot.id}, 409, "slot_taken"),
         (
-            "PATCH",
-            f"/api/v1/cases/{first['id']}",
-            {"department_ids": dept_ids(seeded, "brandkar")},
+            "POST",
+            f"/api/v1/cases/{first['id']}/transition",
+            {"status": "held"},
             409,
-            "case_booked",
+            "meeting_not_over",
         ),
         (
             "POST",
@@ -419,3 +430,23 @@ def test_every_error_names_a_stable_reason(
         response = client.open(url, method=method, json=body, headers=h)
         error = response.get_json()["error"]
         assert (response.status_code, error["reason"]) == (status, reason), (url, error)
+
+
+def test_departments_of_a_booked_case_change_without_cancelling(
+    client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]]
+) -> None:
+    h = auth["coordinator"]
+    case = create(client, auth, case_body(seeded))
+    meeting = client.post(f"/api/v1/cases/{case['id']}/booking", json={}, headers=h).get_json()
+    patched = client.patch(
+        f"/api/v1/cases/{case['id']}",
+        json={"department_ids": dept_ids(seeded, "stadsbyggnad", "brandkar")},
+        headers=h,
+    )
+    assert patched.status_code == 200, patched.get_json()
+    seeded.expire_all()
+    found = seeded.get(Meeting, meeting["id"])
+    assert found is not None and found.status.value == "booked"
+    active = {a.department.slug for a in found.attendees if a.active}
+    assert active == {"stadsbyggnad", "brandkar"}
+    assert found.sequence == meeting["sequence"] + 1

@@ -230,6 +230,45 @@ def test_edit_case_and_change_status(login_as: LoginAs, seeded: Db) -> None:
     assert "Ärendet kan inte få den statusen nu." in text_of(response.get_data(as_text=True))
 
 
+def test_status_menu_refuses_held_before_the_meeting_and_cancels_the_meeting(
+    login_as: LoginAs, seeded: Db
+) -> None:
+    client = login_as("coordinator")
+    case = register(client, seeded)
+    meeting = book_first(client, seeded, case)
+    response = client.post(f"/cases/{case.id}/status", data={"status": "held"})
+    assert response.status_code == 422
+    assert "Mötet är inte slut än." in text_of(response.get_data(as_text=True))
+    seeded.expire_all()
+    assert case.status == CaseStatus.BOOKED and meeting.status == MeetingStatus.BOOKED
+    response = client.post(
+        f"/cases/{case.id}/status", data={"status": "cancelled", "note": "Kunden drog tillbaka"}
+    )
+    assert response.status_code == 302
+    seeded.expire_all()
+    assert case.status == CaseStatus.CANCELLED
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.slot_id is None
+
+
+def test_edit_form_adds_a_department_to_a_booked_meeting(login_as: LoginAs, seeded: Db) -> None:
+    client = login_as("coordinator")
+    case = register(client, seeded)
+    meeting = book_first(client, seeded, case)
+    form = _case_form(
+        seeded,
+        department_ids=[str(_dept(seeded, "stadsbyggnad").id), str(_dept(seeded, "brandkar").id)],
+    )
+    form.pop("forum")
+    response = client.post(f"/cases/{case.id}/edit", data=form)
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))
+    seeded.expire_all()
+    assert meeting.status == MeetingStatus.BOOKED
+    assert {a.department.slug for a in meeting.attendees if a.active} == {
+        "stadsbyggnad",
+        "brandkar",
+    }
+
+
 def test_representative_cannot_book_and_sees_only_shared_details(
     login_as: LoginAs, seeded: Db, client: FlaskClient
 ) -> None:
