@@ -43,7 +43,7 @@ run: seed translations
 	@echo "              admin@mora.example, anna.lind@moraorsa.example, ledning@mora.example (same password)"
 	@echo "  Try: http://$(HOST):$(PORT)/api/v1/forums/mora/sessions?from=2026-12-01&to=2027-06-30"
 	@echo ""
-	BIN=$(BIN) scripts/run-demo.sh $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/run-demo.sh $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -52,6 +52,23 @@ def _env_int_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be a comma-separated list of integers") from exc
 
 
+def _default_public_base_url(fallback: str) -> str:
+    """Where the server itself listens (HOST/PORT, as `make run` binds it), when
+    PUBLIC_BASE_URL is not set: links in mails, feeds and invitations then point at the port
+    the server really uses. A wildcard bind address is reached through 127.0.0.1."""
+    host, port = _env("HOST"), _env("PORT")
+    if not host and not port:
+        return fallback
+    if not port.isdigit() and port:
+        raise ConfigError(f"PORT must be a port number, got {port!r}")
+    host = host or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port or 8000}"
+
+
 # The development default: public (it is in this file), so never accepted in production.
 DEV_SECRET_KEY = "dev-only-not-secret"
 MIN_SECRET_KEY_BYTES = 32
@@ -159,7 +176,9 @@ def load_settings() -> Settings:
         secret_key=secret,
         database_url=_env("DATABASE_URL", defaults.database_url),
         forum_timezone=_env("FORUM_TIMEZONE", defaults.forum_timezone),
-        public_base_url=_env("PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
+        public_base_url=(
+            _env("PUBLIC_BASE_URL") or _default_public_base_url(defaults.public_base_url)
+        ).rstrip("/"),
         session_horizon_months=_env_int("SESSION_HORIZON_MONTHS", 18),
         min_notice_working_days=_env_int("MIN_NOTICE_WORKING_DAYS", 5),
         feed_refresh_minutes=_env_int("FEED_REFRESH_MINUTES", 60),

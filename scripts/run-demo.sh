@@ -10,6 +10,9 @@ BIN=${BIN:-.venv/bin}
 VAR=${VAR:-var}
 DEMO_CALDAV_PORT=${DEMO_CALDAV_PORT:-8010}
 DEMO_SMTP_PORT=${DEMO_SMTP_PORT:-8025}
+# The web server's address (make run passes HOST/PORT); config.py builds PUBLIC_BASE_URL from
+# them unless it is set, so the worker's mails and invitations link to the port really used.
+export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8000}"
 mkdir -p "$VAR/log" "$VAR/maildir/tmp" "$VAR/maildir/new" "$VAR/maildir/cur" "$VAR/xandikos"
 PIDS=()
 

@@ -92,6 +92,10 @@ class DepartmentIndexOut(IndexOut):
 class NkiOut(_Figures):
     label: str
     respondents: int
+    surveys_sent: int = Field(description="Surveys sent about meetings in the term.")
+    response_rate: float | None = Field(
+        description="Answers / surveys sent, per cent, one decimal; null when none was sent."
+    )
     min_answers_shown: int
     overall: IndexOut
     by_category: dict[str, IndexOut]

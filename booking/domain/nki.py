@@ -3,7 +3,9 @@
 Per respondent: NKI_r = mean over the three NKI questions of (x − 1)/(k − 1)·100, where k is
 the top of the answer scale. A respondent who left a question unanswered ("vet ej") is left out
 (complete cases only, research notes §1.6). The reported NKI is the mean over respondents,
-rounded half up on the Decimal value (68.5 → 69; Python's round() would give 68). A result built
+computed exactly (fractions.Fraction from the integer answers, never stored rounded decimals:
+summing 73.333… forty times lost the .5 of 79.5) and rounded half up explicitly
+(68.5 → 69, 79.5 → 80; Python's round() would give 68 and 80 by banker's rounding). A result built
 on fewer than seven answers is suppressed, as Insikt does; below ten it is flagged as uncertain.
 Service-factor indices (information, tillgänglighet, ...) use the same computation.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
 
 MIN_ANSWERS_SHOWN = 7
 MIN_ANSWERS_COMPARABLE = 10
@@ -36,25 +40,26 @@ BANDS: tuple[tuple[int, str], ...] = (
 )
 
 
-def item_index(answer: int, scale: int) -> Decimal:
+def item_index(answer: int, scale: int) -> Fraction:
     """One answer on 1..scale as 0–100."""
     if scale < 2:
         raise ValueError(f"the scale must have at least two steps, got {scale}")
     if not 1 <= answer <= scale:
         raise ValueError(f"answer {answer} is outside the scale 1–{scale}")
-    return Decimal(answer - 1) * 100 / Decimal(scale - 1)
+    return Fraction((answer - 1) * 100, scale - 1)
 
 
-def respondent_index(answers: Sequence[int | None], scale: int) -> Decimal | None:
-    """Mean of the item indices, or None when any answer is missing (complete cases only)."""
+def respondent_index(answers: Sequence[int | None], scale: int) -> Fraction | None:
+    """Mean of the item indices (exact), or None when any answer is missing (complete cases)."""
     if not answers or any(a is None for a in answers):
         return None
     values = [item_index(a, scale) for a in answers if a is not None]
-    return sum(values, Decimal(0)) / len(values)
+    return sum(values, Fraction(0)) / len(values)
 
 
-def round_half_up(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def round_half_up(value: Fraction | Decimal | int) -> int:
+    """Round to the nearest integer, an exact .5 upwards (scores are never negative)."""
+    return floor(Fraction(value) + Fraction(1, 2))
 
 
 def band(score: int) -> str:
@@ -70,7 +75,7 @@ class IndexResult:
     """An index over n respondents; `score` and `grade` are None when it must not be shown."""
 
     n: int
-    mean: Decimal | None  # unrounded, for tests and the CSV
+    mean: Fraction | None  # exact and unrounded, for tests and the CSV
     score: int | None
     grade: str | None
     suppressed: bool
@@ -86,13 +91,13 @@ class IndexResult:
         }
 
 
-def aggregate(respondent_indices: Iterable[Decimal | None]) -> IndexResult:
-    """Mean over respondents with a valid index, rounded half up; suppressed below 7."""
-    valid = [v for v in respondent_indices if v is not None]
+def aggregate(respondent_indices: Iterable[Fraction | Decimal | int | None]) -> IndexResult:
+    """Exact mean over respondents with a valid index, rounded half up; suppressed below 7."""
+    valid = [Fraction(v) for v in respondent_indices if v is not None]
     n = len(valid)
     if n == 0:
         return IndexResult(0, None, None, None, True, True)
-    mean = sum(valid, Decimal(0)) / n
+    mean = sum(valid, Fraction(0)) / n
     if n < MIN_ANSWERS_SHOWN:
         return IndexResult(n, mean, None, None, True, True)
     score = round_half_up(mean)

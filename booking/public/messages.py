@@ -29,7 +29,11 @@ BY_REASON: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 # Per field of the survey form (the codes in ``details``).
 FIELD_PROBLEMS: dict[str, str] = {
-    "required": "Svara åtminstone på den första frågan. / Answer at least the first question.",
+    # Insikt offers "vet ej" on every question and never forces a grade (a forced grade biases
+    # NKI); what is required is a grade on one of the three NKI questions, not on the first.
+    "required": "Ge ett betyg på minst en av de tre första frågorna (de andra får vara \u201dvet "
+    "ej\u201d). / Give a grade to at least one of the first three questions (the others may be "
+    "\u201cdon't know\u201d).",
     "out_of_range": "Välj ett av alternativen eller \u201dvet ej\u201d. / Choose one of the "
     "options or \u201cdon't know\u201d.",
     "too_long": "Kommentaren är för lång. / The comment is too long.",

@@ -255,7 +255,7 @@ def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
         role: create_user(db, DEMO_LOGINS[role], name, role, DEMO_PASSWORD, password_hash=shared)
         for role, name in (
             ("admin", "Administratör Mora"),
-            ("coordinator", "Karin Sjöberg (samordnare)"),
+            ("coordinator", "Karin Sjöberg"),  # the header adds the role
             ("viewer", "Ledningsgruppen"),
             ("representative", "Anna Lind"),
         )

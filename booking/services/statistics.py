@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from statistics import median
 from typing import Any
 
@@ -66,8 +67,8 @@ def _median(values: list[float]) -> float | None:
 class _Respondent:
     category: CaseCategory
     departments: list[int]
-    nki_index: Decimal | None
-    factors: dict[str, Decimal | None]
+    nki_index: Fraction | None
+    factors: dict[str, Fraction | None]
 
 
 def _in_term(at: datetime, term: Term, tz: str) -> bool:
@@ -83,6 +84,7 @@ def compute(
     departments = {d.id: d for d in db.scalars(select(Department))}
     dep_rows = _department_rows(db, meetings, departments)
     respondents = _respondents(db, cases, term, timezone)
+    surveys_sent = _surveys_sent(db, cases, term, timezone)
     return {
         "term": term.key,
         "label": term.label_sv,
@@ -100,7 +102,12 @@ def compute(
         },
         "attendance": _attendance_total(dep_rows),
         "departments": list(dep_rows.values()),
-        "nki": _nki(respondents, departments),
+        "nki": {
+            **_nki(respondents, departments),
+            # Beside NKI wherever it is shown: answers / surveys sent (Insikt asks ≥ 40 %).
+            "surveys_sent": surveys_sent,
+            "response_rate": _rate(len(respondents), surveys_sent),
+        },
     }
 
 
@@ -258,6 +265,20 @@ def _respondents(db: Session, cases: list[Case], term: Term, tz: str) -> list[_R
     return result
 
 
+def _surveys_sent(db: Session, cases: list[Case], term: Term, tz: str) -> int:
+    """Surveys sent about the term (same day rule as their answers): the response rate's base."""
+    by_id = {c.id: c for c in cases}
+    if not by_id:
+        return 0
+    sent = 0
+    for survey in db.scalars(select(Survey).where(Survey.case_id.in_(list(by_id)))):
+        case = by_id[survey.case_id]
+        meeting = next((m for m in case.meetings if m.id == survey.meeting_id), None)
+        when = meeting.starts_at if meeting is not None else survey.created_at
+        sent += _in_term(when, term, tz)
+    return sent
+
+
 def _nki(respondents: list[_Respondent], departments: dict[int, Department]) -> dict[str, Any]:
     overall = nki_rules.aggregate(r.nki_index for r in respondents)
     by_category = {
@@ -293,15 +314,12 @@ def _nki(respondents: list[_Respondent], departments: dict[int, Department]) -> 
     }
 
 
-def to_csv(stats: dict[str, Any]) -> str:
-    """One figure per row: section, key, metric, value (suppressed NKI values stay empty)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["term", "section", "key", "metric", "value"])
-    term = stats["term"]
+def _rows(stats: dict[str, Any]) -> list[tuple[str, str, str, object]]:
+    """Every figure as (section, key, metric, value); suppressed NKI values are None."""
+    rows: list[tuple[str, str, str, object]] = []
 
     def row(section: str, key: str, metric: str, value: object) -> None:
-        writer.writerow([term, section, key, metric, "" if value is None else value])
+        rows.append((section, key, metric, value))
 
     for category, count in stats["cases"]["by_category"].items():
         row("cases", category, "count", count)
@@ -327,6 +345,8 @@ def to_csv(stats: dict[str, Any]) -> str:
     nki = stats["nki"]
     for metric in ("n", "score", "grade"):
         row("nki", "overall", metric, nki["overall"][metric])
+    row("nki", "overall", "surveys_sent", nki["surveys_sent"])
+    row("nki", "overall", "response_rate", nki["response_rate"])
     for category, result in nki["by_category"].items():
         row("nki_category", category, "n", result["n"])
         row("nki_category", category, "score", result["score"])
@@ -336,4 +356,83 @@ def to_csv(stats: dict[str, Any]) -> str:
     for factor, result in nki["factors"].items():
         row("nki_factor", factor, "n", result["n"])
         row("nki_factor", factor, "score", result["score"])
+    return rows
+
+
+def to_csv(stats: dict[str, Any]) -> str:
+    """Machine-readable: comma, decimal point, English keys; one figure per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["term", "section", "key", "metric", "value"])
+    for section, key, metric, value in _rows(stats):
+        writer.writerow([stats["term"], section, key, metric, "" if value is None else value])
+    return out.getvalue()
+
+
+SECTIONS_SV = {
+    "cases": "Ärenden",
+    "lead_time": "Ledtid",
+    "meetings": "Möten",
+    "attendance": "Närvaro",
+    "department": "Förvaltning",
+    "nki": "NKI",
+    "nki_category": "NKI per kategori",
+    "nki_department": "NKI per förvaltning",
+    "nki_factor": "NKI per serviceområde",
+}
+METRICS_SV = {
+    "count": "antal",
+    "n": "antal svar",
+    "median_days": "median (dagar)",
+    "total": "totalt",
+    "held": "genomförda",
+    "cancelled": "inställda",
+    "cancellation_rate": "andel inställda (%)",
+    "expected": "förväntade",
+    "attended": "närvarande",
+    "rate": "andel (%)",
+    "invited": "inbjudna",
+    "replied": "svarat",
+    "reply_rate": "svarsandel (%)",
+    "median_reply_hours": "median svarstid (timmar)",
+    "attendance_expected": "förväntad närvaro",
+    "attendance_rate": "närvaro (%)",
+    "score": "index",
+    "grade": "betyg",
+    "surveys_sent": "skickade enkäter",
+    "response_rate": "svarsfrekvens (%)",
+}
+KEYS_SV = {
+    "total": "totalt",
+    "cancelled": "inställda",
+    "all": "alla",
+    "overall": "totalt",
+    **{c.value: label for c, label in CATEGORY_LABELS.items()},
+}
+
+
+def _sv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+def to_csv_sv(stats: dict[str, Any]) -> str:
+    """For Swedish Excel: semicolon, decimal comma, Swedish headers and labels (the caller adds
+    the UTF-8 BOM that makes Excel read å, ä and ö)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Termin", "Avsnitt", "Nyckel", "Mått", "Värde"])
+    for section, key, metric, value in _rows(stats):
+        writer.writerow(
+            [
+                stats["label"],
+                SECTIONS_SV.get(section, section),
+                KEYS_SV.get(key, key),
+                METRICS_SV.get(metric, metric),
+                _sv_value(value),
+            ]
+        )
     return out.getvalue()

@@ -409,8 +409,14 @@ def followup_statistics() -> str:
 def followup_statistics_csv() -> Response:
     term = _term_arg()
     stats = statistics.compute(get_db(), term, timezone=settings().forum_timezone)
+    # Default: the Swedish Excel form (semicolon, decimal comma); ?format=csv-en: comma, point,
+    # English keys for scripts. Both UTF-8 with BOM, which makes Excel read å, ä and ö.
+    if request.args.get("format") == "csv-en":
+        text, filename = statistics.to_csv(stats), f"statistics-{term.key}.csv"
+    else:
+        text, filename = statistics.to_csv_sv(stats), f"statistik-{term.key}.csv"
     return Response(
-        "\ufeff" + statistics.to_csv(stats),  # the BOM makes Excel read the UTF-8 correctly
+        "\ufeff" + text,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="statistik-{term.key}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -198,11 +198,18 @@ def test_statistics_page_csv_and_roles(client: FlaskClient, db: Session, world: 
     assert "Våren 2027" in page.text and "http://" not in page.text.split("<main", 1)[1].replace(
         "http://www.w3.org/2000/svg", ""
     )
+    assert "Svarsfrekvens (svar / skickade enkäter)" in page.text  # beside NKI
     assert client.get("/statistics?term=2027-summer").status_code == 400
+    # The default download is the Swedish Excel form: BOM, semicolons, decimal comma.
     csv_response = client.get("/statistics.csv?term=2027-spring")
     assert csv_response.mimetype == "text/csv"
-    assert "2027-spring,department,naring,reply_rate,100.0" in csv_response.text
+    lines = csv_response.text.splitlines()
+    assert lines[0] == "\ufeffTermin;Avsnitt;Nyckel;Mått;Värde"
+    assert "Våren 2027;Förvaltning;naring;svarsandel (%);100,0" in lines
     assert "statistik-2027-spring.csv" in csv_response.headers["Content-Disposition"]
+    # The machine-readable form stays available.
+    csv_en = client.get("/statistics.csv?term=2027-spring&format=csv-en")
+    assert "2027-spring,department,naring,reply_rate,100.0" in csv_en.text
 
 
 def test_statistics_api(client: FlaskClient, db: Session, world: World) -> None:
@@ -213,6 +220,7 @@ def test_statistics_api(client: FlaskClient, db: Session, world: World) -> None:
     body = response.get_json()
     assert body["term"] == "2027-spring" and body["cases"]["total"] == 0
     assert body["nki"]["overall"]["suppressed"] is True
+    assert body["nki"]["surveys_sent"] == 0 and body["nki"]["response_rate"] is None
     bad = client.get("/api/v1/statistics?term=spring-2027")
     assert bad.status_code == 400
     assert bad.get_json()["error"]["code"] == "bad_parameter"
@@ -242,7 +250,8 @@ def test_survey_page_answer_once(
     # The customer cannot choose a language: the page says what to fix in both.
     assert "Välj ett av alternativen" in bad.text and "Choose one of the options" in bad.text
     empty = client.post(f"/s/{token}", data={})
-    assert "Svara åtminstone på den första frågan. / Answer at least" in empty.text
+    assert "Ge ett betyg på minst en av de tre första frågorna" in empty.text
+    assert "Give a grade to at least one of the first three questions" in empty.text
     answers = {
         "q_overall": "5",
         "q_expectations": "4",

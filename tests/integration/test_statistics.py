@@ -253,3 +253,42 @@ def test_autumn_term_and_csv(db: Session, world: World) -> None:
     assert "2027-spring,nki,overall,score,75" in lines
     assert "2027-spring,nki_category,major_change,score," in lines  # suppressed stays empty
     assert "2027-spring,department,raddning,reply_rate,0.0" in lines
+
+
+def test_an_exact_half_rounds_up_through_the_service(db: Session, world: World) -> None:
+    """37 × (3,6,6) = 80 and 3 × (2,6,6) = 73⅓ give exactly 79.5: 80 "mycket högt", not 79."""
+    case = make_case(
+        db,
+        world,
+        received_at=utc(2027, 1, 10, 9),
+        meeting_at=utc(2027, 1, 26, 12),
+        category=NEW,
+        status=CaseStatus.FOLLOW_UP,
+        meeting_status=HELD,
+    )
+    for n in range(40):
+        _survey(db, case, n, (3, 6, 6) if n < 37 else (2, 6, 6), None)
+    db.commit()
+    nki = statistics.compute(db, parse_term("2027-spring"))["nki"]
+    assert (nki["overall"]["score"], nki["overall"]["grade"]) == (80, "mycket högt")
+    assert nki["by_category"]["new_establishment"]["score"] == 80
+
+
+def test_response_rate_is_shown_beside_nki(db: Session, world: World) -> None:
+    cases = seed_term(db, world)
+    for n in range(3):  # three more surveys about A that nobody answered
+        db.add(
+            Survey(
+                case_id=cases["A"].id,
+                meeting_id=cases["A"].meetings[0].id,
+                recipient_key=f"silent{n}@x",
+                scale=6,
+                created_at=cases["A"].meetings[0].ends_at,
+            )
+        )
+    db.commit()
+    stats = statistics.compute(db, parse_term("2027-spring"))
+    # 9 answers of 12 surveys sent about spring meetings (F's survey is autumn 2026).
+    assert (stats["nki"]["surveys_sent"], stats["nki"]["response_rate"]) == (12, 75.0)
+    lines = statistics.to_csv(stats).splitlines()
+    assert "2027-spring,nki,overall,response_rate,75.0" in lines

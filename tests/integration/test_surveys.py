@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.models import CaseStatus, MeetingStatus, OutboxMessage, Survey, SurveyAnswer
+from booking.public.messages import field_problems
 from booking.services import surveys as svc
 from booking.services.errors import Conflict, Invalid, NotFound
 from config import Settings
@@ -79,3 +80,19 @@ def test_answer_once_with_validation(db: Session, world: World) -> None:
     )
     with pytest.raises(Conflict, match="already been answered"):
         svc.submit(db, token, svc.AnswerInput({"q_overall": 1}), NOW)
+
+
+def test_the_required_rule_and_its_message_agree(db: Session, world: World) -> None:
+    """ "Vet ej" on the first question is allowed (Insikt never forces a grade); all three
+    NKI questions "vet ej" is refused, and the message says exactly that."""
+    _held(db, world, timedelta(days=4))
+    svc.send_due_surveys(db, now=NOW, settings=SETTINGS)
+    token = _token(db)
+    blank = {"q_overall": None, "q_expectations": None, "q_ideal": None, "information": 5}
+    with pytest.raises(Invalid) as error:
+        svc.submit(db, token, svc.AnswerInput(blank), NOW)
+    message = field_problems(error.value.details)["q_overall"]
+    assert "minst en av de tre första frågorna" in message
+    assert "den första frågan" not in message
+    svc.submit(db, token, svc.AnswerInput(blank | {"q_expectations": 5}), NOW)
+    assert db.scalars(select(SurveyAnswer)).one().q_overall is None

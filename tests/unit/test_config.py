@@ -70,3 +70,35 @@ def test_a_number_that_is_not_one_is_refused(env: pytest.MonkeyPatch) -> None:
     env.setenv("MIN_NOTICE_WORKING_DAYS", "fem")
     with pytest.raises(ConfigError, match="MIN_NOTICE_WORKING_DAYS"):
         load_settings()
+
+
+@pytest.fixture
+def address_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("PUBLIC_BASE_URL", "HOST", "PORT"):
+        env.delenv(name, raising=False)
+    return env
+
+
+def test_public_base_url_follows_host_and_port_when_not_set(
+    address_env: pytest.MonkeyPatch,
+) -> None:
+    """`PORT=8300 make run` must not put links to port 8000 in mails, feeds and invitations."""
+    assert load_settings().public_base_url == "http://127.0.0.1:8000"
+    address_env.setenv("PORT", "8300")
+    assert load_settings().public_base_url == "http://127.0.0.1:8300"
+    address_env.setenv("HOST", "forum.mora.example")
+    assert load_settings().public_base_url == "http://forum.mora.example:8300"
+    address_env.setenv("HOST", "0.0.0.0")
+    assert load_settings().public_base_url == "http://127.0.0.1:8300"
+    address_env.setenv("HOST", "::1")
+    assert load_settings().public_base_url == "http://[::1]:8300"
+
+
+def test_a_set_public_base_url_wins_over_host_and_port(address_env: pytest.MonkeyPatch) -> None:
+    address_env.setenv("PORT", "8300")
+    address_env.setenv("PUBLIC_BASE_URL", "https://forum.mora.se/")
+    assert load_settings().public_base_url == "https://forum.mora.se"
+    address_env.setenv("PORT", "http")
+    address_env.delenv("PUBLIC_BASE_URL")
+    with pytest.raises(ConfigError, match="PORT"):
+        load_settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -103,3 +104,27 @@ def test_answers_outside_the_scale_are_rejected() -> None:
 def test_factor_index_same_rules() -> None:
     assert factor_index([5] * 7, 6).score == 80
     assert factor_index([5] * 6 + [None], 6).suppressed
+
+
+@pytest.mark.parametrize(
+    ("responses", "mean", "score", "grade"),
+    [
+        # 37 × (3,6,6) = 80 and 3 × (2,6,6) = 73⅓: exactly 79.5. Summing rounded decimals of
+        # 73.333… lost the half and showed 79 "högt".
+        ([(3, 6, 6)] * 37 + [(2, 6, 6)] * 3, Fraction(159, 2), 80, "mycket högt"),
+        # 7 × 100 and 33 × (1,4,6) = 53⅓: exactly 61.5 → 62 "godkänt" (was 61 "lågt").
+        ([(6, 6, 6)] * 7 + [(1, 4, 6)] * 33, Fraction(123, 2), 62, "godkänt"),
+        # 11 × (1,1,2) = 6⅔ and 29 × (5,6,6) = 93⅓: exactly 69.5 → 70 "högt" (was 69).
+        ([(1, 1, 2)] * 11 + [(5, 6, 6)] * 29, Fraction(139, 2), 70, "högt"),
+    ],
+)
+def test_exact_halves_round_up(
+    responses: list[tuple[int | None, ...]],
+    mean: Fraction,
+    score: int,
+    grade: str,
+) -> None:
+    result = nki(responses, 6)
+    assert result.mean == mean
+    assert result.score == score
+    assert result.grade == grade

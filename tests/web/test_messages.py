@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
+from webhelpers import LoginAs
 
 from booking.public.messages import BY_REASON as PUBLIC_BY_REASON
 from booking.services.errors import Conflict, Invalid, NotFound
@@ -53,3 +54,20 @@ def test_translated_with_the_values_in_details(app: Flask) -> None:
         unknown = Invalid("Something new went wrong.", reason="brand_new")
         assert "Something new went wrong." in service_message(unknown)
         assert booking_problem(Conflict("x", reason="slot_taken")).startswith("Någon annan bokade")
+
+
+def test_booked_message_uses_plural_forms(app: Flask) -> None:
+    """Not "Inbjudningar går till 1 representanter"."""
+    one = "Booked: %(when)s. Invitations go to %(num)s representative."
+    many = "Booked: %(when)s. Invitations go to %(num)s representatives."
+    with app.test_request_context(), force_locale("sv"):
+        assert ngettext(one, many, 1, when="x") == "Bokat: x. Inbjudningar går till 1 representant."
+        assert ngettext(one, many, 2, when="x").endswith("går till 2 representanter.")
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext(one, many, 1, when="x").endswith("go to 1 representative.")
+
+
+def test_header_shows_the_role_once(login_as: LoginAs) -> None:
+    html = login_as("coordinator").get("/overview").get_data(as_text=True)
+    assert 'Karin Sjöberg <span class="role">(samordnare)</span>' in html
+    assert html.count("(samordnare)") == 1

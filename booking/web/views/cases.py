@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from booking.domain.cases import allowed_next
 from booking.domain.visibility import ConsentScope, Visibility
@@ -292,10 +293,11 @@ def case_book(case_id: int) -> Any:
             _case_or_404(case_id), form, 409 if isinstance(exc, Conflict) else 422
         )
     flash(
-        _(
-            "Booked: %(when)s. Invitations go to %(n)s representatives.",
+        ngettext(
+            "Booked: %(when)s. Invitations go to %(num)s representative.",
+            "Booked: %(when)s. Invitations go to %(num)s representatives.",
+            len([a for a in meeting.attendees if a.active]),
             when=_when(meeting),
-            n=len([a for a in meeting.attendees if a.active]),
         ),
         "success",
     )
