@@ -32,6 +32,19 @@ def _first_session(db: Db, slug: str = "mora") -> Session:
     return session
 
 
+def _new_representative_form(db: Db) -> dict[str, str]:
+    """The admin form for a new representative of the environment office."""
+    department = db.scalar(select(Department).where(Department.slug == "miljokontoret"))
+    assert department is not None
+    return {
+        "name": "Kim Ny",
+        "email": "kim.ny@moraorsa.example",
+        "department_id": str(department.id),
+        "active": "y",
+        "user_id": "0",
+    }
+
+
 def test_cancel_a_tuesday_with_reason(login_as: LoginAs, seeded: Db) -> None:
     client = login_as("coordinator")
     session = _first_session(seeded)
@@ -159,16 +172,7 @@ def test_department_create_edit_and_duplicate(login_as: LoginAs, seeded: Db) -> 
 
 def test_representative_deputy_active_and_absence(login_as: LoginAs, seeded: Db) -> None:
     client = login_as("admin")
-    department = seeded.scalar(select(Department).where(Department.slug == "miljokontoret"))
-    assert department is not None
-    data = {
-        "name": "Kim Ny",
-        "email": "kim.ny@moraorsa.example",
-        "department_id": str(department.id),
-        "is_deputy": "y",
-        "active": "y",
-        "user_id": "0",
-    }
+    data = _new_representative_form(seeded) | {"is_deputy": "y"}
     response = client.post("/admin/representatives/new", data=data)
     assert response.status_code == 302
     rep = seeded.scalar(
@@ -261,15 +265,7 @@ def test_admin_forms_take_text_as_the_api_does(login_as: LoginAs, seeded: Db) ->
     character from Word or a second address in an e-mail field is refused with a message in
     Swedish, and nothing is saved; what was typed stays in the form."""
     client = login_as("admin")
-    department = seeded.scalar(select(Department).where(Department.slug == "miljokontoret"))
-    assert department is not None
-    base = {
-        "name": "Kim Ny",
-        "email": "kim.ny@moraorsa.example",
-        "department_id": str(department.id),
-        "active": "y",
-        "user_id": "0",
-    }
+    base = _new_representative_form(seeded)
     for field, bad in (
         ("name", "Kim\x0bNy"),
         ("name", "Kim\x1b[31mNy"),
