@@ -40,27 +40,24 @@ from booking.clock import FixedClock  # noqa: E402
 from booking.db import Base, make_engine, make_session_factory  # noqa: E402
 from booking.domain.allocation import busy_buckets  # noqa: E402
 from booking.domain.cases import case_reference  # noqa: E402
+from booking.domain.vocabulary import CaseCategory, CaseStatus, Role, SessionStatus  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
 from booking.models import (  # noqa: E402
     Attendee,
     Case,
-    CaseCategory,
-    CaseStatus,
     Department,
     Forum,
     Meeting,
     Representative,
     RepresentativeBusy,
-    Role,
     Session,
     SessionSeries,
-    SessionStatus,
     Slot,
 )
-from booking.services import booking as booking_service  # noqa: E402
-from booking.services.api_tokens import create_token  # noqa: E402
-from booking.services.sessions import extend_sessions  # noqa: E402
-from booking.services.users import create_user  # noqa: E402
+from booking.services.access.api_tokens import create_token  # noqa: E402
+from booking.services.access.users import create_user  # noqa: E402
+from booking.services.meetings import booking as booking_service  # noqa: E402
+from booking.services.scheduling.sessions import extend_sessions  # noqa: E402
 
 FORUMS = ("alfa", "beta")
 DEPARTMENTS = 40

@@ -38,19 +38,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, delete, select, text  # noqa: E402
 
 from booking.app import create_app  # noqa: E402
+from booking.domain.vocabulary import CaseCategory, MeetingStatus  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
-from booking.models import (  # noqa: E402
-    Attendee,
-    Case,
-    CaseCategory,
-    Department,
-    Forum,
-    Meeting,
-    MeetingStatus,
-)
-from booking.models_feeds import FeedBody, FeedEvent, FeedMember  # noqa: E402
-from booking.services import feed_cache, feed_tokens, meeting_events  # noqa: E402
+from booking.models import Attendee, Case, Department, Forum, Meeting  # noqa: E402
+from booking.models.feeds import FeedBody, FeedEvent, FeedMember  # noqa: E402
 from booking.services.demo import seed_demo  # noqa: E402
+from booking.services.feeds import cache as feed_cache  # noqa: E402
+from booking.services.feeds import tokens as feed_tokens  # noqa: E402
+from booking.services.meetings import events as meeting_events  # noqa: E402
 from config import Settings  # noqa: E402
 
 SECRET = "bench-secret-not-for-production"

@@ -55,8 +55,9 @@ from sqlalchemy import func, select  # noqa: E402
 
 from booking.app import create_app  # noqa: E402
 from booking.clock import SystemClock  # noqa: E402
+from booking.domain.vocabulary import PartStat  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
-from booking.models import Attendee, OutboxMessage, PartStat  # noqa: E402
+from booking.models import Attendee, OutboxMessage  # noqa: E402
 from booking.services.worker import TickReport  # noqa: E402
 from config import Settings  # noqa: E402
 

@@ -37,22 +37,15 @@ from sqlalchemy.orm import Session as Db
 from booking.app import create_app
 from booking.clock import FixedClock
 from booking.domain.schedule import local_to_utc
-from booking.migrate import upgrade
-from booking.models import (
-    Attendee,
-    Case,
+from booking.domain.vocabulary import (
     CaseCategory,
     CaseStatus,
-    Department,
-    Forum,
-    Meeting,
     MeetingStatus,
     PartStat,
-    Representative,
-    Session,
     SessionStatus,
-    Slot,
 )
+from booking.migrate import upgrade
+from booking.models import Attendee, Case, Department, Forum, Meeting, Representative, Session, Slot
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 from config import Settings
 

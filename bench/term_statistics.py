@@ -22,22 +22,19 @@ from sqlalchemy import text
 from booking.clock import SystemClock
 from booking.db import make_engine, make_session_factory
 from booking.domain.terms import parse_term
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat
 from booking.migrate import upgrade
 from booking.models import (
     Attendee,
     Case,
-    CaseCategory,
-    CaseStatus,
     Department,
     Forum,
     Meeting,
-    MeetingStatus,
-    PartStat,
     Representative,
     Survey,
     SurveyAnswer,
 )
-from booking.services import statistics
+from booking.services.followup import statistics
 
 CASES = 2000  # about four years of a busy forum
 

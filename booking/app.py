@@ -65,7 +65,7 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
-    from booking.services.invitations import InvitationConfig
+    from booking.services.invitations.delivery import InvitationConfig
 
     def caldav_gateway_factory() -> CalDavGateway | None:
         if not settings.caldav_url:
@@ -145,8 +145,8 @@ def _unit_of_work_info(settings: Settings) -> dict[str, Any]:
     the feed settings, so the changing transaction can render feeds and apply the rules."""
     from urllib.parse import urlsplit
 
-    from booking.services.booking import BookingPolicy
-    from booking.services.feed_cache import FeedConfig
+    from booking.services.feeds.cache import FeedConfig
+    from booking.services.meetings.booking import BookingPolicy
 
     return {
         "booking_policy": BookingPolicy(

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from booking import migrate as migrations
 from booking.models import Forum
 from booking.services import demo
-from booking.services import sessions as session_service
+from booking.services.access.users import create_user
 from booking.services.errors import ServiceError
-from booking.services.users import create_user
+from booking.services.scheduling import sessions as session_service
 
 forum_cli = AppGroup("forum", help="Dörren in: administration commands.")
 
@@ -86,8 +86,8 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
 
 
 def _worker_setup() -> object:
-    from booking.services.outbox import OutboxPolicy
-    from booking.services.rsvp import RsvpPolicy
+    from booking.services.invitations.outbox import OutboxPolicy
+    from booking.services.invitations.replies import RsvpPolicy
     from booking.services.worker import WorkerSetup
 
     settings = current_app.config["SETTINGS"]
@@ -152,7 +152,7 @@ def import_imip_cmd() -> None:
     """Apply an iMIP REPLY e-mail read from stdin (pipe it from the mail system)."""
     import sys
 
-    from booking.services.rsvp import RsvpPolicy, import_imip_reply
+    from booking.services.invitations.replies import RsvpPolicy, import_imip_reply
 
     settings = current_app.config["SETTINGS"]
     policy = RsvpPolicy(
@@ -171,7 +171,7 @@ def import_imip_cmd() -> None:
 @click.option("--name", required=True, help="What the token is for, e.g. 'diariet'.")
 def create_token_cmd(email: str, name: str) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
-    from booking.services.api_tokens import create_token
+    from booking.services.access.api_tokens import create_token
 
     with _db() as db:
         try:
@@ -186,7 +186,7 @@ def create_token_cmd(email: str, name: str) -> None:
 @click.option("--email", default=None, help="Only the tokens of this user.")
 def list_tokens_cmd(email: str | None) -> None:
     """List API tokens: id, state, user and name (never the secret)."""
-    from booking.services.api_tokens import list_tokens
+    from booking.services.access.api_tokens import list_tokens
 
     with _db() as db:
         for token in list_tokens(db, None, email=email):
@@ -205,7 +205,7 @@ def list_tokens_cmd(email: str | None) -> None:
 @click.argument("token_id", type=int)
 def revoke_token_cmd(token_id: int) -> None:
     """Revoke an API token at once (its next request gets 401); audited."""
-    from booking.services.api_tokens import revoke_token
+    from booking.services.access.api_tokens import revoke_token
 
     with _db() as db:
         try:
@@ -222,7 +222,7 @@ FEED_KINDS = click.Choice(["department", "representative", "forum", "case"])
 
 
 def _print_feed_link(kind: str, token: str) -> None:
-    from booking.services.feed_tokens import feed_path
+    from booking.services.feeds.tokens import feed_path
 
     url = current_app.config["SETTINGS"].public_base_url + feed_path(kind, token)
     click.echo(url)
@@ -230,7 +230,7 @@ def _print_feed_link(kind: str, token: str) -> None:
 
 
 def _feed_token_action(kind: str, ref: str, action: str) -> None:
-    from booking.services import feed_tokens
+    from booking.services.feeds import tokens as feed_tokens
 
     settings = current_app.config["SETTINGS"]
     now = current_app.extensions["clock"].now()
@@ -280,7 +280,7 @@ def feed_token_revoke(kind: str, ref: str) -> None:
 @click.option("--show-links", is_flag=True, help="Also print the current links (secret!).")
 def feed_token_list(kind: str | None, show_links: bool) -> None:
     """List feed tokens (never the tokens themselves unless --show-links)."""
-    from booking.services import feed_tokens
+    from booking.services.feeds import tokens as feed_tokens
 
     settings = current_app.config["SETTINGS"]
     with _db() as db:

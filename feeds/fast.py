@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Flask
 
-from booking.services import feed_cache
-from booking.services.tokens import hash_token
+from booking.services.access.tokens import hash_token
+from booking.services.feeds import cache as feed_cache
 from feeds.access import WSGI_FEED_KEY
 from feeds.serve import PRIVATE_CACHE, Reply, reply_for
 

@@ -16,9 +16,9 @@ import re
 
 from flask import Response, current_app, request
 
-from booking.services import feed_cache
-from booking.services.feed_cache import FeedConfig, FeedState
-from booking.services.tokens import hash_token
+from booking.services.access.tokens import hash_token
+from booking.services.feeds import cache as feed_cache
+from booking.services.feeds.cache import FeedConfig, FeedState
 from booking.web_support import get_db, now, settings
 from feeds import feeds_bp
 from feeds.access import WSGI_FEED_KEY

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from booking.services.feed_cache import FeedBytes, FeedState
+from booking.services.feeds.cache import FeedBytes, FeedState
 from feeds.http import accepts_gzip, http_date, not_modified
 from feeds.memory import FeedMemory
 

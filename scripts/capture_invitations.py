@@ -20,12 +20,12 @@ from booking.app import create_app
 from booking.clock import FixedClock
 from booking.migrate import upgrade
 from booking.models import Attendee, Department, Forum
-from booking.services import booking as booking_service
-from booking.services import cases as case_service
-from booking.services import rsvp
 from booking.services.audit import Actor
+from booking.services.cases import registry as case_service
 from booking.services.demo import seed_demo
-from booking.services.outbox import OutgoingMail
+from booking.services.invitations import replies as rsvp
+from booking.services.invitations.outbox import OutgoingMail
+from booking.services.meetings import booking as booking_service
 from booking.services.worker import Worker, WorkerSetup
 from config import Settings
 

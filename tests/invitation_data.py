@@ -10,22 +10,20 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus
 from booking.models import (
     Attendee,
     Case,
-    CaseCategory,
-    CaseStatus,
     Department,
     Forum,
     Meeting,
-    MeetingStatus,
     Representative,
     SessionSeries,
     Slot,
 )
 from booking.models import Session as ForumSession
-from booking.services.meeting_events import meeting_changed
-from booking.services.sessions import extend_sessions
+from booking.services.meetings.events import meeting_changed
+from booking.services.scheduling.sessions import extend_sessions
 
 ORGANIZER = "forum@mora.example"
 # user name on the CalDAV server → (department slug, name, e-mail, is_deputy)
@@ -211,8 +209,8 @@ def make_worker(
     """A worker wired to real adapters (as `flask forum worker` is), for the given servers."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
-    from booking.services.outbox import OutboxPolicy
-    from booking.services.rsvp import RsvpPolicy
+    from booking.services.invitations.outbox import OutboxPolicy
+    from booking.services.invitations.replies import RsvpPolicy
     from booking.services.worker import Worker, WorkerSetup
 
     def calendar_factory() -> CalDavGateway | None:

@@ -39,8 +39,8 @@ from booking.models import (  # noqa: E402
     Forum,
     Meeting,
 )
-from booking.services import feed_tokens  # noqa: E402
 from booking.services.demo import seed_demo  # noqa: E402
+from booking.services.feeds import tokens as feed_tokens  # noqa: E402
 from config import Settings  # noqa: E402
 
 DEFAULT_ICSCHECK = ROOT.parent / "shared" / "tools" / "icscheck" / "icscheck"
@@ -49,9 +49,9 @@ SECRET = "icscheck-demo-secret"
 
 def _book(db: Session, now: datetime, n: int, **case: object) -> Meeting:
     """A demo case booked through the real case and booking services (earliest slot)."""
-    from booking.services import booking as booking_service
-    from booking.services import cases as case_service
     from booking.services.audit import Actor
+    from booking.services.cases import registry as case_service
+    from booking.services.meetings import booking as booking_service
 
     depts = list(
         db.scalars(select(Department).where(Department.slug.in_(["stadsbyggnad", "brandkar"])))
@@ -81,8 +81,8 @@ def build(settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
     now = datetime.now(UTC)
     with app.extensions["session_factory"]() as db:
         seed_demo(db, now.date(), 18)
-        from booking.services import booking as booking_service
         from booking.services.audit import Actor
+        from booking.services.meetings import booking as booking_service
 
         booked = _book(db, now, 1)
         cancelled = _book(db, now, 2, org_name="Orsa Camping AB")

@@ -25,7 +25,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from icalendar import Calendar
 
-from booking.services.outbox import PermanentError, TransientError
+from booking.services.invitations.outbox import PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 

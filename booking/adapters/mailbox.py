@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from booking.services.outbox import PermanentError, TransientError
+from booking.services.invitations.outbox import PermanentError, TransientError
 
 # Messages handled per poll: a flood (a mailing-list loop) cannot hold the worker up.
 BATCH = 50

@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from booking.services.outbox import OutgoingMail, PermanentError, TransientError
+from booking.services.invitations.outbox import OutgoingMail, PermanentError, TransientError
 
 
 @dataclass(frozen=True)

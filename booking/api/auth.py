@@ -14,8 +14,9 @@ from flask import Response, g, request
 
 from booking.api import api_bp
 from booking.api.errors import ApiError
-from booking.models import ApiToken, Role, User
-from booking.services.api_tokens import token_for_secret
+from booking.domain.vocabulary import Role
+from booking.models import ApiToken, User
+from booking.services.access.api_tokens import token_for_secret
 from booking.services.audit import Actor
 from booking.web_support import get_db, session_user
 

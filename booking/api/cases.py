@@ -26,13 +26,15 @@ from booking.api.schemas import (
     proposals_out,
 )
 from booking.domain.visibility import Visibility
-from booking.models import Case, CaseCategory, CaseStatus
-from booking.services import audit, case_access
-from booking.services import booking as booking_service
-from booking.services import cases as case_service
-from booking.services.booking import BookingRequest
-from booking.services.cases import CaseFilters, CaseInput, CaseUpdate
+from booking.domain.vocabulary import CaseCategory, CaseStatus
+from booking.models import Case
+from booking.services import audit
+from booking.services.cases import access as case_access
+from booking.services.cases import registry as case_service
+from booking.services.cases.registry import CaseFilters, CaseInput, CaseUpdate
 from booking.services.inputs import Day, Input, Line, QueryId
+from booking.services.meetings import booking as booking_service
+from booking.services.meetings.booking import BookingRequest
 from booking.web_support import freebusy, get_db, now
 
 

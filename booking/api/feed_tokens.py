@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from booking.api.auth import require_user
 from booking.api.openapi import Link, operation
-from booking.services import feed_tokens
+from booking.services.feeds import tokens as feed_tokens
 from booking.services.inputs import Id, Input, Line
 from booking.web_support import get_db, now, settings
 

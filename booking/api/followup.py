@@ -23,9 +23,10 @@ from booking.api.auth import current_actor
 from booking.api.errors import ApiError
 from booking.api.openapi import Link, operation
 from booking.domain.followup import point_status
-from booking.models import CaseStatus, FollowUpPoint
-from booking.services import followups
-from booking.services.followup_common import local_date
+from booking.domain.vocabulary import CaseStatus
+from booking.models import FollowUpPoint
+from booking.services.followup import points as followups
+from booking.services.followup.common import local_date
 from booking.services.inputs import MAX_ID, Id
 from booking.web_support import get_db, now, settings
 

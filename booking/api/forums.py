@@ -13,10 +13,11 @@ from sqlalchemy.orm import selectinload
 from booking.api.errors import ApiError
 from booking.api.openapi import operation
 from booking.api.params import parse_date
-from booking.models import Department, Forum, Session, SessionStatus
-from booking.services import sessions as session_service
+from booking.domain.vocabulary import SessionStatus
+from booking.models import Department, Forum, Session
 from booking.services.inputs import Day
-from booking.services.sessions import local_iso
+from booking.services.scheduling import sessions as session_service
+from booking.services.scheduling.sessions import local_iso
 from booking.web_support import get_db, now
 
 MAX_RANGE_DAYS = 800

@@ -27,11 +27,11 @@ from booking.api import api_bp
 from booking.api.auth import can_write, require_user, requires
 from booking.api.errors import ApiError, document_of
 from booking.api.schemas import ErrorOut
-from booking.models import Role
+from booking.domain.vocabulary import Role
 from booking.services import idempotency
-from booking.services.booking import MAX_ID
-from booking.services.cases import validation_details
+from booking.services.cases.registry import validation_details
 from booking.services.errors import ServiceError
+from booking.services.meetings.booking import MAX_ID
 from booking.web_support import get_db, now
 
 # public: no credentials; read: any role; write: admin and coordinator; admin: administrators.

@@ -15,22 +15,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from booking.domain.cases import allowed_next
 from booking.domain.visibility import FIELDS, FULL, ConsentScope, Visibility, visible_snapshot
-from booking.models import (
-    AuditEvent,
-    Case,
-    CaseCategory,
-    CaseStatus,
-    Department,
-    Meeting,
-    MeetingStatus,
-    PartStat,
-    Representative,
-    Role,
-    User,
-)
-from booking.services.booking import Id, Proposals, slot_or_earliest
-from booking.services.cases import CaseInput, CaseUpdate
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
+from booking.models import AuditEvent, Case, Department, Meeting, Representative, User
+from booking.services.cases.registry import CaseInput, CaseUpdate
 from booking.services.inputs import Input, Text
+from booking.services.meetings.booking import Id, Proposals, slot_or_earliest
 
 __all__ = ["CaseInput", "CaseUpdate"]
 
@@ -269,7 +258,7 @@ def meeting_out(m: Meeting, tz: ZoneInfo, seen: Visibility = FULL) -> MeetingOut
 
 
 def case_out(c: Case, seen: Visibility) -> CaseOut:
-    """A case as a caller who may see ``seen`` of it (booking.services.case_access.seen)."""
+    """A case as a caller who may see ``seen`` of it (booking.services.cases.access.seen)."""
     tz = ZoneInfo(c.forum.timezone)
 
     def shown(value: str, field: str) -> str:

@@ -9,8 +9,8 @@ from booking.api.errors import ApiError
 from booking.api.openapi import operation
 from booking.domain.terms import TermError, parse_term, term_of
 from booking.models import Forum
-from booking.services import statistics
-from booking.services.followup_common import local_date
+from booking.services.followup import statistics
+from booking.services.followup.common import local_date
 from booking.web_support import get_db, now, settings
 
 RATE = "Per cent, one decimal; null when there is nothing to divide by."

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from booking.api.auth import current_actor, require_user
 from booking.api.openapi import operation
 from booking.models import ApiToken
-from booking.services import api_tokens
+from booking.services.access import api_tokens
 from booking.web_support import get_db, now
 
 

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Event
 
 from booking.domain.visibility import Audience, ConsentScope, Visibility, visibility
-from booking.models import CaseCategory, Meeting, MeetingStatus
+from booking.domain.vocabulary import CaseCategory, MeetingStatus
+from booking.models import Meeting
 
 CATEGORY_LABELS = {
     CaseCategory.NEW_ESTABLISHMENT: ("Nyetablering", "New establishment"),

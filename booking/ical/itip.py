@@ -15,9 +15,10 @@ from datetime import datetime
 from icalendar import Calendar, Event, vCalAddress
 
 from booking.domain.visibility import Audience, is_municipal
+from booking.domain.vocabulary import MeetingStatus
 from booking.ical.event import meeting_vevent
 from booking.ical.serialize import new_calendar
-from booking.models import Attendee, Meeting, MeetingStatus
+from booking.models import Attendee, Meeting
 
 # Written into the organizer's CalDAV copy: lets a retried delivery see that the server already
 # has exactly this version (idempotent PUT, no second round of scheduling messages).

@@ -1,7 +1,8 @@
 """The customer's case page ``/c/<token>``: meetings, the agreed timeline, the case's ICS feed.
 
-The token comes from the confirmation and minutes e-mails (booking.services.invitations). The
-customer sees their own case in full, but only follow-up points marked as shown to them.
+The token comes from the confirmation and minutes e-mails
+(booking.services.invitations.delivery). The customer sees their own case in full, but only
+follow-up points marked as shown to them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from typing import Any
 
 from flask import abort, render_template
 
-from booking.models import Case, MeetingStatus
+from booking.domain.vocabulary import MeetingStatus
+from booking.models import Case
 from booking.public import public_bp
-from booking.services import followups, invitations
-from booking.services import minutes as minutes_service
-from booking.services.followup_common import local_date
+from booking.services.followup import minutes as minutes_service
+from booking.services.followup import points as followups
+from booking.services.followup.common import local_date
+from booking.services.invitations import delivery as invitations
 from booking.web_support import get_db, now, settings
 
 STATUS_LABELS = {
@@ -35,7 +38,7 @@ def _case(token: str) -> Case:
 def _feed_url(case: Case) -> str | None:
     """The case's ICS feed, when the feeds' token service is installed (else no link)."""
     try:  # looked up at run time: the feeds work is an optional part of the deployment
-        feed_tokens = importlib.import_module("booking.services.feed_tokens")
+        feed_tokens = importlib.import_module("booking.services.feeds.tokens")
     except ImportError:
         return None
     try:

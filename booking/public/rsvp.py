@@ -8,14 +8,14 @@ from __future__ import annotations
 from flask import abort, render_template, request
 
 from booking.domain.visibility import Audience, is_municipal
+from booking.domain.vocabulary import MeetingStatus
 from booking.ical.event import department_names, location, summary
-from booking.models import MeetingStatus
 from booking.public import public_bp
 from booking.public.messages import public_message
-from booking.services import rsvp as rsvp_service
 from booking.services.audit import Actor
 from booking.services.errors import ServiceError
-from booking.services.invitations import attendee_by_token, local_when
+from booking.services.invitations import replies as rsvp_service
+from booking.services.invitations.delivery import attendee_by_token, local_when
 from booking.web_support import get_db, now, settings
 
 ANSWERS = {"accept": "ACCEPTED", "decline": "DECLINED", "tentative": "TENTATIVE"}

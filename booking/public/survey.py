@@ -11,8 +11,8 @@ from booking.domain.nki import NKI_QUESTIONS, SERVICE_FACTORS
 from booking.models import Survey
 from booking.public import public_bp
 from booking.public.messages import field_problems, public_message
-from booking.services import surveys as survey_service
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.followup import surveys as survey_service
 from booking.web_support import get_db, now
 
 

@@ -20,8 +20,8 @@ from booking.models import (
     SessionSeries,
     User,
 )
-from booking.services.sessions import extend_sessions
-from booking.services.users import create_user, hash_password
+from booking.services.access.users import create_user, hash_password
+from booking.services.scheduling.sessions import extend_sessions
 
 DEMO_PASSWORD = "forum-demo-2026"
 DEMO_LOGINS = {

@@ -19,10 +19,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from booking.clock import Clock
 from booking.models import Forum, KeyValue
-from booking.services import followups, invitations, outbox, retention, rsvp, surveys
-from booking.services.invitations import CalendarPort, InvitationConfig
-from booking.services.outbox import MailPort, OutboxPolicy, PermanentError, TransientError
-from booking.services.sessions import extend_sessions
+from booking.services.followup import points as followups
+from booking.services.followup import retention, surveys
+from booking.services.invitations import delivery as invitations
+from booking.services.invitations import outbox
+from booking.services.invitations import replies as rsvp
+from booking.services.invitations.delivery import CalendarPort, InvitationConfig
+from booking.services.invitations.outbox import (
+    MailPort,
+    OutboxPolicy,
+    PermanentError,
+    TransientError,
+)
+from booking.services.scheduling.sessions import extend_sessions
 from config import Settings
 
 log = logging.getLogger(__name__)

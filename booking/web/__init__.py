@@ -24,7 +24,6 @@ def init_web(app: Flask) -> None:
     from booking.web import (
         auth,
         errors,
-        followup,  # noqa: F401  (issue 7: minutes, timeline, statistics)
         labels,
         security,
         views,

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from booking.models import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
 
 ROLE = {
     Role.ADMIN: _l("administrator"),

@@ -2,7 +2,7 @@
 
 One table for the whole UI, so a template hides a button with the same rule the view enforces.
 What of a case a user sees is not decided here: it is the one visibility policy
-(booking.domain.visibility.staff_visibility, through booking.services.case_access) that the
+(booking.domain.visibility.staff_visibility, through booking.services.cases.access) that the
 JSON API, case search, feeds and invitations use too, so the web page and the API cannot
 disagree. Coordinators and administrators see everything; a representative invited to the
 case's meeting sees what the invitation shows; management and other representatives see what
@@ -14,9 +14,10 @@ from __future__ import annotations
 from flask import g
 
 from booking.domain.visibility import Visibility
-from booking.models import Case, Role, User
-from booking.services import case_access
-from booking.services.case_access import Reader
+from booking.domain.vocabulary import Role
+from booking.models import Case, User
+from booking.services.cases import access as case_access
+from booking.services.cases.access import Reader
 from booking.web_support import get_db
 
 ADMIN, COORD, REP, VIEWER = Role.ADMIN, Role.COORDINATOR, Role.REPRESENTATIVE, Role.VIEWER

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as Db
 from booking.clock import FixedClock
 from booking.db import Base
 from booking.models import Department
-from booking.services.api_tokens import create_token
+from booking.services.access.api_tokens import create_token
 from booking.services.demo import DEMO_LOGINS
 
 

@@ -18,20 +18,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
-from booking.models import (
-    Attendee,
-    Case,
-    CaseCategory,
-    Department,
-    Forum,
-    Meeting,
-    MeetingStatus,
-    Representative,
-    Session,
-    SessionStatus,
-    Slot,
-)
-from booking.services import feed_tokens, meeting_events
+from booking.domain.vocabulary import CaseCategory, MeetingStatus, SessionStatus
+from booking.models import Attendee, Case, Department, Forum, Meeting, Representative, Session, Slot
+from booking.services.feeds import tokens as feed_tokens
+from booking.services.meetings import events as meeting_events
 
 SECRET = "test-secret"
 _refs = itertools.count(1)

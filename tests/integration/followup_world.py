@@ -12,20 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from booking.models import (
-    Attendee,
-    Case,
-    CaseCategory,
-    CaseStatus,
-    Department,
-    Forum,
-    Meeting,
-    MeetingStatus,
-    PartStat,
-    Representative,
-    Role,
-    User,
-)
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
+from booking.models import Attendee, Case, Department, Forum, Meeting, Representative, User
 from booking.services.audit import Actor
 
 _seq = itertools.count(1)

@@ -11,27 +11,25 @@ from sqlalchemy.orm import Session as Db
 
 from booking.app import create_app
 from booking.clock import FixedClock
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, SessionStatus
 from booking.models import (
     Absence,
     AuditEvent,
     Case,
-    CaseStatus,
     Department,
     Meeting,
-    MeetingStatus,
     OutboxMessage,
     Representative,
     RepresentativeBusy,
     Session,
-    SessionStatus,
     Slot,
 )
-from booking.services import booking as svc
-from booking.services import cases as case_svc
 from booking.services.audit import Actor
+from booking.services.cases import registry as case_svc
 from booking.services.demo import demo_user
 from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.sessions import add_extra_session, get_forum
+from booking.services.meetings import booking as svc
+from booking.services.scheduling.sessions import add_extra_session, get_forum
 from config import Settings
 
 
@@ -461,7 +459,7 @@ def test_cancelling_a_case_marked_held_too_early_cancels_the_meeting(
 def test_departments_change_on_a_booked_case_only_for_those_departments(
     seeded: Db, clock: FixedClock
 ) -> None:
-    from booking.models import PartStat
+    from booking.domain.vocabulary import PartStat
 
     case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
     slot = first_slots(seeded, "mora", 1)[0]

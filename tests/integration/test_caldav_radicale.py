@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
-from booking.models import Attendee, KeyValue, PartStat
+from booking.domain.vocabulary import PartStat
+from booking.models import Attendee, KeyValue
 
 
 @pytest.fixture(autouse=True)

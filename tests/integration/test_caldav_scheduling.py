@@ -34,8 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
-from booking.models import Attendee, Meeting, OutboxMessage, PartStat
-from booking.services import rsvp
+from booking.domain.vocabulary import PartStat
+from booking.models import Attendee, Meeting, OutboxMessage
+from booking.services.invitations import replies as rsvp
 
 
 @pytest.fixture(autouse=True)

@@ -27,22 +27,17 @@ from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
 from booking.domain.visibility import ConsentScope
+from booking.domain.vocabulary import MeetingStatus, Role
 from booking.ical import itip
 from booking.ical.serialize import to_bytes
-from booking.models import (
-    Attendee,
-    Case,
-    Meeting,
-    MeetingStatus,
-    Representative,
-    Role,
-)
-from booking.services import audit, invitations
-from booking.services import cases as case_service
-from booking.services.api_tokens import create_token
+from booking.models import Attendee, Case, Meeting, Representative
+from booking.services import audit
+from booking.services.access.api_tokens import create_token
+from booking.services.access.users import create_user
+from booking.services.cases import registry as case_service
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_password_hash, demo_user
-from booking.services.outbox import OutgoingMail
-from booking.services.users import create_user
+from booking.services.invitations import delivery as invitations
+from booking.services.invitations.outbox import OutgoingMail
 
 SCOPES = (ConsentScope.NONE, ConsentScope.MUNICIPAL, ConsentScope.EXTERNAL)
 KINDS = [(c, s) for c in (False, True) for s in SCOPES]
@@ -493,8 +488,9 @@ def test_invitations_show_the_case_only_where_consent_reaches(
 def test_confidential_minutes_go_as_a_link(seeded: Db, clock: FixedClock, world: Any) -> None:
     from dataclasses import replace
 
-    from booking.models import Minutes, MinutesStatus, OutboxMessage
-    from booking.services import minutes as minutes_service
+    from booking.domain.vocabulary import MinutesStatus
+    from booking.models import Minutes, OutboxMessage
+    from booking.services.followup import minutes as minutes_service
     from config import Settings
 
     settings = replace(Settings(), public_base_url="http://forum.test")

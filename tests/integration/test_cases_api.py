@@ -335,7 +335,7 @@ def mora_slots() -> Select[tuple[Slot]]:
 
 def _cancel_a_session(client: FlaskClient, db: Db, headers: dict[str, str]) -> int:
     from booking.services.audit import Actor
-    from booking.services.sessions import cancel_session
+    from booking.services.scheduling.sessions import cancel_session
 
     slot = db.scalars(mora_slots().order_by(Slot.starts_at.desc())).first()
     assert slot is not None

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.db import Base
-from booking.models import Case, CaseCategory, Department, Forum, UTCDateTime
+from booking.domain.vocabulary import CaseCategory
+from booking.models import Case, Department, Forum, UTCDateTime
 
 FAR = datetime(2031, 1, 7, 9, 30, tzinfo=UTC)
 

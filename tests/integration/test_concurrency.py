@@ -17,22 +17,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
+from booking.domain.vocabulary import CaseCategory, SessionStatus
 from booking.models import (
     Case,
-    CaseCategory,
     Department,
     Forum,
     Meeting,
     Representative,
     RepresentativeBusy,
     Session,
-    SessionStatus,
     Slot,
 )
-from booking.services import booking as svc
-from booking.services import cases as case_svc
 from booking.services.audit import Actor
+from booking.services.cases import registry as case_svc
 from booking.services.errors import Conflict
+from booking.services.meetings import booking as svc
 
 THREADS = 20
 
@@ -171,7 +170,7 @@ def test_one_representative_two_forums_at_once(app: Flask, seeded: Db, clock: Fi
     # The same person asked for by Mora and Orsa at the same hour: the busy buckets decide.
     from datetime import date
 
-    from booking.services.sessions import add_extra_session, get_forum
+    from booking.services.scheduling.sessions import add_extra_session, get_forum
 
     add_extra_session(
         seeded,

@@ -37,8 +37,8 @@ from booking.clock import FixedClock
 from booking.ical import itip
 from booking.ical.serialize import to_bytes
 from booking.models import Attendee, Meeting, OutboxMessage
-from booking.services import rsvp
 from booking.services.audit import Actor
+from booking.services.invitations import replies as rsvp
 
 CUSTOMER = "kund@foretag.example"
 COORDINATOR = Actor.system("test-coordinator")

@@ -11,15 +11,9 @@ from feeds_helpers import book, cancel, department, first_rep
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from booking.models import (
-    Attendee,
-    CaseDepartment,
-    Department,
-    Meeting,
-    MeetingStatus,
-    Representative,
-)
-from booking.services import feed_cache
+from booking.domain.vocabulary import MeetingStatus
+from booking.models import Attendee, CaseDepartment, Department, Meeting, Representative
+from booking.services.feeds import cache as feed_cache
 from config import Settings
 
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session as Db
 from booking.clock import FixedClock
 from booking.domain.visibility import ConsentScope
 from booking.models import Case, Representative
-from booking.models_feeds import FeedBody, FeedEvent
-from booking.services import feed_cache, meeting_events
-from booking.services.feed_cache import FeedConfig
+from booking.models.feeds import FeedBody, FeedEvent
+from booking.services.feeds import cache as feed_cache
+from booking.services.feeds.cache import FeedConfig
+from booking.services.meetings import events as meeting_events
 
 
 def _vobject_start(data: bytes, uid: str) -> datetime:
@@ -474,7 +475,8 @@ def test_cancel_reason_only_in_the_customers_feed(
 def test_department_rename_shows_in_every_feed_that_names_it(
     client: FlaskClient, seeded: Db, clock: FixedClock
 ) -> None:
-    from booking.services import audit, directory
+    from booking.services import audit
+    from booking.services.directory import admin as directory
 
     now = clock.now()
     # Convened by the other department, so nothing but the rename touches this meeting.
@@ -507,8 +509,8 @@ def test_department_rename_shows_in_every_feed_that_names_it(
 def test_retention_leaves_no_personal_data_in_stored_feeds_and_stops_the_case_feed(
     client: FlaskClient, seeded: Db, clock: FixedClock
 ) -> None:
-    from booking.models import CaseStatus
-    from booking.services.retention import run_retention
+    from booking.domain.vocabulary import CaseStatus
+    from booking.services.followup.retention import run_retention
     from config import Settings
 
     now = clock.now()

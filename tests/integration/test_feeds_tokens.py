@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
-from booking.models_feeds import FeedToken
-from booking.services import feed_tokens
-from booking.services.api_tokens import create_token
+from booking.models.feeds import FeedToken
+from booking.services.access.api_tokens import create_token
 from booking.services.demo import DEMO_LOGINS
 from booking.services.errors import Conflict, NotFound
+from booking.services.feeds import tokens as feed_tokens
 
 
 class _Collect(logging.Handler):

@@ -13,17 +13,9 @@ from followup_world import World, make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import (
-    CaseStatus,
-    FollowUpPoint,
-    MeetingStatus,
-    Minutes,
-    MinutesStatus,
-    OutboxMessage,
-    PartStat,
-    SurveyAnswer,
-)
-from booking.services import surveys
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, PartStat
+from booking.models import FollowUpPoint, Minutes, OutboxMessage, SurveyAnswer
+from booking.services.followup import surveys
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -289,7 +281,7 @@ def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
 def test_customer_case_page_shows_meetings_and_the_shared_timeline(
     client: FlaskClient, db: Session, world: World
 ) -> None:
-    from booking.services import invitations
+    from booking.services.invitations import delivery as invitations
 
     case = make_case(
         db,
@@ -335,7 +327,7 @@ def test_customer_case_page_shows_meetings_and_the_shared_timeline(
 
 def test_customer_link_is_stable_until_rotated(db: Session) -> None:
     """Confirmation, reschedule and minutes mails all carry the same working link."""
-    from booking.services import invitations
+    from booking.services.invitations import delivery as invitations
 
     world = make_world(db)
     at = datetime(2026, 12, 8, 12, tzinfo=UTC)

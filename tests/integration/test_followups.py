@@ -10,9 +10,10 @@ from followup_world import World, make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import CaseStatus, FollowUpPoint, MeetingStatus, OutboxMessage
-from booking.services import followups as svc
+from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.models import FollowUpPoint, OutboxMessage
 from booking.services.errors import Conflict, Forbidden, Invalid
+from booking.services.followup import points as svc
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November 2026, 09:00 local

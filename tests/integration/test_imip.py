@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
-from booking.models import Attendee, AuditEvent, OutboxMessage, PartStat
+from booking.domain.vocabulary import PartStat
+from booking.models import Attendee, AuditEvent, OutboxMessage
 
 
 @pytest.fixture(autouse=True)
@@ -176,7 +177,7 @@ def test_imip_reply_mail_is_applied_and_optional_attendee_is_opt_participant(
 
     from booking.ical import itip
     from booking.ical.serialize import to_bytes
-    from booking.services import rsvp
+    from booking.services.invitations import replies as rsvp
 
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now(), contact_email="")

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session as Db
 from booking.app import create_app
 from booking.clock import FixedClock
 from booking.models import ApiToken, AuditEvent, LoginRateBucket, User
-from booking.services import login, login_rate
-from booking.services.api_tokens import create_token
+from booking.services.access import login, login_rate
+from booking.services.access.api_tokens import create_token
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_user
 from config import Settings
 

@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 
 from booking.adapters.mailbox import ImapConfig, ImapMailbox
 from booking.clock import FixedClock
+from booking.domain.vocabulary import PartStat
 from booking.ical import itip
 from booking.ical.serialize import to_bytes
-from booking.models import Attendee, AuditEvent, Meeting, PartStat
-from booking.services import rsvp
-from booking.services.outbox import TransientError
+from booking.models import Attendee, AuditEvent, Meeting
+from booking.services.invitations import replies as rsvp
+from booking.services.invitations.outbox import TransientError
 
 # Cyrus keeps a user's folders below INBOX: the service finds that out (IMAP NAMESPACE).
 DONE, OTHER = "INBOX.Dorren-in-behandlade", "INBOX.Dorren-in-att-lasa"

@@ -10,18 +10,10 @@ from followup_world import World, make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import (
-    AuditEvent,
-    CaseStatus,
-    FollowUpPoint,
-    MeetingStatus,
-    Minutes,
-    MinutesStatus,
-    OutboxMessage,
-    PartStat,
-)
-from booking.services import minutes as svc
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, PartStat
+from booking.models import AuditEvent, FollowUpPoint, Minutes, OutboxMessage
 from booking.services.errors import Conflict, Forbidden, Invalid
+from booking.services.followup import minutes as svc
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

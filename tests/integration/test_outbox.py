@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.models import Attendee, OutboxMessage
-from booking.services import outbox
-from booking.services.outbox import OutboxPolicy, OutgoingMail, TransientError
+from booking.services.invitations import outbox
+from booking.services.invitations.outbox import OutboxPolicy, OutgoingMail, TransientError
 
 REPO = Path(__file__).resolve().parents[2]
 

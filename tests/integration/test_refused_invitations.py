@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
-from booking.models import Attendee, Case, OutboxMessage, Role, User
+from booking.domain.vocabulary import Role
+from booking.models import Attendee, Case, OutboxMessage, User
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ def test_refused_calendar_data_fails_for_good_and_shows_on_the_case_page(
     _users(xandikos)
     meeting = _meeting_with_word_text(db, clock)
     # A writer without its guard (what the service sent before): raw control characters.
-    monkeypatch.setattr("booking.services.invitations.to_bytes", lambda cal: cal.to_ical())
+    monkeypatch.setattr("booking.services.invitations.delivery.to_bytes", lambda cal: cal.to_ical())
     worker = make_worker(app, smtp_sink.port, caldav_url=xandikos.url, caldav_user="forum")
     report = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
     assert report.failed == 1 and report.retried == 0, report.errors

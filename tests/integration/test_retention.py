@@ -13,20 +13,19 @@ from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.domain.terms import parse_term
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus
 from booking.models import (
     AuditEvent,
     Case,
-    CaseStatus,
     FollowUpPoint,
-    MeetingStatus,
     Minutes,
-    MinutesStatus,
     OutboxMessage,
     Survey,
     SurveyAnswer,
 )
-from booking.services import audit, statistics
-from booking.services.retention import REMOVED, run_retention
+from booking.services import audit
+from booking.services.followup import statistics
+from booking.services.followup.retention import REMOVED, run_retention
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

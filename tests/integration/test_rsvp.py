@@ -12,19 +12,11 @@ from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.domain import rsvp as rules
-from booking.models import (
-    Attendee,
-    AuditEvent,
-    Case,
-    CaseStatus,
-    Meeting,
-    MeetingStatus,
-    OutboxMessage,
-    PartStat,
-)
-from booking.services import rsvp
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, PartStat
+from booking.models import Attendee, AuditEvent, Case, Meeting, OutboxMessage
 from booking.services.audit import Actor
 from booking.services.errors import Conflict, Invalid
+from booking.services.invitations import replies as rsvp
 
 COORDINATOR = Actor.system("test-coordinator")
 

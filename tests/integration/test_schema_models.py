@@ -8,10 +8,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import booking.models
-import booking.models_feeds
-import booking.models_followup
-import booking.models_invitations
-import booking.models_security  # noqa: F401  (every model module registers its tables)
+import booking.models.feeds
+import booking.models.followup
+import booking.models.invitations
+import booking.models.security  # noqa: F401  (every model module registers its tables)
 from booking.db import Base, make_engine
 
 

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.orm import Session as Db
 
 from booking.clock import FixedClock
-from booking.services.api_tokens import create_token
+from booking.services.access.api_tokens import create_token
 from booking.services.demo import DEMO_LOGINS
 
 MAX_EXAMPLES = 40

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from booking.app import create_app
 from booking.migrate import upgrade
 from booking.models import Department
-from booking.services import feed_tokens
 from booking.services.demo import seed_demo
+from booking.services.feeds import tokens as feed_tokens
 from config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

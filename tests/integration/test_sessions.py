@@ -8,19 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
-from booking.models import (
-    Case,
-    CaseCategory,
-    Forum,
-    Meeting,
-    PausePeriod,
-    Session,
-    SessionSeries,
-    SessionStatus,
-)
-from booking.services import sessions as svc
+from booking.domain.vocabulary import CaseCategory, SessionStatus
+from booking.models import Case, Forum, Meeting, PausePeriod, Session, SessionSeries
 from booking.services.audit import Actor
 from booking.services.errors import Conflict, Invalid
+from booking.services.scheduling import sessions as svc
 
 TODAY = date(2026, 11, 30)
 

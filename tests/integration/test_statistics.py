@@ -9,18 +9,15 @@ from followup_world import World, make_case, make_world
 from sqlalchemy.orm import Session
 
 from booking.domain.terms import parse_term
-from booking.models import (
-    Case,
+from booking.domain.vocabulary import (
     CaseCategory,
     CaseStatus,
     MeetingStatus,
-    Minutes,
     MinutesStatus,
     PartStat,
-    Survey,
-    SurveyAnswer,
 )
-from booking.services import statistics
+from booking.models import Case, Minutes, Survey, SurveyAnswer
+from booking.services.followup import statistics
 
 NEW, CHANGE, EVENT = CaseCategory.NEW_ESTABLISHMENT, CaseCategory.MAJOR_CHANGE, CaseCategory.EVENT
 HELD = MeetingStatus.HELD

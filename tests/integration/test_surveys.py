@@ -11,10 +11,11 @@ from followup_world import World, make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import CaseStatus, MeetingStatus, OutboxMessage, Survey, SurveyAnswer
+from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.models import OutboxMessage, Survey, SurveyAnswer
 from booking.public.messages import field_problems
-from booking.services import surveys as svc
 from booking.services.errors import Conflict, Invalid, NotFound
+from booking.services.followup import surveys as svc
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

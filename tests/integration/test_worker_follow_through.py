@@ -10,7 +10,8 @@ from followup_world import make_case, make_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import CaseStatus, MeetingStatus, OutboxMessage, Survey
+from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.models import OutboxMessage, Survey
 from booking.services.worker import TickReport, Worker, WorkerSetup
 from config import Settings
 

@@ -9,19 +9,11 @@ import vobject
 from icalendar import Calendar
 
 from booking.domain.visibility import Audience, ConsentScope, visibility
+from booking.domain.vocabulary import CaseCategory, MeetingStatus
 from booking.ical.event import meeting_vevent
 from booking.ical.serialize import new_calendar, to_bytes
 from booking.ical.vtimezone import follows_eu_rule, vtimezone
-from booking.models import (
-    Attendee,
-    Case,
-    CaseCategory,
-    Department,
-    Forum,
-    Meeting,
-    MeetingStatus,
-    Representative,
-)
+from booking.models import Attendee, Case, Department, Forum, Meeting, Representative
 
 MARKERS = {
     "org_name": "ORGMARK-1",

@@ -11,14 +11,14 @@ from pydantic import ValidationError
 from booking.adapters.mailer import build_message
 from booking.ical.feed import FeedHeader, assemble, calendar_head
 from booking.ical.serialize import component_bytes, new_calendar, to_bytes
-from booking.services.cases import CaseUpdate
+from booking.services.cases.registry import CaseUpdate
 from booking.services.inputs import (
     clean_line,
     clean_text,
     like_pattern,
     strip_controls,
 )
-from booking.services.outbox import OutgoingMail, PermanentError
+from booking.services.invitations.outbox import OutgoingMail, PermanentError
 
 WORD = "Rad ett\x0bRad två"  # Shift+Enter in Word pastes U+000B
 

@@ -20,7 +20,7 @@ BOOKING_REASONS = {"slot_unavailable", "too_soon", "slot_taken", "same_slot", "n
 
 def test_every_reason_a_service_raises_has_a_translation() -> None:
     raised: set[str] = set()
-    for path in (ROOT / "booking" / "services").glob("*.py"):
+    for path in (ROOT / "booking" / "services").rglob("*.py"):
         if path.name != "demo.py":  # demo data names pause periods with reason="sportlov"
             raised |= set(re.findall(r'reason="([a-z_]+)"', path.read_text()))
     assert raised, "no reasons found: the pattern no longer matches the services"

@@ -8,16 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly, page_text, text_of
 
-from booking.models import (
-    Absence,
-    AuditEvent,
-    Department,
-    Forum,
-    Representative,
-    Session,
-    SessionStatus,
-    User,
-)
+from booking.domain.vocabulary import SessionStatus
+from booking.models import Absence, AuditEvent, Department, Forum, Representative, Session, User
 
 
 def _first_session(db: Db, slug: str = "mora") -> Session:

@@ -11,14 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, page_text, text_of
 
-from booking.models import (
-    Case,
-    CaseStatus,
-    Department,
-    Meeting,
-    MeetingStatus,
-    Representative,
-)
+from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.models import Case, Department, Meeting, Representative
 
 
 def _dept(db: Db, slug: str) -> Department:
@@ -336,7 +330,6 @@ def test_viewer_sees_no_personal_data_and_changes_nothing(
 
 
 def test_record_an_answer_given_by_phone(login_as: LoginAs, seeded: Db) -> None:
-    pytest.importorskip("booking.services.rsvp", reason="the invitations work is not merged yet")
     client = login_as("coordinator")
     case = register(client, seeded)
     meeting = book_first(client, seeded, case)
@@ -368,7 +361,6 @@ def test_record_an_answer_given_by_phone(login_as: LoginAs, seeded: Db) -> None:
 
 
 def test_my_meetings_offers_feed_links(login_as: LoginAs, seeded: Db) -> None:
-    pytest.importorskip("booking.services.feed_tokens", reason="the feeds work is not merged yet")
     client = login_as("representative")
     html = client.get("/me/meetings").get_data(as_text=True)
     assert re.search(r'href="webcal://forum\.test/feeds/representatives/[\w-]{40,}\.ics"', html)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly, page_text
 
-from booking.models import PartStat
+from booking.domain.vocabulary import PartStat
 
 
 def test_sessions_with_swedish_dates_times_and_skipped_reasons(login_as: LoginAs) -> None:

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly
 
-from booking.models import Case, Department, Representative, Session, SessionStatus, User
+from booking.domain.vocabulary import SessionStatus
+from booking.models import Case, Department, Representative, Session, User
 
 ROLES = ("admin", "coordinator", "representative", "viewer")
 

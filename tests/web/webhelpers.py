@@ -10,17 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking.models import (
-    Attendee,
-    Case,
-    CaseCategory,
-    CaseStatus,
-    Forum,
-    Meeting,
-    PartStat,
-    Representative,
-    SessionStatus,
-)
+from booking.domain.vocabulary import CaseCategory, CaseStatus, PartStat, SessionStatus
+from booking.models import Attendee, Case, Forum, Meeting, Representative
 from booking.models import Session as ForumSession
 
 

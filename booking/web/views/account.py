@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from booking.i18n import LANGUAGES
-from booking.services import login as login_service
+from booking.services.access import login as login_service
 from booking.web import web_bp
 from booking.web.auth import current_user, log_in, log_out, safe_next
 from booking.web.forms import ActionForm, LanguageForm, LoginForm

@@ -9,12 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from booking.models import Role, SessionStatus
-from booking.services import api_tokens, directory
-from booking.services import overview as overview_service
-from booking.services import sessions as session_service
+from booking.domain.vocabulary import Role, SessionStatus
+from booking.services.access import api_tokens
 from booking.services.audit import Actor
+from booking.services.directory import admin as directory
 from booking.services.errors import NotFound, ServiceError
+from booking.services.meetings import overview as overview_service
+from booking.services.scheduling import sessions as session_service
 from booking.web import web_bp
 from booking.web.auth import current_user, log_in, requires
 from booking.web.forms import (

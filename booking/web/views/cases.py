@@ -13,12 +13,13 @@ from flask_babel import ngettext
 
 from booking.domain.cases import allowed_next
 from booking.domain.visibility import ConsentScope, Visibility
-from booking.models import Case, CaseStatus, Department, Meeting, MeetingStatus, Role
+from booking.domain.vocabulary import CaseStatus, MeetingStatus, Role
+from booking.models import Case, Department, Meeting
 from booking.services import audit
-from booking.services import booking as booking_service
-from booking.services import cases as case_service
-from booking.services import overview as overview_service
+from booking.services.cases import registry as case_service
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
+from booking.services.meetings import booking as booking_service
+from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.forms import (
@@ -44,7 +45,7 @@ MANUAL_STATUSES = (CaseStatus.CONFIRMED, CaseStatus.HELD, CaseStatus.FOLLOW_UP, 
 def rsvp_service() -> Any | None:
     """The reply service of the invitations work, when it is installed (else no phone form)."""
     try:
-        return importlib.import_module("booking.services.rsvp")
+        return importlib.import_module("booking.services.invitations.replies")
     except ImportError:
         return None
 
@@ -126,7 +127,7 @@ def _department_choices(case: Case | None = None) -> list[Any]:
 
 
 def _departments() -> list[Department]:
-    from booking.services.directory import list_departments
+    from booking.services.directory.admin import list_departments
 
     return list_departments(get_db())
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import render_template
 
-from booking.services import overview as overview_service
 from booking.services.errors import ServiceError
+from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.policy import case_visibility
@@ -27,7 +27,7 @@ class FeedLink:
 def feed_tokens() -> Any | None:
     """The feeds work's token service, when it is installed (else the page has no links)."""
     try:
-        return importlib.import_module("booking.services.feed_tokens")
+        return importlib.import_module("booking.services.feeds.tokens")
     except ImportError:
         return None
 

@@ -8,8 +8,9 @@ from typing import Any
 from flask import abort, render_template, request
 
 from booking.domain.visibility import Visibility
-from booking.models import Case, Meeting, PartStat
-from booking.services import overview as overview_service
+from booking.domain.vocabulary import PartStat
+from booking.models import Case, Meeting
+from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.policy import can, case_visibility

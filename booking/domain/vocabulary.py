@@ -1,0 +1,62 @@
+"""The status and role vocabulary, defined once: the tables, the services and the pages use these.
+
+Stored as their string values (see booking.models.base.str_enum), so the values are part of the
+database schema: renaming one is a migration."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    REPRESENTATIVE = "representative"
+    VIEWER = "viewer"
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # a forum afternoon with slots
+    SKIPPED = "skipped"  # holiday or pause period: kept with its reason, no slots
+    CANCELLED = "cancelled"  # cancelled by a coordinator, with a reason
+
+
+class CaseStatus(enum.StrEnum):
+    RECEIVED = "received"
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    HELD = "held"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class CaseCategory(enum.StrEnum):
+    NEW_ESTABLISHMENT = "new_establishment"
+    MAJOR_CHANGE = "major_change"
+    EVENT = "event"
+
+
+class MeetingStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class PartStat(enum.StrEnum):
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    TENTATIVE = "TENTATIVE"
+    DELEGATED = "DELEGATED"
+
+
+class MinutesStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"  # the current approved version
+    SUPERSEDED = "superseded"  # an approved version replaced by a correction
+
+
+# A meeting that still takes place: invitations go out for it, answers count, it holds its slot.
+LIVE_MEETING: frozenset[MeetingStatus] = frozenset({MeetingStatus.BOOKED, MeetingStatus.CONFIRMED})

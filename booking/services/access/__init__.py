@@ -1,0 +1,1 @@
+"""Who may come in: users and passwords, logins and their rate limit, API and link tokens."""

@@ -1,0 +1,1 @@
+"""The directory: departments, representatives (absences, deputies) and users."""

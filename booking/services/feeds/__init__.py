@@ -1,0 +1,1 @@
+"""The ICS feeds: stored pieces and bodies, membership, invalidation, secret feed tokens."""

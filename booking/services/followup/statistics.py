@@ -1,0 +1,432 @@
+"""Term statistics for management: cases, lead times, replies, attendance, cancellations, NKI.
+
+Which term a figure belongs to (local dates, Europe/Stockholm):
+- cases by category: the day the case was received;
+- lead time: the case's first meeting (not cancelled) falls in the term; contact → meeting start;
+- replies, attendance, cancellations: the meeting's day;
+- NKI: the day of the meeting the survey was about.
+Anonymised cases keep everything used here, so retention never changes these figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from statistics import median
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from booking.domain import nki as nki_rules
+from booking.domain.terms import Term
+from booking.domain.vocabulary import (
+    CaseCategory,
+    CaseStatus,
+    MeetingStatus,
+    MinutesStatus,
+    PartStat,
+)
+from booking.models import Attendee, Case, Department, Meeting, Minutes, Survey, SurveyAnswer
+from booking.services.followup.common import local_date
+
+CATEGORY_LABELS = {
+    CaseCategory.NEW_ESTABLISHMENT: "Nyetablering",
+    CaseCategory.MAJOR_CHANGE: "Förändring av befintlig verksamhet",
+    CaseCategory.EVENT: "Arrangemang",
+}
+
+
+def _round1(value: float | Decimal | None) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return _round1(Decimal(part) * 100 / Decimal(whole)) if whole else None
+
+
+def _median(values: list[float]) -> float | None:
+    return _round1(median(values)) if values else None
+
+
+@dataclass
+class _Respondent:
+    category: CaseCategory
+    departments: list[int]
+    nki_index: Fraction | None
+    factors: dict[str, Fraction | None]
+
+
+def _in_term(at: datetime, term: Term, tz: str) -> bool:
+    return term.contains(local_date(at, tz))
+
+
+def compute(
+    db: Session, term: Term, *, forum_id: int | None = None, timezone: str = "Europe/Stockholm"
+) -> dict[str, Any]:
+    """Every figure of the statistics page and the API for one term (JSON-friendly)."""
+    cases = _cases(db, term, forum_id)
+    meetings = [m for c in cases for m in c.meetings if _in_term(m.starts_at, term, timezone)]
+    departments = {d.id: d for d in db.scalars(select(Department))}
+    dep_rows = _department_rows(db, meetings, departments)
+    respondents = _respondents(db, cases, term, timezone)
+    surveys_sent = _surveys_sent(db, cases, term, timezone)
+    return {
+        "term": term.key,
+        "label": term.label_sv,
+        "from": term.start.isoformat(),
+        "to_exclusive": term.end.isoformat(),
+        "cases": _case_counts(cases, term, timezone),
+        "lead_time_days": _lead_time(cases, term, timezone),
+        "meetings": {
+            "total": len(meetings),
+            "held": sum(1 for m in meetings if m.status == MeetingStatus.HELD),
+            "cancelled": sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
+            "cancellation_rate": _rate(
+                sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED), len(meetings)
+            ),
+        },
+        "attendance": _attendance_total(dep_rows),
+        "departments": list(dep_rows.values()),
+        "nki": {
+            **_nki(respondents, departments),
+            # Beside NKI wherever it is shown: answers / surveys sent (Insikt asks ≥ 40 %).
+            "surveys_sent": surveys_sent,
+            "response_rate": _rate(len(respondents), surveys_sent),
+        },
+    }
+
+
+def _cases(db: Session, term: Term, forum_id: int | None) -> list[Case]:
+    """Cases with anything in the term: received, met, or surveyed (a UTC superset of it)."""
+    lo = datetime.combine(term.start, time(0), UTC) - timedelta(days=1)
+    hi = datetime.combine(term.end, time(0), UTC) + timedelta(days=1)
+    met = select(Meeting.case_id).where(Meeting.starts_at >= lo, Meeting.starts_at < hi)
+    surveyed = select(Survey.case_id).where(
+        Survey.meeting_id.is_(None), Survey.created_at >= lo, Survey.created_at < hi
+    )
+    query = (
+        select(Case)
+        .where(
+            or_(
+                and_(Case.received_at >= lo, Case.received_at < hi),
+                Case.id.in_(met),
+                Case.id.in_(surveyed),
+            )
+        )
+        .options(
+            selectinload(Case.meetings).selectinload(Meeting.attendees),
+            selectinload(Case.departments),
+        )
+    )
+    if forum_id is not None:
+        query = query.where(Case.forum_id == forum_id)
+    return list(db.scalars(query))
+
+
+def _case_counts(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
+    counts = {c.value: 0 for c in CaseCategory}
+    cancelled = 0
+    for case in cases:
+        if _in_term(case.received_at, term, tz):
+            counts[case.category.value] += 1
+            cancelled += case.status == CaseStatus.CANCELLED
+    return {"total": sum(counts.values()), "cancelled": cancelled, "by_category": counts}
+
+
+def _lead_time(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
+    days: list[float] = []
+    for case in cases:
+        live = [m for m in case.meetings if m.status != MeetingStatus.CANCELLED]
+        if not live:
+            continue
+        first = min(live, key=lambda m: m.starts_at)
+        if _in_term(first.starts_at, term, tz):
+            days.append((first.starts_at - case.received_at).total_seconds() / 86400)
+    return {"n": len(days), "median": _median(days)}
+
+
+def _present_by_meeting(db: Session, meetings: list[Meeting]) -> dict[int, set[int]]:
+    """Departments present per meeting according to the approved minutes (where there are)."""
+    ids = [m.id for m in meetings]
+    if not ids:
+        return {}
+    rows = db.scalars(
+        select(Minutes).where(Minutes.meeting_id.in_(ids), Minutes.status == MinutesStatus.APPROVED)
+    )
+    return {
+        m.meeting_id: {int(r["department_id"]) for r in m.present if r.get("present")} for m in rows
+    }
+
+
+def _attended(meeting: Meeting, minutes_present: dict[int, set[int]]) -> set[int]:
+    if meeting.id in minutes_present:
+        return minutes_present[meeting.id]
+    return {
+        a.department_id for a in meeting.attendees if a.active and a.partstat == PartStat.ACCEPTED
+    }
+
+
+def _department_rows(
+    db: Session, meetings: list[Meeting], departments: dict[int, Department]
+) -> dict[int, dict[str, Any]]:
+    invited: dict[int, list[Attendee]] = defaultdict(list)
+    expected: dict[int, int] = defaultdict(int)
+    attended: dict[int, int] = defaultdict(int)
+    live = [m for m in meetings if m.status != MeetingStatus.CANCELLED]
+    for meeting in live:
+        for attendee in meeting.attendees:
+            invited[attendee.department_id].append(attendee)
+    held = [m for m in live if m.status == MeetingStatus.HELD]
+    minutes_present = _present_by_meeting(db, held)
+    for meeting in held:
+        required = {a.department_id for a in meeting.attendees if a.required}
+        present = _attended(meeting, minutes_present)
+        for dep_id in required:
+            expected[dep_id] += 1
+            attended[dep_id] += dep_id in present
+    rows: dict[int, dict[str, Any]] = {}
+    for dep_id in sorted(set(invited) | set(expected), key=lambda i: departments[i].name):
+        people = invited.get(dep_id, [])
+        replied = [a for a in people if a.partstat != PartStat.NEEDS_ACTION]
+        hours = [
+            (a.replied_at - a.invited_at).total_seconds() / 3600
+            for a in replied
+            if a.replied_at is not None
+        ]
+        rows[dep_id] = {
+            "id": dep_id,
+            "slug": departments[dep_id].slug,
+            "name": departments[dep_id].name,
+            "invited": len(people),
+            "replied": len(replied),
+            "reply_rate": _rate(len(replied), len(people)),
+            "median_reply_hours": _median(hours),
+            "attendance_expected": expected.get(dep_id, 0),
+            "attended": attended.get(dep_id, 0),
+            "attendance_rate": _rate(attended.get(dep_id, 0), expected.get(dep_id, 0)),
+        }
+    return rows
+
+
+def _attendance_total(rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    expected = sum(r["attendance_expected"] for r in rows.values())
+    attended = sum(r["attended"] for r in rows.values())
+    return {"expected": expected, "attended": attended, "rate": _rate(attended, expected)}
+
+
+def _respondents(db: Session, cases: list[Case], term: Term, tz: str) -> list[_Respondent]:
+    by_id = {c.id: c for c in cases}
+    if not by_id:
+        return []
+    rows = db.execute(
+        select(SurveyAnswer, Survey)
+        .join(Survey, Survey.id == SurveyAnswer.survey_id)
+        .where(Survey.case_id.in_(list(by_id)))
+    ).all()
+    result: list[_Respondent] = []
+    for answer, survey in rows:
+        case = by_id.get(survey.case_id)
+        if case is None:
+            continue
+        meeting = next((m for m in case.meetings if m.id == survey.meeting_id), None)
+        when = meeting.starts_at if meeting is not None else survey.created_at
+        if not _in_term(when, term, tz):
+            continue
+        result.append(
+            _Respondent(
+                category=case.category,
+                departments=[d.id for d in case.departments],
+                nki_index=nki_rules.respondent_index(
+                    [getattr(answer, q) for q in nki_rules.NKI_QUESTIONS], answer.scale
+                ),
+                factors={
+                    f: nki_rules.respondent_index([getattr(answer, f)], answer.scale)
+                    if getattr(answer, f) is not None
+                    else None
+                    for f in nki_rules.SERVICE_FACTORS
+                },
+            )
+        )
+    return result
+
+
+def _surveys_sent(db: Session, cases: list[Case], term: Term, tz: str) -> int:
+    """Surveys sent about the term (same day rule as their answers): the response rate's base."""
+    by_id = {c.id: c for c in cases}
+    if not by_id:
+        return 0
+    sent = 0
+    for survey in db.scalars(select(Survey).where(Survey.case_id.in_(list(by_id)))):
+        case = by_id[survey.case_id]
+        meeting = next((m for m in case.meetings if m.id == survey.meeting_id), None)
+        when = meeting.starts_at if meeting is not None else survey.created_at
+        sent += _in_term(when, term, tz)
+    return sent
+
+
+def _nki(respondents: list[_Respondent], departments: dict[int, Department]) -> dict[str, Any]:
+    overall = nki_rules.aggregate(r.nki_index for r in respondents)
+    by_category = {
+        c.value: nki_rules.aggregate(r.nki_index for r in respondents if r.category == c).as_dict()
+        for c in CaseCategory
+    }
+    dep_ids = sorted(
+        {d for r in respondents for d in r.departments}, key=lambda i: departments[i].name
+    )
+    by_department = [
+        {
+            "id": dep_id,
+            "slug": departments[dep_id].slug,
+            "name": departments[dep_id].name,
+            **nki_rules.aggregate(
+                r.nki_index for r in respondents if dep_id in r.departments
+            ).as_dict(),
+        }
+        for dep_id in dep_ids
+    ]
+    factors = {
+        f: nki_rules.aggregate(r.factors[f] for r in respondents).as_dict()
+        for f in nki_rules.SERVICE_FACTORS
+    }
+    return {
+        "label": "NKI (egen mätning enligt Insikt-metodik)",
+        "respondents": len(respondents),
+        "min_answers_shown": nki_rules.MIN_ANSWERS_SHOWN,
+        "overall": overall.as_dict(),
+        "by_category": by_category,
+        "by_department": by_department,
+        "factors": factors,
+    }
+
+
+def _rows(stats: dict[str, Any]) -> list[tuple[str, str, str, object]]:
+    """Every figure as (section, key, metric, value); suppressed NKI values are None."""
+    rows: list[tuple[str, str, str, object]] = []
+
+    def row(section: str, key: str, metric: str, value: object) -> None:
+        rows.append((section, key, metric, value))
+
+    for category, count in stats["cases"]["by_category"].items():
+        row("cases", category, "count", count)
+    row("cases", "total", "count", stats["cases"]["total"])
+    row("cases", "cancelled", "count", stats["cases"]["cancelled"])
+    row("lead_time", "all", "n", stats["lead_time_days"]["n"])
+    row("lead_time", "all", "median_days", stats["lead_time_days"]["median"])
+    for metric, value in stats["meetings"].items():
+        row("meetings", "all", metric, value)
+    for metric, value in stats["attendance"].items():
+        row("attendance", "all", metric, value)
+    for dep in stats["departments"]:
+        for metric in (
+            "invited",
+            "replied",
+            "reply_rate",
+            "median_reply_hours",
+            "attendance_expected",
+            "attended",
+            "attendance_rate",
+        ):
+            row("department", dep["slug"], metric, dep[metric])
+    nki = stats["nki"]
+    for metric in ("n", "score", "grade"):
+        row("nki", "overall", metric, nki["overall"][metric])
+    row("nki", "overall", "surveys_sent", nki["surveys_sent"])
+    row("nki", "overall", "response_rate", nki["response_rate"])
+    for category, result in nki["by_category"].items():
+        row("nki_category", category, "n", result["n"])
+        row("nki_category", category, "score", result["score"])
+    for dep in nki["by_department"]:
+        row("nki_department", dep["slug"], "n", dep["n"])
+        row("nki_department", dep["slug"], "score", dep["score"])
+    for factor, result in nki["factors"].items():
+        row("nki_factor", factor, "n", result["n"])
+        row("nki_factor", factor, "score", result["score"])
+    return rows
+
+
+def to_csv(stats: dict[str, Any]) -> str:
+    """Machine-readable: comma, decimal point, English keys; one figure per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["term", "section", "key", "metric", "value"])
+    for section, key, metric, value in _rows(stats):
+        writer.writerow([stats["term"], section, key, metric, "" if value is None else value])
+    return out.getvalue()
+
+
+SECTIONS_SV = {
+    "cases": "Ärenden",
+    "lead_time": "Ledtid",
+    "meetings": "Möten",
+    "attendance": "Närvaro",
+    "department": "Förvaltning",
+    "nki": "NKI",
+    "nki_category": "NKI per kategori",
+    "nki_department": "NKI per förvaltning",
+    "nki_factor": "NKI per serviceområde",
+}
+METRICS_SV = {
+    "count": "antal",
+    "n": "antal svar",
+    "median_days": "median (dagar)",
+    "total": "totalt",
+    "held": "genomförda",
+    "cancelled": "inställda",
+    "cancellation_rate": "andel inställda (%)",
+    "expected": "förväntade",
+    "attended": "närvarande",
+    "rate": "andel (%)",
+    "invited": "inbjudna",
+    "replied": "svarat",
+    "reply_rate": "svarsandel (%)",
+    "median_reply_hours": "median svarstid (timmar)",
+    "attendance_expected": "förväntad närvaro",
+    "attendance_rate": "närvaro (%)",
+    "score": "index",
+    "grade": "betyg",
+    "surveys_sent": "skickade enkäter",
+    "response_rate": "svarsfrekvens (%)",
+}
+KEYS_SV = {
+    "total": "totalt",
+    "cancelled": "inställda",
+    "all": "alla",
+    "overall": "totalt",
+    **{c.value: label for c, label in CATEGORY_LABELS.items()},
+}
+
+
+def _sv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+def to_csv_sv(stats: dict[str, Any]) -> str:
+    """For Swedish Excel: semicolon, decimal comma, Swedish headers and labels (the caller adds
+    the UTF-8 BOM that makes Excel read å, ä and ö)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Termin", "Avsnitt", "Nyckel", "Mått", "Värde"])
+    for section, key, metric, value in _rows(stats):
+        writer.writerow(
+            [
+                stats["label"],
+                SECTIONS_SV.get(section, section),
+                KEYS_SV.get(key, key),
+                METRICS_SV.get(metric, metric),
+                _sv_value(value),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Meetings: proposing slots, booking, attendees, moving, cancelling; the coordinator's overview."""
