@@ -91,6 +91,37 @@ class Visibility:
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Visibility))
+
+
+# What a confidential case is called wherever its organisation may not be shown (feeds,
+# invitations, pages). Swedish in calendar data, which has one language; pages pass their
+# translation of it.
+CONFIDENTIAL_LABEL = "Forum – sekretess"
+
+
+def confidential_title(reference: str, label: str = CONFIDENTIAL_LABEL) -> str:
+    """A confidential case as a reader who may not see its organisation meets it."""
+    return f"{label} ({reference})"
+
+
+def case_title(
+    reference: str,
+    org_name: str,
+    *,
+    confidential: bool,
+    seen: Visibility,
+    confidential_label: str = CONFIDENTIAL_LABEL,
+) -> str:
+    """How a case is named on a line of its own: reference and organisation when the reader
+    may see the organisation, the confidential title when the case is confidential, else only
+    the neutral reference."""
+    if seen.organisation:
+        return f"{reference} · {org_name}"
+    if confidential:
+        return confidential_title(reference, confidential_label)
+    return reference
+
+
 FULL = Visibility(*(True for _ in FIELDS))
 NOTHING = Visibility(*(False for _ in FIELDS))
 

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Event
 
-from booking.domain.visibility import Audience, ConsentScope, Visibility, visibility
+from booking.domain.visibility import (
+    Audience,
+    ConsentScope,
+    Visibility,
+    confidential_title,
+    visibility,
+)
 from booking.domain.vocabulary import CaseCategory, MeetingStatus
 from booking.models import Meeting
 
@@ -21,7 +27,6 @@ CATEGORY_LABELS = {
     CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
     CaseCategory.EVENT: ("Arrangemang", "Event"),
 }
-CONFIDENTIAL_TITLE = "Forum – sekretess"
 
 
 def seen_by(meeting: Meeting, audience: Audience, municipal: bool = True) -> Visibility:
@@ -43,7 +48,7 @@ def summary(meeting: Meeting, audience: Audience, municipal: bool = True) -> str
     if audience == Audience.CUSTOMER:
         return f"{prefix}{case.forum.name}: möte om ert ärende {case.reference}"
     if case.confidential and not seen.organisation:
-        return f"{prefix}{CONFIDENTIAL_TITLE} ({case.reference})"
+        return prefix + confidential_title(case.reference)
     parts = [case.forum.name]
     if seen.category:
         parts.append(CATEGORY_LABELS[case.category][0])

@@ -1,12 +1,14 @@
-"""Translated names of the model's enumerations, for templates."""
+"""Translated names of the model's enumerations and of cases, for templates."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from booking.domain import visibility
 from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
 
 ROLE = {
@@ -141,6 +143,18 @@ FIELDS = {
 }
 
 
+def case_title(case: Any, seen: visibility.Visibility) -> str:
+    """The case named as the reader may see it (booking.domain.visibility.case_title), with
+    the confidential title in the page's language."""
+    return visibility.case_title(
+        case.reference,
+        case.org_name,
+        confidential=case.confidential,
+        seen=seen,
+        confidential_label=gettext("Forum – confidential"),
+    )
+
+
 def field_label(name: str) -> str:
     return _lookup(FIELDS, name) if name in FIELDS else name
 
@@ -151,6 +165,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(field_label=field_label)
     app.jinja_env.globals.update(
         blocker_text=blocker_text,
+        case_title=case_title,
         delivery_label=delivery_label,
         action_label=action_label,
         field_label=field_label,

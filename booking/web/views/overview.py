@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import abort, render_template, request
 
-from booking.domain.visibility import Visibility
 from booking.domain.vocabulary import PartStat
-from booking.models import Case, Meeting
+from booking.models import Meeting
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
+from booking.web.labels import case_title
 from booking.web.policy import can, case_visibility
 from booking.web_support import get_db, now
 
@@ -41,13 +41,6 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def case_label(case: Case, seen: Visibility) -> str:
-    """What a slot shows of the case booked in it, by what the viewer may see."""
-    if not seen.organisation:
-        return f"Forum – sekretess ({case.reference})" if case.confidential else case.reference
-    return f"{case.reference} · {case.org_name}"
-
-
 def participant_case_ids(meetings: list[Meeting]) -> set[int]:
     """Cases the logged-in representative takes part in (they may see those in more detail)."""
     user = current_user()
@@ -74,7 +67,7 @@ def overview() -> Any:
     user = current_user()
     participant = participant_case_ids(meetings)
     labels = {
-        m.id: case_label(
+        m.id: case_title(
             m.case, case_visibility(user, m.case, participant=m.case_id in participant)
         )
         for m in meetings
