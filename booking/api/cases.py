@@ -30,8 +30,10 @@ from booking.domain.vocabulary import CaseCategory, CaseStatus
 from booking.models import Case
 from booking.services import audit
 from booking.services.cases import access as case_access
+from booking.services.cases import queries as case_queries
 from booking.services.cases import registry as case_service
-from booking.services.cases.registry import CaseFilters, CaseInput, CaseUpdate
+from booking.services.cases.inputs import CaseInput, CaseUpdate
+from booking.services.cases.queries import CaseFilters
 from booking.services.inputs import Day, Input, Line, QueryId
 from booking.services.meetings import booking as booking_service
 from booking.services.meetings.booking import BookingRequest
@@ -131,11 +133,11 @@ def list_cases(query: CaseQuery) -> CaseListOut:
         reader=reader,
     )
     db = get_db()
-    rows = case_service.list_cases(db, filters)
+    rows = case_queries.list_cases(db, filters)
     seen = case_access.seen_each(db, reader, rows)
     return CaseListOut(
         cases=[case_out(c, seen[c.id]) for c in rows],
-        total=case_service.count_cases(db, filters),
+        total=case_queries.count_cases(db, filters),
         limit=query.limit,
         offset=query.offset,
     )
@@ -160,7 +162,7 @@ def create_case(body: CaseInput) -> CaseOut:
 @operation("GET", "/cases/{case_id}", summary="One case with its meetings", response=CaseOut)
 def get_case(case_id: int) -> CaseOut:
     require_user()
-    return _case_out(case_service.get_case(get_db(), case_id))
+    return _case_out(case_queries.get_case(get_db(), case_id))
 
 
 @operation(
@@ -204,7 +206,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
 )
 def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     db = get_db()
-    case = case_service.get_case(db, case_id)
+    case = case_queries.get_case(db, case_id)
     result = booking_service.propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
     return proposals_out(result, _tz(case.forum.timezone))
 
@@ -288,6 +290,6 @@ def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
 def history(case_id: int) -> HistoryOut:
     require_user()
     db = get_db()
-    case = case_service.get_case(db, case_id)
+    case = case_queries.get_case(db, case_id)
     events = audit.history(db, case_id)
     return history_out(case_id, events, _tz(case.forum.timezone), _seen(case))

@@ -29,8 +29,8 @@ from booking.api.errors import ApiError, document_of
 from booking.api.schemas import ErrorOut
 from booking.domain.vocabulary import Role
 from booking.services import idempotency
-from booking.services.cases.registry import validation_details
 from booking.services.errors import ServiceError
+from booking.services.inputs import validation_details
 from booking.services.meetings.booking import MAX_ID
 from booking.web_support import get_db, now
 

@@ -17,7 +17,7 @@ from booking.domain.cases import allowed_next
 from booking.domain.visibility import FIELDS, FULL, ConsentScope, Visibility, visible_snapshot
 from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
 from booking.models import AuditEvent, Case, Department, Meeting, Representative, User
-from booking.services.cases.registry import CaseInput, CaseUpdate
+from booking.services.cases.inputs import CaseInput, CaseUpdate
 from booking.services.inputs import Input, Text
 from booking.services.meetings.booking import Id, Proposals, slot_or_earliest
 

@@ -19,13 +19,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from booking.services.errors import Invalid
 
 # Ids are 32-bit integers in the database; a larger one can only be unknown.
 MAX_ID = 2**31 - 1
@@ -179,3 +189,39 @@ class Input(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return _check_text(value)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validation_details(exc: ValidationError) -> dict[str, str]:
+    """field path → message, the way the API and the web forms show it."""
+    details: dict[str, str] = {}
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        details[where] = str(err["msg"]).removeprefix("Value error, ")
+    return details
+
+
+# Kinds of input error the web UI names in the user's language (booking.web.messages).
+SPECIFIC_REASONS = (CONTROL_CHARACTER, BAD_EMAIL, OUT_OF_RANGE)
+
+
+def reason_of(exc: ValidationError) -> str:
+    """The specific reason when every error is of one such kind, else "invalid"."""
+    kinds = {str(err["type"]) for err in exc.errors()}
+    if len(kinds) == 1 and (kind := kinds.pop()) in SPECIFIC_REASONS:
+        return kind
+    return "invalid"
+
+
+def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
+    """Validate ``data`` into ``model``; raise Invalid naming every field to fix."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = validation_details(exc)
+        summary = "; ".join(f"{k}: {v}" for k, v in details.items())
+        raise Invalid(f"Please correct: {summary}", details, reason=reason_of(exc)) from None

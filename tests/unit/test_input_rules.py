@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from booking.adapters.mailer import build_message
 from booking.ical.feed import FeedHeader, assemble, calendar_head
 from booking.ical.serialize import component_bytes, new_calendar, to_bytes
-from booking.services.cases.registry import CaseUpdate
+from booking.services.cases.inputs import CaseUpdate
 from booking.services.inputs import (
     clean_line,
     clean_text,

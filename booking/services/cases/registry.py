@@ -1,195 +1,35 @@
-"""Case use cases: register, edit, change status, list, read.
+"""Case use cases: register, edit, change status.
 
-Input is a pydantic model defined here (not in the API package) so the JSON API and the web
-forms validate the same way. ``parse_case_input`` turns a plain mapping into the model and a
-validation failure into ``Invalid`` with one message per field.
+The input models live in booking.services.cases.inputs, the lists and searches in
+booking.services.cases.queries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import selectinload
 
 from booking.domain import cases as case_rules
 from booking.domain.visibility import ConsentScope, consent_scope
-from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus
-from booking.models import Case, CaseDepartment, Department, Forum, Meeting
+from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.models import Case, Department, Forum, Meeting
 from booking.services import audit
 from booking.services.cases import status as case_status
-from booking.services.cases.access import NOBODY, Reader, where_shown
-from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.inputs import (
-    BAD_EMAIL,
-    CONTROL_CHARACTER,
-    OUT_OF_RANGE,
-    Email,
-    Input,
-    Line,
-    Moment,
-    Text,
-    like_pattern,
-)
-from booking.services.meetings.booking import LIVE, Id, cancel_live_meeting, change_departments
+from booking.services.cases.inputs import EDITABLE, CaseInput, CaseUpdate, parse_case_input
+from booking.services.cases.queries import get_case
+from booking.services.errors import Conflict, Invalid
+from booking.services.inputs import parse
+from booking.services.meetings.booking import LIVE, cancel_live_meeting, change_departments
 from booking.services.meetings.events import case_changed
 
-EDITABLE = (
-    "registry_number",
-    "org_name",
-    "org_number",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "category",
-    "description",
-    "responsibility_areas",
-    "confidential",
-    "consent_scope",
-    "received_at",
-)
-
-
-def _org_number(value: str | None) -> str | None:
-    if value is None or value == "":
-        return value
-    return case_rules.normalise_org_number(value)
-
-
-def _areas(value: list[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [a.strip() for a in value if a.strip()]
-
-
-class CaseInput(Input):
-    """A new case, as the coordinator registers it."""
-
-    forum: Line = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
-    registry_number: Line = Field(default="", max_length=64, description="Diarienummer, if any.")
-    org_name: Line = Field(min_length=1, max_length=300)
-    org_number: Line = Field(
-        default="", max_length=20, description="Swedish organisation number, NNNNNN-NNNN."
-    )
-    contact_name: Line = Field(default="", max_length=200)
-    contact_email: Email = Field(default="", max_length=320, description="One address.")
-    contact_phone: Line = Field(default="", max_length=64)
-    category: CaseCategory
-    description: Text = Field(default="", max_length=20000)
-    responsibility_areas: list[Line] = Field(default_factory=list, max_length=50)
-    department_ids: list[Id] = Field(
-        min_length=1, max_length=60, description="Required departments (at least one)."
-    )
-    confidential: bool = False
-    consent_to_share: bool = Field(
-        default=False,
-        description="The customer agrees to share the case with the participating municipal "
-        "departments (consent_scope=municipal; consent_scope wins when both are given).",
-    )
-    consent_scope: ConsentScope | None = Field(
-        default=None,
-        description="How far the customer agrees to share the case: none, municipal (the "
-        "municipality's departments and companies only) or external (also external parties).",
-    )
-    received_at: Moment | None = Field(default=None, description="Defaults to now.")
-
-    _v_org = field_validator("org_number")(_org_number)
-    _v_areas = field_validator("responsibility_areas")(_areas)
-
-
-class CaseUpdate(Input):
-    """A partial edit: only the fields given change."""
-
-    registry_number: Line | None = Field(default=None, max_length=64)
-    org_name: Line | None = Field(default=None, min_length=1, max_length=300)
-    org_number: Line | None = Field(default=None, max_length=20)
-    contact_name: Line | None = Field(default=None, max_length=200)
-    contact_email: Email | None = Field(default=None, max_length=320)
-    contact_phone: Line | None = Field(default=None, max_length=64)
-    category: CaseCategory | None = None
-    description: Text | None = Field(default=None, max_length=20000)
-    responsibility_areas: list[Line] | None = Field(default=None, max_length=50)
-    department_ids: list[Id] | None = Field(default=None, min_length=1, max_length=60)
-    confidential: bool | None = None
-    consent_to_share: bool | None = None
-    consent_scope: ConsentScope | None = None
-    received_at: Moment | None = None
-
-    _v_org = field_validator("org_number")(_org_number)
-    _v_areas = field_validator("responsibility_areas")(_areas)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validation_details(exc: ValidationError) -> dict[str, str]:
-    """field path → message, the way the API and the web forms show it."""
-    details: dict[str, str] = {}
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        details[where] = str(err["msg"]).removeprefix("Value error, ")
-    return details
-
-
-# Kinds of input error the web UI names in the user's language (booking.web.messages).
-SPECIFIC_REASONS = (CONTROL_CHARACTER, BAD_EMAIL, OUT_OF_RANGE)
-
-
-def reason_of(exc: ValidationError) -> str:
-    """The specific reason when every error is of one such kind, else "invalid"."""
-    kinds = {str(err["type"]) for err in exc.errors()}
-    if len(kinds) == 1 and (kind := kinds.pop()) in SPECIFIC_REASONS:
-        return kind
-    return "invalid"
-
-
-def parse(model: type[M], data: Mapping[str, Any] | M) -> M:
-    """Validate ``data`` into ``model``; raise Invalid naming every field to fix."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        details = validation_details(exc)
-        summary = "; ".join(f"{k}: {v}" for k, v in details.items())
-        raise Invalid(f"Please correct: {summary}", details, reason=reason_of(exc)) from None
-
-
-def parse_case_input(data: Mapping[str, Any] | CaseInput) -> CaseInput:
-    return parse(CaseInput, data)
-
-
-@dataclass
-class CaseFilters:
-    status: str | None = None
-    forum: str | None = None
-    category: str | None = None
-    department_id: int | None = None
-    q: str | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-    limit: int = 50
-    offset: int = 0
-    # Who searches: ``q`` and ``category`` match only what they may see of a case
-    # (booking.services.cases.access). Nobody given: the reference only.
-    reader: Reader = NOBODY
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def get_case(db: Db, case_id: int) -> Case:
-    case = db.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
-    return case
 
 
 def _forum(db: Db, slug: str) -> Forum:
@@ -415,73 +255,3 @@ def transition(
     case_changed(db, case, now)
     db.commit()
     return case
-
-
-def _filtered(filters: CaseFilters) -> Select[Any]:
-    query = select(Case)
-    if filters.status:
-        try:
-            query = query.where(Case.status == CaseStatus(filters.status))
-        except ValueError:
-            raise Invalid(
-                f"Unknown status {filters.status!r}.", {"status": filters.status}
-            ) from None
-    if filters.category:
-        try:
-            query = query.where(
-                Case.category == CaseCategory(filters.category),
-                where_shown("category", filters.reader),
-            )
-        except ValueError:
-            raise Invalid(
-                f"Unknown category {filters.category!r}.", {"category": filters.category}
-            ) from None
-    if filters.forum:
-        query = query.join(Forum, Forum.id == Case.forum_id).where(Forum.slug == filters.forum)
-    if filters.department_id is not None:
-        query = query.where(
-            Case.id.in_(
-                select(CaseDepartment.case_id).where(
-                    CaseDepartment.department_id == filters.department_id
-                )
-            )
-        )
-    if filters.q and filters.q.strip():
-        # % and _ are the user's characters, not wildcards: "q=%" must not match every case.
-        like = like_pattern(filters.q.strip().lower())
-        query = query.where(
-            or_(
-                func.lower(Case.reference).like(like, escape="\\"),
-                and_(
-                    func.lower(Case.org_name).like(like, escape="\\"),
-                    where_shown("organisation", filters.reader),
-                ),
-                and_(
-                    func.lower(Case.registry_number).like(like, escape="\\"),
-                    where_shown("registry_number", filters.reader),
-                ),
-            )
-        )
-    if filters.received_from is not None:
-        query = query.where(Case.received_at >= filters.received_from)
-    if filters.received_to is not None:
-        query = query.where(Case.received_at <= filters.received_to)
-    return query
-
-
-def list_cases(db: Db, filters: CaseFilters | None = None) -> list[Case]:
-    """Cases matching the filters, newest first."""
-    filters = filters or CaseFilters()
-    query = (
-        _filtered(filters)
-        .options(selectinload(Case.departments), selectinload(Case.forum))
-        .order_by(Case.received_at.desc(), Case.id.desc())
-        .limit(max(1, min(filters.limit, 500)))
-        .offset(max(0, filters.offset))
-    )
-    return list(db.scalars(query))
-
-
-def count_cases(db: Db, filters: CaseFilters | None = None) -> int:
-    subquery = _filtered(filters or CaseFilters()).subquery()
-    return int(db.scalar(select(func.count()).select_from(subquery)) or 0)

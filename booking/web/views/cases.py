@@ -16,6 +16,7 @@ from booking.domain.visibility import ConsentScope, Visibility
 from booking.domain.vocabulary import CaseStatus, MeetingStatus, Role
 from booking.models import Case, Department, Meeting
 from booking.services import audit
+from booking.services.cases import queries as case_queries
 from booking.services.cases import registry as case_service
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
 from booking.services.meetings import booking as booking_service
@@ -90,7 +91,7 @@ def case_list() -> Any:
     user = current_user()
     # The search matches only what the user may see of a case (a viewer finding a confidential
     # case by its organisation's name would learn whose it is): the same rule as the API's.
-    filters = case_service.CaseFilters(
+    filters = case_queries.CaseFilters(
         status=status or None,
         forum=forum or None,
         q=(request.args.get("q", "").strip()[:100] or None),
@@ -98,8 +99,8 @@ def case_list() -> Any:
         offset=(page_no - 1) * PAGE_SIZE,
         reader=reader(user),
     )
-    cases = case_service.list_cases(db, filters)
-    total = case_service.count_cases(db, filters)
+    cases = case_queries.list_cases(db, filters)
+    total = case_queries.count_cases(db, filters)
     meetings = overview_service.next_meetings(db, [c.id for c in cases])
     return render_template(
         "web/cases/list.html",
