@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from booking.api.auth import can_write, current_actor, require_user
-from booking.api.openapi import Link, operation
+from booking.api.operations import Link, operation
 from booking.api.schemas import (
     CancelIn,
     CaseListOut,

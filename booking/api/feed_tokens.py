@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field
 
 from booking.api.auth import require_user
-from booking.api.openapi import Link, operation
+from booking.api.operations import Link, operation
 from booking.services.feeds import tokens as feed_tokens
 from booking.services.inputs import Id, Input, Line
 from booking.web_support import get_db, now, settings

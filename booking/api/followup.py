@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from booking.api.auth import current_actor
 from booking.api.errors import ApiError
-from booking.api.openapi import Link, operation
+from booking.api.operations import Link, operation
 from booking.domain.followup import point_status
 from booking.domain.vocabulary import CaseStatus
 from booking.models import FollowUpPoint

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from booking.api.errors import ApiError
-from booking.api.openapi import operation
+from booking.api.operations import operation
 from booking.api.params import parse_date
 from booking.domain.vocabulary import SessionStatus
 from booking.models import Department, Forum, Session

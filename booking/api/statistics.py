@@ -6,7 +6,7 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.api.errors import ApiError
-from booking.api.openapi import operation
+from booking.api.operations import operation
 from booking.domain.terms import TermError, parse_term, term_of
 from booking.models import Forum
 from booking.services.followup import statistics

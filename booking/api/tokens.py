@@ -13,7 +13,7 @@ from flask import request
 from pydantic import BaseModel, Field
 
 from booking.api.auth import current_actor, require_user
-from booking.api.openapi import operation
+from booking.api.operations import operation
 from booking.models import ApiToken
 from booking.services.access import api_tokens
 from booking.web_support import get_db, now

@@ -60,3 +60,12 @@ class MinutesStatus(enum.StrEnum):
 
 # A meeting that still takes place: invitations go out for it, answers count, it holds its slot.
 LIVE_MEETING: frozenset[MeetingStatus] = frozenset({MeetingStatus.BOOKED, MeetingStatus.CONFIRMED})
+
+
+# A case category's name in calendar data and exports, (Swedish, English); the pages use their
+# translated labels (booking.web.labels).
+CATEGORY_LABELS: dict[CaseCategory, tuple[str, str]] = {
+    CaseCategory.NEW_ESTABLISHMENT: ("Nyetablering", "New establishment"),
+    CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
+    CaseCategory.EVENT: ("Arrangemang", "Event"),
+}

@@ -19,14 +19,8 @@ from booking.domain.visibility import (
     confidential_title,
     visibility,
 )
-from booking.domain.vocabulary import CaseCategory, MeetingStatus
+from booking.domain.vocabulary import CATEGORY_LABELS, MeetingStatus
 from booking.models import Meeting
-
-CATEGORY_LABELS = {
-    CaseCategory.NEW_ESTABLISHMENT: ("Nyetablering", "New establishment"),
-    CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
-    CaseCategory.EVENT: ("Arrangemang", "Event"),
-}
 
 
 def seen_by(meeting: Meeting, audience: Audience, municipal: bool = True) -> Visibility:

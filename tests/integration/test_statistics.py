@@ -17,7 +17,7 @@ from booking.domain.vocabulary import (
     PartStat,
 )
 from booking.models import Case, Minutes, Survey, SurveyAnswer
-from booking.services.followup import statistics
+from booking.services.followup import statistics, statistics_csv
 
 NEW, CHANGE, EVENT = CaseCategory.NEW_ESTABLISHMENT, CaseCategory.MAJOR_CHANGE, CaseCategory.EVENT
 HELD = MeetingStatus.HELD
@@ -243,7 +243,7 @@ def test_autumn_term_and_csv(db: Session, world: World) -> None:
     # 1 Sep 08:00 → 6 Oct 11:00 UTC = 35 days 3 hours = 35.125 → 35.1
     assert autumn["lead_time_days"] == {"n": 1, "median": 35.1}
     assert autumn["nki"]["overall"]["n"] == 1 and autumn["nki"]["overall"]["score"] is None
-    csv_text = statistics.to_csv(statistics.compute(db, parse_term("2027-spring")))
+    csv_text = statistics_csv.to_csv(statistics.compute(db, parse_term("2027-spring")))
     lines = csv_text.splitlines()
     assert lines[0] == "term,section,key,metric,value"
     assert "2027-spring,lead_time,all,median_days,22.0" in lines
@@ -287,5 +287,5 @@ def test_response_rate_is_shown_beside_nki(db: Session, world: World) -> None:
     stats = statistics.compute(db, parse_term("2027-spring"))
     # 9 answers of 12 surveys sent about spring meetings (F's survey is autumn 2026).
     assert (stats["nki"]["surveys_sent"], stats["nki"]["response_rate"]) == (12, 75.0)
-    lines = statistics.to_csv(stats).splitlines()
+    lines = statistics_csv.to_csv(stats).splitlines()
     assert "2027-spring,nki,overall,response_rate,75.0" in lines

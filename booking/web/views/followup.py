@@ -31,7 +31,7 @@ from booking.services.audit import Actor
 from booking.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from booking.services.followup import minutes as minutes_svc
 from booking.services.followup import points as followups
-from booking.services.followup import statistics
+from booking.services.followup import statistics, statistics_csv
 from booking.services.followup.common import local_date, sv_date, sv_datetime
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
@@ -413,9 +413,9 @@ def followup_statistics_csv() -> Response:
     # Default: the Swedish Excel form (semicolon, decimal comma); ?format=csv-en: comma, point,
     # English keys for scripts. Both UTF-8 with BOM, which makes Excel read å, ä and ö.
     if request.args.get("format") == "csv-en":
-        text, filename = statistics.to_csv(stats), f"statistics-{term.key}.csv"
+        text, filename = statistics_csv.to_csv(stats), f"statistics-{term.key}.csv"
     else:
-        text, filename = statistics.to_csv_sv(stats), f"statistik-{term.key}.csv"
+        text, filename = statistics_csv.to_csv_sv(stats), f"statistik-{term.key}.csv"
     return Response(
         "\ufeff" + text,
         mimetype="text/csv",
