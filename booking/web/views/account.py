@@ -12,7 +12,7 @@ from booking.i18n import LANGUAGES
 from booking.services.access import login as login_service
 from booking.web import web_bp
 from booking.web.auth import current_user, log_in, log_out, safe_next
-from booking.web.forms import ActionForm, LanguageForm, LoginForm
+from booking.web.forms.account import ActionForm, LanguageForm, LoginForm
 from booking.web.policy import can
 from booking.web.ratelimit import login_attempt_allowed
 from booking.web_support import get_db, now, settings

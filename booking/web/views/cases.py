@@ -23,18 +23,18 @@ from booking.services.meetings import booking as booking_service
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
-from booking.web.forms import (
+from booking.web.forms.cases import (
     BookForm,
     CancelMeetingForm,
     CaseForm,
     PhoneReplyForm,
     RescheduleForm,
     TransitionForm,
-    options,
 )
+from booking.web.forms.fields import options
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can, case_visibility, reader
-from booking.web.views.admin import actor
+from booking.web.views.admin.common import actor
 from booking.web_support import freebusy, get_db, now, settings
 
 PAGE_SIZE = 50

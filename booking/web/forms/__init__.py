@@ -1,0 +1,1 @@
+"""Flask-WTF forms by area: fields, account, admin, cases."""

@@ -1,0 +1,184 @@
+# mypy: disallow-subclassing-any=False
+# (wtforms and flask-wtf ship without type hints; their base classes are Any to mypy)
+"""Forms of the administration pages: sessions, departments, representatives, absences, users.
+
+CSRF on every form; labels and messages are lazy, so they follow the language of the request
+that renders them; messages say what to fix."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SubmitField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from booking.web.forms.fields import Email, LineField, MultiCheckboxField, options
+
+
+class CancelSessionForm(FlaskForm):
+    reason = LineField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Give the reason the session is cancelled.")),
+            Length(max=300, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Cancel the session"))
+
+
+class ExtraSessionForm(FlaskForm):
+    forum = SelectField(_l("Forum"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date as YYYY-MM-DD."))])
+    start_time = TimeField(
+        _l("Starts"),
+        default=time(13, 0),
+        validators=[InputRequired(_l("Enter the start time as HH:MM."))],
+    )
+    end_time = TimeField(
+        _l("Ends"),
+        default=time(16, 30),
+        validators=[InputRequired(_l("Enter the end time as HH:MM."))],
+    )
+    meeting_minutes = IntegerField(
+        _l("Meeting length (minutes)"),
+        default=60,
+        validators=[
+            InputRequired(_l("Enter the meeting length in minutes.")),
+            NumberRange(15, 240, _l("Use between %(min)s and %(max)s minutes.")),
+        ],
+    )
+    buffer_minutes = IntegerField(
+        _l("Break between meetings (minutes)"),
+        default=15,
+        validators=[
+            InputRequired(_l("Enter the break in minutes (0 for none).")),
+            NumberRange(0, 120, _l("Use between %(min)s and %(max)s minutes.")),
+        ],
+    )
+    submit = SubmitField(_l("Add the session"))
+
+
+class DepartmentForm(FlaskForm):
+    name = LineField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the department's name.")), Length(max=200)],
+    )
+    slug = LineField(
+        _l("Short name (in links)"),
+        validators=[
+            DataRequired(_l("Enter a short name of lower-case letters, digits and hyphens.")),
+            Length(max=64),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=options(
+            [
+                ("department", _l("Department")),
+                ("joint_office", _l("Joint office")),
+                ("municipal_company", _l("Municipal company")),
+                ("external", _l("External authority")),
+            ]
+        ),
+    )
+    email = EmailField(
+        _l("Functional mailbox"),
+        validators=[Optional(), Email(_l("Enter a valid e-mail address.")), Length(max=320)],
+    )
+    areas = LineField(
+        _l("Responsibility areas (comma-separated)"), validators=[Optional(), Length(max=1000)]
+    )
+    capacity_per_session = IntegerField(
+        _l("Meetings per forum afternoon"),
+        default=4,
+        validators=[
+            InputRequired(_l("Enter how many meetings the department can staff.")),
+            NumberRange(1, 20, _l("Use a number between %(min)s and %(max)s.")),
+        ],
+    )
+    forums = MultiCheckboxField(_l("Forums"), coerce=int)
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class RepresentativeForm(FlaskForm):
+    name = LineField(
+        _l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the e-mail address invitations go to.")),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=320),
+        ],
+    )
+    department_id = SelectField(_l("Department"), coerce=int)
+    is_deputy = BooleanField(_l("Deputy (steps in when someone declines)"))
+    active = BooleanField(_l("Active"), default=True)
+    user_id = SelectField(_l("Login"), coerce=int)
+    submit = SubmitField(_l("Save"))
+
+
+class AbsenceForm(FlaskForm):
+    start_date = DateField(
+        _l("From"), validators=[InputRequired(_l("Enter the first day as YYYY-MM-DD."))]
+    )
+    end_date = DateField(
+        _l("To and including"),
+        validators=[InputRequired(_l("Enter the last day as YYYY-MM-DD."))],
+    )
+    reason = LineField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Add absence"))
+
+
+ROLE_CHOICES = options(
+    [
+        ("coordinator", _l("Coordinator")),
+        ("representative", _l("Representative")),
+        ("viewer", _l("Viewer")),
+        ("admin", _l("Administrator")),
+    ]
+)
+
+
+class UserForm(FlaskForm):
+    name = LineField(
+        _l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the e-mail address used to log in.")),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=320),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            Optional(),
+            Length(min=10, max=200, message=_l("The password must be at least 10 characters.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))

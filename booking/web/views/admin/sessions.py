@@ -1,0 +1,120 @@
+"""The forum afternoons: cancel one with a reason, add an extra one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from booking.domain.vocabulary import SessionStatus
+from booking.services.errors import NotFound, ServiceError
+from booking.services.meetings import overview as overview_service
+from booking.services.scheduling import sessions as session_service
+from booking.web import web_bp
+from booking.web.auth import requires
+from booking.web.forms.admin import CancelSessionForm, ExtraSessionForm
+from booking.web.forms.fields import options
+from booking.web.messages import service_message
+from booking.web.views.admin.common import actor
+from booking.web_support import get_db, now
+
+SESSION_MONTHS = 6
+
+
+def _sessions_page(
+    cancel_form: CancelSessionForm | None = None,
+    cancel_id: int | None = None,
+    extra_form: ExtraSessionForm | None = None,
+    status: int = 200,
+) -> Any:
+    db = get_db()
+    forums = overview_service.forums(db)
+    today = now().date()
+    data = overview_service.coming_sessions(
+        db, [f.id for f in forums], today, today + relativedelta(months=SESSION_MONTHS)
+    )
+    extra_form = extra_form or ExtraSessionForm(formdata=None)
+    extra_form.forum.choices = options([(f.slug, f.name) for f in forums])
+    return (
+        render_template(
+            "web/admin/sessions.html",
+            data=data,
+            extra_form=extra_form,
+            cancel_form=cancel_form,
+            cancel_id=cancel_id,
+            today=today,
+            SessionStatus=SessionStatus,
+        ),
+        status,
+    )
+
+
+@web_bp.get("/admin/sessions")
+@requires("manage_sessions")
+def admin_sessions() -> Any:
+    return _sessions_page()
+
+
+@web_bp.post("/admin/sessions/<int:session_id>/cancel")
+@requires("manage_sessions")
+def admin_session_cancel(session_id: int) -> Any:
+    form = CancelSessionForm(prefix=f"s{session_id}")
+    if form.validate_on_submit():
+        try:
+            session = session_service.cancel_session(
+                get_db(), session_id, form.reason.data or "", actor()
+            )
+        except NotFound:
+            abort(404)
+        except ServiceError as exc:
+            get_db().rollback()
+            form.form_errors.append(service_message(exc))
+        else:
+            flash(
+                _(
+                    "The forum afternoon %(date)s is cancelled.",
+                    date=session.local_date.isoformat(),
+                ),
+                "success",
+            )
+            return redirect(url_for("web.admin_sessions"))
+    return _sessions_page(cancel_form=form, cancel_id=session_id, status=422)
+
+
+@web_bp.post("/admin/sessions/extra")
+@requires("manage_sessions")
+def admin_session_extra() -> Any:
+    db = get_db()
+    form = ExtraSessionForm()
+    form.forum.choices = options([(f.slug, f.name) for f in overview_service.forums(db)])
+    if form.validate_on_submit():
+        assert form.day.data and form.start_time.data and form.end_time.data
+        try:
+            forum = session_service.get_forum(db, form.forum.data or "")
+            session = session_service.add_extra_session(
+                db,
+                forum,
+                form.day.data,
+                actor(),
+                start_time=form.start_time.data,
+                end_time=form.end_time.data,
+                meeting_minutes=form.meeting_minutes.data or 60,
+                buffer_minutes=form.buffer_minutes.data or 0,
+                today=now().date(),
+            )
+        except ServiceError as exc:
+            db.rollback()
+            form.form_errors.append(service_message(exc))
+        else:
+            flash(
+                _(
+                    "An extra forum afternoon on %(date)s is added with %(n)s meeting times.",
+                    date=session.local_date.isoformat(),
+                    n=len(session.slots),
+                ),
+                "success",
+            )
+            return redirect(url_for("web.admin_sessions"))
+    return _sessions_page(extra_form=form, status=422)

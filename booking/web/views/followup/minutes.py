@@ -1,0 +1,160 @@
+"""Minutes of a meeting: draft, save, approve, correct, print."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from booking.models import Meeting, Minutes
+from booking.services.errors import Invalid
+from booking.services.followup import minutes as minutes_svc
+from booking.web import web_bp
+from booking.web.auth import requires
+from booking.web.views.followup.common import (
+    ANSWER_LABELS,
+    VERSION_LABELS,
+    attempt,
+    current_actor,
+    date_field,
+    int_field,
+)
+from booking.web_support import get_db, now, settings
+
+
+def _meeting_for_minutes(meeting_id: int) -> Meeting:
+    meeting = get_db().get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    actor = current_actor()
+    if not (minutes_svc.may_edit(actor, meeting) or minutes_svc.may_approve(actor, meeting)):
+        abort(403)
+    return meeting
+
+
+@web_bp.get("/meetings/<int:meeting_id>/minutes")
+@requires()
+def followup_minutes(meeting_id: int) -> str:
+    meeting = _meeting_for_minutes(meeting_id)
+    db = get_db()
+    actor = current_actor()
+    draft = minutes_svc.current_draft(db, meeting.id)
+    return render_template(
+        "followup/minutes.html",
+        meeting=meeting,
+        case=meeting.case,
+        draft=draft,
+        approved=minutes_svc.current_approved(db, meeting.id),
+        versions=minutes_svc.versions(db, meeting.id),
+        may_edit=minutes_svc.may_edit(actor, meeting),
+        may_approve=minutes_svc.may_approve(actor, meeting),
+        departments=sorted(
+            {a.department for a in meeting.attendees} | set(meeting.case.departments),
+            key=lambda d: d.name,
+        ),
+        blank_rows=3,
+        answer_labels=ANSWER_LABELS,
+        version_labels=VERSION_LABELS,
+    )
+
+
+@web_bp.post("/meetings/<int:meeting_id>/minutes/start")
+@requires()
+def followup_minutes_start(meeting_id: int) -> BaseResponse:
+    back = url_for("web.followup_minutes", meeting_id=meeting_id)
+    return attempt(lambda: minutes_svc.start(get_db(), meeting_id, current_actor(), now()), back)
+
+
+def _minutes_form(minutes: Minutes) -> minutes_svc.MinutesInput:
+    points: list[minutes_svc.ActionPointInput] = []
+    for i in range(len(minutes.action_points) + 3):
+        title = request.form.get(f"ap_title_{i}", "").strip()
+        if not title:
+            continue
+        due = date_field(f"ap_due_{i}")
+        if due is None:
+            raise Invalid(
+                _(
+                    "Action point %(n)s (%(title)s) needs a due date as YYYY-MM-DD.",
+                    n=i + 1,
+                    title=title,
+                ),
+                {f"action_points[{i}].due_date": "required"},
+            )
+        points.append(
+            minutes_svc.ActionPointInput(
+                title=title,
+                due_date=due,
+                owner_department_id=int_field(f"ap_dep_{i}"),
+                owner_name=request.form.get(f"ap_owner_{i}", ""),
+                owner_email=request.form.get(f"ap_email_{i}", ""),
+            )
+        )
+    return minutes_svc.MinutesInput(
+        present={
+            int(r["representative_id"]): f"present_{r['representative_id']}" in request.form
+            for r in minutes.present
+        },
+        customer_present=request.form.get("customer_present", ""),
+        statements={
+            int(s["department_id"]): request.form.get(f"statement_{s['department_id']}", "")
+            for s in minutes.statements
+        },
+        decisions=request.form.get("decisions", ""),
+        action_points=points,
+    )
+
+
+@web_bp.post("/minutes/<int:minutes_id>")
+@requires()
+def followup_minutes_save(minutes_id: int) -> BaseResponse:
+    db = get_db()
+    minutes = db.get(Minutes, minutes_id) or abort(404)
+    back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
+    return attempt(
+        lambda: minutes_svc.save_draft(
+            db, minutes_id, _minutes_form(minutes), current_actor(), now()
+        ),
+        back,
+        _("The draft is saved."),
+    )
+
+
+@web_bp.post("/minutes/<int:minutes_id>/approve")
+@requires()
+def followup_minutes_approve(minutes_id: int) -> BaseResponse:
+    db = get_db()
+    minutes = db.get(Minutes, minutes_id) or abort(404)
+    back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
+    return attempt(
+        lambda: minutes_svc.approve(db, minutes_id, current_actor(), now(), settings()),
+        back,
+        _("The minutes are approved and sent."),
+    )
+
+
+@web_bp.post("/meetings/<int:meeting_id>/minutes/correction")
+@requires()
+def followup_minutes_correction(meeting_id: int) -> BaseResponse:
+    back = url_for("web.followup_minutes", meeting_id=meeting_id)
+    reason = request.form.get("reason", "")
+    return attempt(
+        lambda: minutes_svc.start_correction(get_db(), meeting_id, reason, current_actor(), now()),
+        back,
+        _("A new version to correct is created."),
+    )
+
+
+@web_bp.get("/minutes/<int:minutes_id>/print")
+@requires()
+def followup_minutes_print(minutes_id: int) -> str:
+    minutes = get_db().get(Minutes, minutes_id) or abort(404)
+    meeting = _meeting_for_minutes(minutes.meeting_id)
+    return render_template(
+        "followup/minutes_print.html", minutes=minutes, meeting=meeting, case=meeting.case
+    )
