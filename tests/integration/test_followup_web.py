@@ -349,3 +349,20 @@ def test_customer_link_is_stable_until_rotated(db: Session) -> None:
     assert invitations.case_by_customer_token(db, rotated.rsplit("/", 1)[1]) is case
     changed_key = invitations.customer_link(db, case, base_url="http://f.test", secret_key="k2")
     assert changed_key != rotated  # a new SECRET_KEY revokes the links
+
+
+def test_an_empty_point_gets_the_services_message_not_the_browsers(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    case = _in_follow_up(db, world)
+    login(client, world, "coordinator")
+    page = client.get(f"/cases/{case.id}/followup").text
+    assert re.search(r'<form method="post" novalidate action="[^"]*/followup/points"', page)
+    refused = client.post(f"/cases/{case.id}/followup/points", data={}, follow_redirects=True)
+    assert refused.status_code in (200, 422)
+    assert "Punkten är tillagd." not in refused.text
+    assert "Please fill out" not in refused.text
+    flashed = re.search(r'<p class="flash flash--\w+">(.*?)</p>', refused.text, re.S)
+    assert flashed is not None, refused.text[:500]
+    assert "Rätta" in flashed.group(1) or "Ange" in flashed.group(1), flashed.group(1)
+    assert db.scalars(select(FollowUpPoint).where(FollowUpPoint.case_id == case.id)).all() == []

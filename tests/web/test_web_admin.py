@@ -189,7 +189,15 @@ def test_representative_deputy_active_and_absence(login_as: LoginAs, seeded: Db)
     )
     assert response.status_code == 422
     assert "sista dag kan inte vara före" in text_of(response.get_data(as_text=True))
-    assert client.post(f"/admin/absences/{absence.id}/delete").status_code == 302
+    # Removing is asked once more: a bare POST only leads to the question.
+    refused = client.post(f"/admin/absences/{absence.id}/delete")
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/admin/absences/{absence.id}/delete")
+    assert seeded.scalar(select(Absence).where(Absence.representative_id == rep.id)) is not None
+    question = page_text(client, f"/admin/absences/{absence.id}/delete")
+    assert "Ta bort frånvaron?" in question and "Semester" in question
+    done = client.post(f"/admin/absences/{absence.id}/delete", data={"confirm": "yes"})
+    assert done.status_code == 302
     assert seeded.scalar(select(Absence).where(Absence.representative_id == rep.id)) is None
     # ... but a coordinator cannot change the representative's details.
     assert client.post(f"/admin/representatives/{rep.id}", data=data).status_code == 403

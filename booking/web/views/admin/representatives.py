@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from booking.domain.vocabulary import Role
+from booking.models import Absence
 from booking.services.directory import admin as directory
 from booking.services.errors import ServiceError
 from booking.web import web_bp
@@ -123,12 +124,22 @@ def admin_absence_add(representative_id: int) -> Any:
     )
 
 
+@web_bp.get("/admin/absences/<int:absence_id>/delete")
+@requires("manage_absences")
+def admin_absence_delete_confirm(absence_id: int) -> Any:
+    """Removing an absence is asked once more: the representative may be proposed again."""
+    absence = get_db().get(Absence, absence_id) or abort(404)
+    return render_template("web/admin/absence_delete.html", absence=absence, form=ActionForm())
+
+
 @web_bp.post("/admin/absences/<int:absence_id>/delete")
 @requires("manage_absences")
 def admin_absence_delete(absence_id: int) -> Response:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    if request.form.get("confirm") != "yes":  # not from the confirmation page: ask first
+        return redirect(url_for("web.admin_absence_delete_confirm", absence_id=absence_id), 303)
     rep_id = get_or_404(directory.remove_absence, get_db(), absence_id, actor(), now())
     flash(_("The absence is removed."), "success")
     return redirect(url_for("web.admin_representative", representative_id=rep_id))
