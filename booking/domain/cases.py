@@ -1,19 +1,22 @@
 """Case rules: the status life cycle, Swedish organisation numbers, case references.
 
-Pure: statuses are the string values of ``booking.models.CaseStatus`` so the domain needs no ORM.
+Pure. The statuses are those of ``booking.domain.vocabulary.CaseStatus`` (a StrEnum, so equal
+to their stored string values).
 """
 
 from __future__ import annotations
 
 import re
 
-RECEIVED = "received"
-BOOKED = "booked"
-CONFIRMED = "confirmed"
-HELD = "held"
-FOLLOW_UP = "follow_up"
-CLOSED = "closed"
-CANCELLED = "cancelled"
+from booking.domain.vocabulary import CaseStatus
+
+RECEIVED = CaseStatus.RECEIVED
+BOOKED = CaseStatus.BOOKED
+CONFIRMED = CaseStatus.CONFIRMED
+HELD = CaseStatus.HELD
+FOLLOW_UP = CaseStatus.FOLLOW_UP
+CLOSED = CaseStatus.CLOSED
+CANCELLED = CaseStatus.CANCELLED
 
 # received → booked → confirmed → held → follow-up → closed; cancelled from any open state.
 # booked/confirmed → received: the meeting was cancelled and the case waits for a new booking.

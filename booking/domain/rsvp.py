@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-ANSWERED = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
-VALID_PARTSTATS = ANSWERED | {"NEEDS-ACTION"}
+from booking.domain.vocabulary import PartStat
+
+ANSWERED: frozenset[str] = frozenset(PartStat) - {PartStat.NEEDS_ACTION}
+VALID_PARTSTATS: frozenset[str] = frozenset(PartStat)
 CHANNELS = ("caldav", "email", "link", "phone")
 
 # Reminders go out at the start of the working day (local time).
@@ -46,7 +48,7 @@ def reply_count(answers: Iterable[AttendeeAnswer]) -> ReplyCount:
 
 def is_confirmed(required_departments: Collection[int], answers: Iterable[AttendeeAnswer]) -> bool:
     """Every required department has an accepting (required) representative."""
-    accepting = {a.department_id for a in answers if a.required and a.partstat == "ACCEPTED"}
+    accepting = {a.department_id for a in answers if a.required and a.partstat == PartStat.ACCEPTED}
     return bool(required_departments) and set(required_departments) <= accepting
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from booking.domain.vocabulary import Role
+
 
 class Audience(StrEnum):
     DEPARTMENT = "department"
@@ -48,8 +50,8 @@ class ConsentScope(StrEnum):
 # "authority", "company") is an external party.
 MUNICIPAL_KINDS = frozenset({"department", "joint_office", "municipal_company"})
 
-# Roles (booking.models.Role values) that handle cases and see all of them.
-HANDLER_ROLES = frozenset({"admin", "coordinator"})
+# Roles that handle cases and see all of them.
+HANDLER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 
 
 def is_municipal(kind: str) -> bool:
@@ -181,7 +183,7 @@ def staff_visibility(
         return NOTHING
     if role in HANDLER_ROLES:
         return FULL
-    invited = role == "representative" and participant
+    invited = role == Role.REPRESENTATIVE and participant
     audience = Audience.ATTENDEE if invited else Audience.FORUM
     return visibility(audience, confidential=confidential, consent=consent, municipal=municipal)
 

@@ -20,6 +20,7 @@ from booking.domain.visibility import (
     is_municipal,
     staff_visibility,
 )
+from booking.domain.vocabulary import Role
 from booking.models import Attendee, Case, Department, Meeting, Representative, User
 
 
@@ -44,7 +45,7 @@ def reader_for(db: Db, user: User | None) -> Reader:
         return NOBODY
     role = user.role.value
     municipal = True
-    if role == "representative":
+    if role == Role.REPRESENTATIVE:
         kinds = list(
             db.scalars(
                 select(Department.kind)
@@ -60,7 +61,7 @@ def reader_for(db: Db, user: User | None) -> Reader:
 def invited_case_ids(db: Db, reader: Reader, case_ids: Iterable[int]) -> set[int]:
     """Of these cases, those to whose meetings the reader (a representative) is or was invited."""
     wanted = list(case_ids)
-    if reader.role != "representative" or reader.user_id is None or not wanted:
+    if reader.role != Role.REPRESENTATIVE or reader.user_id is None or not wanted:
         return set()
     rows = db.scalars(
         select(Meeting.case_id)

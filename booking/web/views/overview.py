@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, render_template, request
 
-from booking.domain.vocabulary import PartStat
+from booking.domain.vocabulary import PartStat, Role
 from booking.models import Meeting
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
@@ -44,7 +44,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 def participant_case_ids(meetings: list[Meeting]) -> set[int]:
     """Cases the logged-in representative takes part in (they may see those in more detail)."""
     user = current_user()
-    if user is None or user.role != "representative" or not meetings:
+    if user is None or user.role != Role.REPRESENTATIVE or not meetings:
         return set()
     return overview_service.cases_with_user(get_db(), user.id, [m.id for m in meetings])
 
