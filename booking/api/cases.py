@@ -33,8 +33,10 @@ from booking.services.cases import access as case_access
 from booking.services.cases import registry as case_service
 from booking.services.cases.registry import CaseFilters, CaseInput, CaseUpdate
 from booking.services.inputs import Day, Input, Line, QueryId
-from booking.services.meetings import booking as booking_service
-from booking.services.meetings.booking import BookingRequest
+from booking.services.meetings import book as book_service
+from booking.services.meetings import changes as meeting_changes
+from booking.services.meetings.proposals import propose
+from booking.services.meetings.requests import BookingRequest
 from booking.web_support import freebusy, get_db, now
 
 
@@ -205,7 +207,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
 def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     db = get_db()
     case = case_service.get_case(db, case_id)
-    result = booking_service.propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
+    result = propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
     return proposals_out(result, _tz(case.forum.timezone))
 
 
@@ -224,9 +226,7 @@ def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
 )
 def book(case_id: int, body: BookingRequest) -> MeetingOut:
     db = get_db()
-    meeting = booking_service.book(
-        db, case_id, body, current_actor(), now=now(), freebusy=freebusy()
-    )
+    meeting = book_service.book(db, case_id, body, current_actor(), now=now(), freebusy=freebusy())
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))
 
 
@@ -235,7 +235,7 @@ def book(case_id: int, body: BookingRequest) -> MeetingOut:
 )
 def get_meeting(meeting_id: int) -> MeetingOut:
     require_user()
-    meeting = booking_service.get_meeting(get_db(), meeting_id)
+    meeting = meeting_changes.get_meeting(get_db(), meeting_id)
     return meeting_out(meeting, _tz(meeting.case.forum.timezone), _seen(meeting.case))
 
 
@@ -250,7 +250,7 @@ def get_meeting(meeting_id: int) -> MeetingOut:
     links=MEETING_LINKS,
 )
 def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
-    meeting = booking_service.reschedule(
+    meeting = meeting_changes.reschedule(
         get_db(),
         meeting_id,
         body.slot,
@@ -273,7 +273,7 @@ def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
     links={k: MEETING_LINKS[k] for k in ("GetMeeting", "GetCase", "History")},
 )
 def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
-    meeting = booking_service.cancel_meeting(
+    meeting = meeting_changes.cancel_meeting(
         get_db(), meeting_id, body.reason, current_actor(), now=now()
     )
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))

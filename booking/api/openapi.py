@@ -31,7 +31,7 @@ from booking.domain.vocabulary import Role
 from booking.services import idempotency
 from booking.services.cases.registry import validation_details
 from booking.services.errors import ServiceError
-from booking.services.meetings.booking import MAX_ID
+from booking.services.inputs import MAX_ID
 from booking.web_support import get_db, now
 
 # public: no credentials; read: any role; write: admin and coordinator; admin: administrators.
