@@ -7,7 +7,7 @@ locking anything, then locks the meeting and the slot's afternoon for the databa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from booking.services import audit
 from booking.services.cases.status import set_status as set_case_status
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.meetings.attendees import assign_attendee, hold_time, release_attendee
-from booking.services.meetings.context import load_context
+from booking.services.meetings.context import AllocationContext, load_context
 from booking.services.meetings.events import meeting_changed
 from booking.services.meetings.freebusy import FreeBusy, FreeBusyAnswers
 from booking.services.meetings.proposals import first_feasible_slots, refusal_with_next_slot
@@ -170,7 +170,38 @@ def _move_locked(
     check_overridable(ctx, check, cand.local_date, override_reason)
     kept_extras = [a.representative_id for a in meeting.attendees if a.active and not a.required]
     check_extras_free(ctx, cand, kept_extras)
+    before = _write_move(db, meeting, slot, ctx, check, required, override_reason, now)
+    if case.status == CaseStatus.CONFIRMED:
+        set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "reschedule",
+        before=before,
+        after=meeting_snapshot(meeting),
+        case_id=case.id,
+        note=override_reason.strip(),
+        at=now,
+    )
+    meeting_changed(db, meeting, "rescheduled", now)
+    return meeting
 
+
+def _write_move(
+    db: Db,
+    meeting: Meeting,
+    slot: Slot,
+    ctx: AllocationContext,
+    check: alloc.SlotCheck,
+    required: dict[int, Attendee],
+    override_reason: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Move the meeting into the checked slot: its time, SEQUENCE, replies asked again, a
+    department's representative replaced where the check chose another. Returns the
+    meeting as it was, for the audit trail."""
     before = meeting_snapshot(meeting)
     db.execute(delete(RepresentativeBusy).where(RepresentativeBusy.meeting_id == meeting.id))
     meeting.slot_id = slot.id
@@ -199,22 +230,7 @@ def _move_locked(
     db.flush()
     if not override_reason.strip():
         recheck_capacity(db, ctx, slot)
-    if case.status == CaseStatus.CONFIRMED:
-        set_case_status(db, case, CaseStatus.BOOKED, actor, now, "rescheduled")
-    audit.record(
-        db,
-        actor,
-        "meeting",
-        meeting.id,
-        "reschedule",
-        before=before,
-        after=meeting_snapshot(meeting),
-        case_id=case.id,
-        note=override_reason.strip(),
-        at=now,
-    )
-    meeting_changed(db, meeting, "rescheduled", now)
-    return meeting
+    return before
 
 
 def cancel_meeting(
