@@ -56,7 +56,7 @@ from booking.models import (  # noqa: E402
 )
 from booking.services.access.api_tokens import create_token  # noqa: E402
 from booking.services.access.users import create_user  # noqa: E402
-from booking.services.meetings import booking as booking_service  # noqa: E402
+from booking.services.meetings import proposals as proposal_service  # noqa: E402
 from booking.services.scheduling.sessions import extend_sessions  # noqa: E402
 
 FORUMS = ("alfa", "beta")
@@ -239,7 +239,7 @@ def bench_proposals(factory: object, case_ids: list[int], now: datetime) -> None
             prof = cProfile.Profile()
             prof.enable()
             for case_id in case_ids[:50]:
-                booking_service.propose(db, case_id, now=now, limit=5)
+                proposal_service.propose(db, case_id, now=now, limit=5)
             prof.disable()
         pstats.Stats(prof).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(30)
     timings: list[float] = []
@@ -255,7 +255,7 @@ def bench_proposals(factory: object, case_ids: list[int], now: datetime) -> None
     for case_id in case_ids:
         with factory() as db:  # type: ignore[operator]
             start, start_cpu = time.perf_counter(), time.process_time()
-            result = booking_service.propose(db, case_id, now=now, limit=5)
+            result = proposal_service.propose(db, case_id, now=now, limit=5)
             timings.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
             found += bool(result.slots)

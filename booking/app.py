@@ -146,7 +146,7 @@ def _unit_of_work_info(settings: Settings) -> dict[str, Any]:
     from urllib.parse import urlsplit
 
     from booking.services.feeds.cache import FeedConfig
-    from booking.services.meetings.booking import BookingPolicy
+    from booking.services.meetings.policy import BookingPolicy
 
     return {
         "booking_policy": BookingPolicy(

@@ -25,7 +25,8 @@ from booking.services.cases import registry as case_service
 from booking.services.demo import seed_demo
 from booking.services.invitations import replies as rsvp
 from booking.services.invitations.outbox import OutgoingMail
-from booking.services.meetings import booking as booking_service
+from booking.services.meetings import book as book_service
+from booking.services.meetings import changes as meeting_changes
 from booking.services.worker import Worker, WorkerSetup
 from config import Settings
 
@@ -126,7 +127,7 @@ def main(out: Path) -> None:
             actor,
             now=clock.now(),
         )
-        meeting = booking_service.book(db, case.id, {"slot": "earliest"}, actor, now=clock.now())
+        meeting = book_service.book(db, case.id, {"slot": "earliest"}, actor, now=clock.now())
         worker.tick(clock.now(), force=True)
         # A representative declines through the personal link: the deputy is invited.
         clock.set(clock.now() + timedelta(hours=1))
@@ -135,10 +136,10 @@ def main(out: Path) -> None:
         rsvp.record_reply(db, declining, "DECLINED", "link", clock.now(), actor=actor)
         worker.tick(clock.now(), force=True)
         clock.set(clock.now() + timedelta(hours=1))
-        booking_service.reschedule(db, meeting.id, "earliest", actor, now=clock.now())
+        meeting_changes.reschedule(db, meeting.id, "earliest", actor, now=clock.now())
         worker.tick(clock.now(), force=True)
         clock.set(clock.now() + timedelta(hours=1))
-        booking_service.cancel_meeting(
+        meeting_changes.cancel_meeting(
             db, meeting.id, "Kunden har skjutit upp", actor, now=clock.now()
         )
         worker.tick(clock.now(), force=True)

@@ -51,7 +51,7 @@ def _book(db: Session, now: datetime, n: int, **case: object) -> Meeting:
     """A demo case booked through the real case and booking services (earliest slot)."""
     from booking.services.audit import Actor
     from booking.services.cases import registry as case_service
-    from booking.services.meetings import booking as booking_service
+    from booking.services.meetings import book as book_service
 
     depts = list(
         db.scalars(select(Department).where(Department.slug.in_(["stadsbyggnad", "brandkar"])))
@@ -71,7 +71,7 @@ def _book(db: Session, now: datetime, n: int, **case: object) -> Meeting:
     data.update(case)
     actor = Actor.system("icscheck demo")
     created = case_service.create_case(db, data, actor, now=now)
-    return booking_service.book(db, created.id, {"slot": "earliest"}, actor, now=now)
+    return book_service.book(db, created.id, {"slot": "earliest"}, actor, now=now)
 
 
 def build(settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
@@ -82,11 +82,11 @@ def build(settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
     with app.extensions["session_factory"]() as db:
         seed_demo(db, now.date(), 18)
         from booking.services.audit import Actor
-        from booking.services.meetings import booking as booking_service
+        from booking.services.meetings import changes as meeting_changes
 
         booked = _book(db, now, 1)
         cancelled = _book(db, now, 2, org_name="Orsa Camping AB")
-        booking_service.cancel_meeting(
+        meeting_changes.cancel_meeting(
             db, cancelled.id, "Kunden har återkallat ärendet", Actor.system("demo"), now=now
         )
         _book(db, now, 3, confidential=True, org_name="Hemligt Projekt AB")

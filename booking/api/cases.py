@@ -35,8 +35,10 @@ from booking.services.cases import registry as case_service
 from booking.services.cases.inputs import CaseInput, CaseUpdate
 from booking.services.cases.queries import CaseFilters
 from booking.services.inputs import Day, Input, Line, QueryId
-from booking.services.meetings import booking as booking_service
-from booking.services.meetings.booking import BookingRequest
+from booking.services.meetings import book as book_service
+from booking.services.meetings import changes as meeting_changes
+from booking.services.meetings.proposals import propose
+from booking.services.meetings.requests import BookingRequest
 from booking.web_support import freebusy, get_db, now
 
 
@@ -207,7 +209,7 @@ def transition_case(case_id: int, body: TransitionIn) -> CaseOut:
 def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
     db = get_db()
     case = case_queries.get_case(db, case_id)
-    result = booking_service.propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
+    result = propose(db, case_id, now=now(), freebusy=freebusy(), limit=query.limit)
     return proposals_out(result, _tz(case.forum.timezone))
 
 
@@ -226,9 +228,7 @@ def proposals(case_id: int, query: ProposalQuery) -> ProposalsOut:
 )
 def book(case_id: int, body: BookingRequest) -> MeetingOut:
     db = get_db()
-    meeting = booking_service.book(
-        db, case_id, body, current_actor(), now=now(), freebusy=freebusy()
-    )
+    meeting = book_service.book(db, case_id, body, current_actor(), now=now(), freebusy=freebusy())
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))
 
 
@@ -237,7 +237,7 @@ def book(case_id: int, body: BookingRequest) -> MeetingOut:
 )
 def get_meeting(meeting_id: int) -> MeetingOut:
     require_user()
-    meeting = booking_service.get_meeting(get_db(), meeting_id)
+    meeting = meeting_changes.get_meeting(get_db(), meeting_id)
     return meeting_out(meeting, _tz(meeting.case.forum.timezone), _seen(meeting.case))
 
 
@@ -252,7 +252,7 @@ def get_meeting(meeting_id: int) -> MeetingOut:
     links=MEETING_LINKS,
 )
 def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
-    meeting = booking_service.reschedule(
+    meeting = meeting_changes.reschedule(
         get_db(),
         meeting_id,
         body.slot,
@@ -275,7 +275,7 @@ def reschedule(meeting_id: int, body: RescheduleIn) -> MeetingOut:
     links={k: MEETING_LINKS[k] for k in ("GetMeeting", "GetCase", "History")},
 )
 def cancel(meeting_id: int, body: CancelIn) -> MeetingOut:
-    meeting = booking_service.cancel_meeting(
+    meeting = meeting_changes.cancel_meeting(
         get_db(), meeting_id, body.reason, current_actor(), now=now()
     )
     return meeting_out(meeting, _tz(meeting.case.forum.timezone))

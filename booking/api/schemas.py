@@ -18,8 +18,9 @@ from booking.domain.visibility import FIELDS, FULL, ConsentScope, Visibility, vi
 from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
 from booking.models import AuditEvent, Case, Department, Meeting, Representative, User
 from booking.services.cases.inputs import CaseInput, CaseUpdate
-from booking.services.inputs import Input, Text
-from booking.services.meetings.booking import Id, Proposals, slot_or_earliest
+from booking.services.inputs import Id, Input, Text
+from booking.services.meetings.proposals import Proposals
+from booking.services.meetings.requests import slot_or_earliest
 
 __all__ = ["CaseInput", "CaseUpdate"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 
 from booking.domain.visibility import Audience, is_municipal
-from booking.domain.vocabulary import MeetingStatus
+from booking.domain.vocabulary import LIVE_MEETING, MeetingStatus
 from booking.ical.event import department_names, location, summary
 from booking.public import public_bp
 from booking.public.messages import public_message
@@ -32,7 +32,7 @@ def _page(token: str, *, message: str = "", error: str = "", status: int = 200) 
     if attendee is None:
         abort(404)
     meeting = attendee.meeting
-    open_for_answers = meeting.status in rsvp_service.LIVE and attendee.active
+    open_for_answers = meeting.status in LIVE_MEETING and attendee.active
     html = render_template(
         "public/rsvp.html",
         token=token,

@@ -28,7 +28,11 @@ from booking.services.audit import Actor
 from booking.services.cases import registry as case_svc
 from booking.services.demo import demo_user
 from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.meetings import booking as svc
+from booking.services.meetings.attendees import assign_attendee, release_attendee
+from booking.services.meetings.book import book
+from booking.services.meetings.changes import cancel_meeting, reschedule
+from booking.services.meetings.policy import policy_of
+from booking.services.meetings.proposals import propose
 from booking.services.scheduling.sessions import add_extra_session, get_forum
 from config import Settings
 
@@ -106,7 +110,7 @@ def test_bad_org_number_is_invalid_and_nothing_is_written(seeded: Db, clock: Fix
 
 def test_proposals_respect_minimum_notice_and_spread_load(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
-    proposals = svc.propose(seeded, case.id, now=clock.now(), limit=3)
+    proposals = propose(seeded, case.id, now=clock.now(), limit=3)
     # Monday 30 Nov + 5 working days = Monday 7 Dec; Mora's first Tuesday is 8 Dec.
     assert proposals.not_before == date(2026, 12, 7)
     assert [s.local_date for s in proposals.slots] == [date(2026, 12, 8)] * 3
@@ -114,19 +118,19 @@ def test_proposals_respect_minimum_notice_and_spread_load(seeded: Db, clock: Fix
     names = {d.slug: r.name for d, r in first.assignments}
     assert names == {"stadsbyggnad": "Anna Lind", "miljokontoret": "Oskar Falk"}
 
-    meeting = svc.book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
     assert meeting.slot_id == first.slot_id and meeting.sequence == 0
     assert meeting.uid.endswith("@forum.test")  # the host of PUBLIC_BASE_URL
     # The next case gets the other (non-deputy) representatives: the load is spread.
     other = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
-    nxt = svc.propose(seeded, other.id, now=clock.now(), limit=1).slots[0]
+    nxt = propose(seeded, other.id, now=clock.now(), limit=1).slots[0]
     assert {r.name for _, r in nxt.assignments} == {"Erik Holm", "Elin Strand"}
 
 
 def test_book_writes_attendees_buckets_status_and_audit(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     convener = rep(seeded, "karin.sjoberg@mora.example")
-    meeting = svc.book(
+    meeting = book(
         seeded,
         case.id,
         {"slot": "earliest", "convener_id": convener.id, "minute_taker_id": convener.id},
@@ -156,9 +160,9 @@ def test_taken_slot_is_409_with_next_free_slot(seeded: Db, clock: FixedClock) ->
     a = new_case(seeded, clock, ("stadsbyggnad",))
     b = new_case(seeded, clock, ("miljokontoret",))
     slot = first_slots(seeded, "mora", 1)[0]
-    svc.book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     with pytest.raises(Conflict) as info:
-        svc.book(seeded, b.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+        book(seeded, b.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     nxt = info.value.details["next_free_slot"]
     assert nxt is not None and nxt["slot_id"] != slot.id
     assert "next free slot" in info.value.message
@@ -174,15 +178,15 @@ def test_overlap_in_other_forum_blocks_the_representative(seeded: Db, clock: Fix
     seeded.commit()
     mora_case = new_case(seeded, clock, ("stadsbyggnad",))
     mora_slot = first_slots(seeded, "mora", 1)[0]
-    svc.book(seeded, mora_case.id, {"slot": mora_slot.id}, actor(seeded), now=clock.now())
+    book(seeded, mora_case.id, {"slot": mora_slot.id}, actor(seeded), now=clock.now())
     orsa_case = new_case(seeded, clock, ("stadsbyggnad",), forum="orsa")
-    first = svc.propose(seeded, orsa_case.id, now=clock.now(), limit=1).slots[0]
+    first = propose(seeded, orsa_case.id, now=clock.now(), limit=1).slots[0]
     assert first.local_date == date(2026, 12, 8)
     assert first.starts_at == mora_slot.starts_at + timedelta(minutes=75)
     assert [r.name for _, r in first.assignments] == ["Anna Lind"]
     orsa_13 = next(s for s in first_slots(seeded, "orsa", 6) if s.starts_at == mora_slot.starts_at)
     with pytest.raises(Conflict, match="another meeting"):
-        svc.book(seeded, orsa_case.id, {"slot": orsa_13.id}, actor(seeded), now=clock.now())
+        book(seeded, orsa_case.id, {"slot": orsa_13.id}, actor(seeded), now=clock.now())
 
 
 def test_capacity_needs_override_reason(seeded: Db, clock: FixedClock) -> None:
@@ -192,10 +196,10 @@ def test_capacity_needs_override_reason(seeded: Db, clock: FixedClock) -> None:
     slots = first_slots(seeded, "mora", 2)
     a = new_case(seeded, clock, ("brandkar",))
     b = new_case(seeded, clock, ("brandkar",))
-    svc.book(seeded, a.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    book(seeded, a.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
     with pytest.raises(Conflict, match="capacity"):
-        svc.book(seeded, b.id, {"slot": slots[1].id}, actor(seeded), now=clock.now())
-    meeting = svc.book(
+        book(seeded, b.id, {"slot": slots[1].id}, actor(seeded), now=clock.now())
+    meeting = book(
         seeded,
         b.id,
         {"slot": slots[1].id, "override_reason": "Brandkåren har lovat två personer"},
@@ -205,7 +209,7 @@ def test_capacity_needs_override_reason(seeded: Db, clock: FixedClock) -> None:
     assert meeting.override_reason == "Brandkåren har lovat två personer"
     # "earliest" skips the full session instead.
     c = new_case(seeded, clock, ("brandkar",))
-    proposal = svc.propose(seeded, c.id, now=clock.now(), limit=1).slots[0]
+    proposal = propose(seeded, c.id, now=clock.now(), limit=1).slots[0]
     assert proposal.local_date > slots[0].session.local_date
 
 
@@ -217,23 +221,23 @@ def test_absence_and_blockers(seeded: Db, clock: FixedClock) -> None:
         )
     seeded.commit()
     case = new_case(seeded, clock, ("polisen", "brandkar"))
-    proposals = svc.propose(seeded, case.id, now=clock.now())
+    proposals = propose(seeded, case.id, now=clock.now())
     assert proposals.slots == []
     assert [(b.department, b.reason) for b in proposals.blockers] == [
         ("Polisen, tillståndsenheten", "all_absent")
     ]
     assert "absent" in proposals.explanation
     with pytest.raises(Conflict, match="absent"):
-        svc.book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
+        book(seeded, case.id, {"slot": "earliest"}, actor(seeded), now=clock.now())
     assert seeded.scalar(select(func.count()).select_from(Meeting)) == 0
 
 
 def test_reschedule_keeps_uid_and_raises_sequence(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slots = first_slots(seeded, "mora", 3)
-    meeting = svc.book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
     uid = meeting.uid
-    moved = svc.reschedule(seeded, meeting.id, slots[2].id, actor(seeded), now=clock.now())
+    moved = reschedule(seeded, meeting.id, slots[2].id, actor(seeded), now=clock.now())
     assert moved.id == meeting.id and moved.uid == uid and moved.sequence == 1
     assert moved.slot_id == slots[2].id and moved.starts_at == slots[2].starts_at
     buckets = seeded.scalars(
@@ -242,16 +246,16 @@ def test_reschedule_keeps_uid_and_raises_sequence(seeded: Db, clock: FixedClock)
     assert min(buckets) == slots[2].starts_at
     # The old slot is free again.
     other = new_case(seeded, clock, ("miljokontoret",))
-    svc.book(seeded, other.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    book(seeded, other.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
 
 
 def test_cancel_frees_slot_and_time(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     with pytest.raises(Invalid):
-        svc.cancel_meeting(seeded, meeting.id, "  ", actor(seeded), now=clock.now())
-    svc.cancel_meeting(seeded, meeting.id, "Kunden har ångrat sig", actor(seeded), now=clock.now())
+        cancel_meeting(seeded, meeting.id, "  ", actor(seeded), now=clock.now())
+    cancel_meeting(seeded, meeting.id, "Kunden har ångrat sig", actor(seeded), now=clock.now())
     seeded.expire_all()
     meeting = seeded.get(Meeting, meeting.id)
     assert meeting is not None
@@ -260,8 +264,8 @@ def test_cancel_frees_slot_and_time(seeded: Db, clock: FixedClock) -> None:
     assert meeting.case.status == CaseStatus.RECEIVED
     assert not seeded.scalar(select(func.count()).select_from(RepresentativeBusy))
     with pytest.raises(Conflict):
-        svc.cancel_meeting(seeded, meeting.id, "again", actor(seeded), now=clock.now())
-    again = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+        cancel_meeting(seeded, meeting.id, "again", actor(seeded), now=clock.now())
+    again = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     assert again.uid != meeting.uid
 
 
@@ -269,31 +273,31 @@ def test_assign_and_release_attendee(seeded: Db, clock: FixedClock) -> None:
     a = new_case(seeded, clock, ("stadsbyggnad",))
     b = new_case(seeded, clock, ("miljokontoret",))
     slot = first_slots(seeded, "mora", 1)[0]
-    m1 = svc.book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    m1 = book(seeded, a.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     sara = rep(seeded, "sara.nyberg@moraorsa.example")
-    attendee = svc.assign_attendee(seeded, m1, sara, required=True, now=clock.now())
+    attendee = assign_attendee(seeded, m1, sara, required=True, now=clock.now())
     seeded.commit()
     # Sara is now busy at that time in every forum.
     orsa_extra = first_slots(seeded, "mora", 2)[1]
-    m2 = svc.book(seeded, b.id, {"slot": orsa_extra.id}, actor(seeded), now=clock.now())
-    svc.release_attendee(seeded, attendee)
+    m2 = book(seeded, b.id, {"slot": orsa_extra.id}, actor(seeded), now=clock.now())
+    release_attendee(seeded, attendee)
     seeded.commit()
     assert not attendee.active
-    assert svc.assign_attendee(seeded, m2, sara, now=clock.now()).active
+    assert assign_attendee(seeded, m2, sara, now=clock.now()).active
     seeded.commit()
-    svc.cancel_meeting(seeded, m1.id, "flyttas", actor(seeded), now=clock.now())
+    cancel_meeting(seeded, m1.id, "flyttas", actor(seeded), now=clock.now())
     with pytest.raises(Conflict, match="cancelled"):
-        svc.assign_attendee(seeded, m1, sara)
+        assign_attendee(seeded, m1, sara)
 
 
 def test_unknown_ids(seeded: Db, clock: FixedClock) -> None:
     with pytest.raises(NotFound):
-        svc.propose(seeded, 999, now=clock.now())
+        propose(seeded, 999, now=clock.now())
     with pytest.raises(NotFound):
-        svc.reschedule(seeded, 999, "earliest", actor(seeded), now=clock.now())
+        reschedule(seeded, 999, "earliest", actor(seeded), now=clock.now())
     case = new_case(seeded, clock, ("stadsbyggnad",))
     with pytest.raises(Invalid, match="No slot"):
-        svc.book(seeded, case.id, {"slot": 10**6}, actor(seeded), now=clock.now())
+        book(seeded, case.id, {"slot": 10**6}, actor(seeded), now=clock.now())
 
 
 def test_freebusy_port_leaves_out_busy_people_and_an_outage_is_ignored(
@@ -308,18 +312,18 @@ def test_freebusy_port_leaves_out_busy_people_and_an_outage_is_ignored(
         asked.append([r.name for r in reps])
         return {anna.id}
 
-    first = svc.propose(seeded, case.id, now=clock.now(), limit=1, freebusy=anna_busy).slots[0]
+    first = propose(seeded, case.id, now=clock.now(), limit=1, freebusy=anna_busy).slots[0]
     assert [r.name for _, r in first.assignments] == ["Erik Holm"]
     assert "Anna Lind" in asked[0]
 
     def outage(_reps: list[Representative], _start: object, _end: object) -> set[int]:
         raise ConnectionError("CalDAV server unreachable")
 
-    first = svc.propose(seeded, case.id, now=clock.now(), limit=1, freebusy=outage).slots[0]
+    first = propose(seeded, case.id, now=clock.now(), limit=1, freebusy=outage).slots[0]
     assert [r.name for _, r in first.assignments] == ["Anna Lind"]
     assert "free/busy lookup failed" in caplog.text
 
-    meeting = svc.book(seeded, case.id, {}, actor(seeded), now=clock.now(), freebusy=anna_busy)
+    meeting = book(seeded, case.id, {}, actor(seeded), now=clock.now(), freebusy=anna_busy)
     assert [a.representative.name for a in meeting.attendees] == ["Erik Holm"]
 
 
@@ -328,7 +332,7 @@ def test_reschedule_replaces_who_cannot_come_and_asks_everyone_again(
 ) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slots = first_slots(seeded, "mora", 4)
-    meeting = svc.book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slots[0].id}, actor(seeded), now=clock.now())
     case_svc.transition(seeded, case.id, "confirmed", actor(seeded), now=clock.now())
     anna = rep(seeded, "anna.lind@moraorsa.example")
     later = slots[3]  # the next Mora Tuesday
@@ -340,7 +344,7 @@ def test_reschedule_replaces_who_cannot_come_and_asks_everyone_again(
         )
     )
     seeded.commit()
-    moved = svc.reschedule(seeded, meeting.id, later.id, actor(seeded), now=clock.now())
+    moved = reschedule(seeded, meeting.id, later.id, actor(seeded), now=clock.now())
     seeded.expire_all()
     moved = seeded.get(Meeting, moved.id)
     assert moved is not None
@@ -367,16 +371,14 @@ def test_each_app_applies_its_own_policy_to_its_sessions(
     case = new_case(seeded, clock, ("stadsbyggnad",))
     with other.extensions["session_factory"]() as strict:
         # Monday 30 Nov + 10 working days (8 Dec is a working day) = Monday 14 Dec.
-        assert svc.propose(strict, case.id, now=clock.now(), limit=1).not_before == date(
-            2026, 12, 14
-        )
-        meeting = svc.book(strict, case.id, {"slot": "earliest"}, actor(strict), now=clock.now())
+        assert propose(strict, case.id, now=clock.now(), limit=1).not_before == date(2026, 12, 14)
+        meeting = book(strict, case.id, {"slot": "earliest"}, actor(strict), now=clock.now())
         assert meeting.uid.endswith("@forum.orsa.se")
         assert meeting.starts_at.date() >= date(2026, 12, 14)
     other.extensions["engine"].dispose()
     second = new_case(seeded, clock, ("miljokontoret",))
-    assert svc.propose(seeded, second.id, now=clock.now(), limit=1).not_before == date(2026, 12, 7)
-    assert svc.policy_of(seeded).uid_host == "forum.test"
+    assert propose(seeded, second.id, now=clock.now(), limit=1).not_before == date(2026, 12, 7)
+    assert policy_of(seeded).uid_host == "forum.test"
 
 
 # ---------------------------------------------------------------- case and meeting never disagree
@@ -391,7 +393,7 @@ def _outbox_kinds(db: Db, meeting_id: int) -> list[str]:
 def test_held_only_once_the_meeting_has_ended(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     with pytest.raises(Conflict) as refused:
         case_svc.transition(seeded, case.id, "held", actor(seeded), now=clock.now())
     assert refused.value.reason == "meeting_not_over"
@@ -412,7 +414,7 @@ def test_cancelling_a_case_cancels_its_meeting_like_the_cancel_button(
 ) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     seeded.execute(delete(OutboxMessage))
     seeded.commit()
     case_svc.transition(
@@ -435,7 +437,7 @@ def test_cancelling_a_case_cancels_its_meeting_like_the_cancel_button(
     assert statuses[-1] == "cancelled" and "received" not in statuses
     # The slot is free for another case.
     other = new_case(seeded, clock, ("brandkar",))
-    svc.book(seeded, other.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    book(seeded, other.id, {"slot": slot.id}, actor(seeded), now=clock.now())
 
 
 def test_cancelling_a_case_marked_held_too_early_cancels_the_meeting(
@@ -444,7 +446,7 @@ def test_cancelling_a_case_marked_held_too_early_cancels_the_meeting(
     """Data from before the rule: held on 2 Dec for a meeting on 22 Dec, then cancelled."""
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     meeting.status = MeetingStatus.HELD
     case.status = CaseStatus.HELD
     seeded.commit()
@@ -463,7 +465,7 @@ def test_departments_change_on_a_booked_case_only_for_those_departments(
 
     case = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     keeper = next(a for a in meeting.attendees if a.department.slug == "stadsbyggnad")
     keeper.partstat = PartStat.ACCEPTED
     seeded.commit()
@@ -498,7 +500,7 @@ def test_departments_change_on_a_booked_case_only_for_those_departments(
 def test_adding_a_department_with_nobody_free_is_refused(seeded: Db, clock: FixedClock) -> None:
     case = new_case(seeded, clock, ("stadsbyggnad",))
     slot = first_slots(seeded, "mora", 1)[0]
-    meeting = svc.book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
+    meeting = book(seeded, case.id, {"slot": slot.id}, actor(seeded), now=clock.now())
     brandkar = dept(seeded, "brandkar")
     for person in brandkar.representatives:
         seeded.add(

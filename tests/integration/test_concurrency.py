@@ -31,7 +31,8 @@ from booking.models import (
 from booking.services.audit import Actor
 from booking.services.cases import registry as case_svc
 from booking.services.errors import Conflict
-from booking.services.meetings import booking as svc
+from booking.services.meetings.book import book
+from booking.services.meetings.changes import cancel_meeting
 
 THREADS = 20
 
@@ -109,7 +110,7 @@ def race(app: Flask, jobs: list[Callable[[Db], Any]]) -> list[Any]:
 
 def booker(case_id: int, slot_id: int, clock: FixedClock) -> Callable[[Db], Any]:
     def job(db: Db) -> int:
-        meeting = svc.book(db, case_id, {"slot": slot_id}, Actor.system("race"), now=clock.now())
+        meeting = book(db, case_id, {"slot": slot_id}, Actor.system("race"), now=clock.now())
         return meeting.id
 
     return job
@@ -209,7 +210,7 @@ def test_one_representative_two_forums_at_once(app: Flask, seeded: Db, clock: Fi
         }
 
         def job(db: Db, case_id: int = case.id, request: dict[str, Any] = request) -> int:
-            return svc.book(db, case_id, request, Actor.system("race"), now=clock.now()).id
+            return book(db, case_id, request, Actor.system("race"), now=clock.now()).id
 
         jobs.append(job)
     for _ in range(5):  # several rounds: the race must never let both in
@@ -218,4 +219,4 @@ def test_one_representative_two_forums_at_once(app: Flask, seeded: Db, clock: Fi
         assert all(isinstance(r, int | Conflict) for r in results), results
         seeded.expire_all()
         winner = next(r for r in results if isinstance(r, int))
-        svc.cancel_meeting(seeded, winner, "next round", Actor.system("t"), now=clock.now())
+        cancel_meeting(seeded, winner, "next round", Actor.system("t"), now=clock.now())

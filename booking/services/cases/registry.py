@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.domain import cases as case_rules
 from booking.domain.visibility import ConsentScope, consent_scope
-from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, MeetingStatus
 from booking.models import Case, Department, Forum, Meeting
 from booking.services import audit
 from booking.services.cases import status as case_status
@@ -26,7 +26,8 @@ from booking.services.cases.inputs import EDITABLE, CaseInput, CaseUpdate, parse
 from booking.services.cases.queries import get_case
 from booking.services.errors import Conflict, Invalid
 from booking.services.inputs import parse
-from booking.services.meetings.booking import LIVE, cancel_live_meeting, change_departments
+from booking.services.meetings.attendees import change_departments
+from booking.services.meetings.changes import cancel_live_meeting
 from booking.services.meetings.events import case_changed
 
 # ---------------------------------------------------------------- helpers
@@ -187,7 +188,7 @@ def update_case(
         new_ids = list(dict.fromkeys(data.department_ids))
         if sorted(new_ids) != before["department_ids"]:
             case.departments = _departments(db, case.forum, new_ids)
-            live = next((m for m in case.meetings if m.status in LIVE), None)
+            live = next((m for m in case.meetings if m.status in LIVE_MEETING), None)
             if live is not None:
                 # Only the departments that changed: the others keep their invitations.
                 old_ids = before["department_ids"]

@@ -6,7 +6,7 @@ checked by ``check_meeting_allows`` before anything is written:
 - "held" only once the meeting has ended (compared with the injected clock's ``now``),
 - "confirmed"/"held" need a meeting,
 - "cancelled" cancels the live meeting through the same code as the cancel button
-  (booking.services.meetings.booking.cancel_live_meeting: slot and time freed, everyone told).
+  (booking.services.meetings.changes.cancel_live_meeting: slot and time freed, everyone told).
 No commit here: the calling use case commits once.
 """
 
@@ -17,13 +17,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session as Db
 
 from booking.domain import cases as case_rules
-from booking.domain.vocabulary import CaseStatus, MeetingStatus
+from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, MeetingStatus
 from booking.models import Case, Meeting
 from booking.services import audit
 from booking.services.errors import Conflict
 from booking.services.meetings.events import meeting_changed
-
-LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 
 
 def check_transition(case: Case, new: CaseStatus) -> None:
@@ -71,7 +69,7 @@ def to_cancel(meetings: list[Meeting], now: datetime) -> Meeting | None:
         (
             m
             for m in meetings
-            if m.status in LIVE or (m.status == MeetingStatus.HELD and m.ends_at > now)
+            if m.status in LIVE_MEETING or (m.status == MeetingStatus.HELD and m.ends_at > now)
         ),
         None,
     )
@@ -84,7 +82,7 @@ def meeting_to_follow(
     change is possible (a meeting exists; held only once it has ended). None for other targets."""
     if target not in (CaseStatus.CONFIRMED, CaseStatus.HELD):
         return None
-    live = next((m for m in meetings if m.status in LIVE), None)
+    live = next((m for m in meetings if m.status in LIVE_MEETING), None)
     held = next((m for m in meetings if m.status == MeetingStatus.HELD), None)
     meeting = live or held
     if meeting is None:

@@ -21,6 +21,7 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, 
 from booking.models import FollowUpPoint, Meeting, Minutes
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.cases.status import set_meeting_status
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
 from booking.services.followup.common import (
     STAFF_ROLES,
@@ -30,7 +31,6 @@ from booking.services.followup.common import (
     unique_addresses,
 )
 from booking.services.invitations.delivery import customer_link
-from booking.services.meetings.booking import set_meeting_status
 from config import Settings
 
 

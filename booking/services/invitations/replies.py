@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from booking.domain import rsvp as rules
-from booking.domain.vocabulary import CaseStatus, MeetingStatus, PartStat
+from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, MeetingStatus, PartStat
 from booking.holiday_calendar import non_working_days
 from booking.ical import itip
 from booking.models import Attendee, KeyValue, Meeting, Representative
@@ -34,13 +34,12 @@ from booking.services.invitations.delivery import (
     local_when,
     rsvp_link,
 )
-from booking.services.meetings.booking import assign_attendee, release_attendee
+from booking.services.meetings.attendees import assign_attendee, release_attendee
 from booking.services.meetings.events import meeting_changed
 
 log = logging.getLogger(__name__)
 
 SYNC_TOKEN_KEY = "caldav.sync_token"
-LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def record_reply(
     if channel not in rules.CHANNELS:
         raise Invalid(f"Unknown channel {channel!r}; use {', '.join(rules.CHANNELS)}.")
     meeting = attendee.meeting
-    if meeting.status not in LIVE:
+    if meeting.status not in LIVE_MEETING:
         raise Conflict(
             f"The meeting is {meeting.status.value}; answers are closed.",
             {"status": meeting.status.value},
@@ -307,7 +306,7 @@ def apply_calendar_answers(
             for address, partstat in itip.partstats_of(event).items()
             if answer_is_current(meeting, _match(meeting, address), sequence)
         }
-        if not answers or meeting.status not in LIVE:
+        if not answers or meeting.status not in LIVE_MEETING:
             report.unchanged += 1  # an answer to an older version, or a closed meeting
             continue
         for address, partstat in answers.items():
@@ -444,7 +443,7 @@ def send_due_reminders(
     offsets = tuple(offsets)
     meetings = db.scalars(
         select(Meeting)
-        .where(Meeting.status.in_(LIVE), Meeting.starts_at > now)
+        .where(Meeting.status.in_(LIVE_MEETING), Meeting.starts_at > now)
         .options(selectinload(Meeting.attendees))
     ).all()
     sent = 0
@@ -504,7 +503,7 @@ def _remind(
 
 def meetings_awaiting_replies(db: Session, forum_id: int | None = None) -> list[Meeting]:
     """Live meetings where some required attendee has not answered (for the coordinator)."""
-    query = select(Meeting).where(Meeting.status.in_(LIVE)).order_by(Meeting.starts_at)
+    query = select(Meeting).where(Meeting.status.in_(LIVE_MEETING)).order_by(Meeting.starts_at)
     meetings = db.scalars(query).all()
     return [
         m

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
-from booking.domain.vocabulary import MeetingStatus, PartStat, SessionStatus
+from booking.domain.vocabulary import LIVE_MEETING, PartStat, SessionStatus
 from booking.models import Attendee, Case, Forum, Meeting, Representative, Session, Slot
 
 
@@ -198,7 +198,7 @@ def next_meetings(db: DbSession, case_ids: list[int]) -> dict[int, Meeting]:
     rows = db.scalars(
         select(Meeting).where(
             Meeting.case_id.in_(case_ids),
-            Meeting.status.in_([MeetingStatus.BOOKED, MeetingStatus.CONFIRMED]),
+            Meeting.status.in_(LIVE_MEETING),
         )
     )
     return {m.case_id: m for m in rows}

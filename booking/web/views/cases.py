@@ -13,14 +13,17 @@ from flask_babel import ngettext
 
 from booking.domain.cases import allowed_next
 from booking.domain.visibility import ConsentScope, Visibility
-from booking.domain.vocabulary import CaseStatus, MeetingStatus, Role
+from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, Role
 from booking.models import Case, Department, Meeting
 from booking.services import audit
 from booking.services.cases import queries as case_queries
 from booking.services.cases import registry as case_service
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
-from booking.services.meetings import booking as booking_service
+from booking.services.meetings import changes as meeting_changes
 from booking.services.meetings import overview as overview_service
+from booking.services.meetings.book import book
+from booking.services.meetings.context import earliest_bookable_date
+from booking.services.meetings.proposals import propose
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.forms.cases import (
@@ -38,7 +41,6 @@ from booking.web.views.admin.common import actor
 from booking.web_support import freebusy, get_db, now, settings
 
 PAGE_SIZE = 50
-LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 # Statuses a coordinator sets by hand; booked/received follow booking and cancelling.
 MANUAL_STATUSES = (CaseStatus.CONFIRMED, CaseStatus.HELD, CaseStatus.FOLLOW_UP, CaseStatus.CLOSED)
 
@@ -59,7 +61,7 @@ def _case_or_404(case_id: int) -> Case:
 
 
 def _live(case: Case) -> Meeting | None:
-    return next((m for m in case.meetings if m.status in LIVE), None)
+    return next((m for m in case.meetings if m.status in LIVE_MEETING), None)
 
 
 def _seen(case: Case) -> Visibility:
@@ -234,7 +236,7 @@ def _proposal_page(case: Case, form: BookForm | None = None, status: int = 200) 
     db = get_db()
     problem = None
     try:
-        proposals = booking_service.propose(db, case.id, now=now(), freebusy=freebusy(), limit=5)
+        proposals = propose(db, case.id, now=now(), freebusy=freebusy(), limit=5)
     except Invalid as exc:
         proposals, problem = None, service_message(exc)
     today = now().date()
@@ -283,9 +285,7 @@ def case_book(case_id: int) -> Any:
         "override_reason": form.override_reason.data or "",
     }
     try:
-        meeting = booking_service.book(
-            get_db(), case_id, booking_request, actor(), now=now(), freebusy=freebusy()
-        )
+        meeting = book(get_db(), case_id, booking_request, actor(), now=now(), freebusy=freebusy())
     except NotFound:
         abort(404)
     except ServiceError as exc:
@@ -322,7 +322,7 @@ def _reschedule_form(case: Case, meeting: Meeting, formdata: bool = False) -> Re
     allocator on every view of the case page."""
     form = RescheduleForm() if formdata else RescheduleForm(formdata=None)
     choices: list[tuple[str, str]] = [("earliest", _("The earliest time that works for all"))]
-    start = booking_service.earliest_bookable_date(get_db(), case, now())
+    start = earliest_bookable_date(get_db(), case, now())
     free = overview_service.free_slots(
         get_db(), case.forum_id, start, start + timedelta(weeks=16), limit=40
     )
@@ -391,7 +391,7 @@ def _meeting_of(case: Case, meeting_id: int) -> Meeting:
 def case_reschedule(case_id: int, meeting_id: int) -> Any:
     case = _case_or_404(case_id)
     meeting = _meeting_of(case, meeting_id)
-    if meeting.status not in LIVE:
+    if meeting.status not in LIVE_MEETING:
         abort(409)
     form = _reschedule_form(case, meeting, formdata=True)
     form.slot.validate_choice = False  # a slot offered a moment ago may be gone: the service says
@@ -399,7 +399,7 @@ def case_reschedule(case_id: int, meeting_id: int) -> Any:
         raw = form.slot.data or ""
         target: int | str = int(raw) if raw.isdigit() else raw
         try:
-            moved = booking_service.reschedule(
+            moved = meeting_changes.reschedule(
                 get_db(),
                 meeting_id,
                 target,
@@ -425,7 +425,7 @@ def case_cancel_meeting(case_id: int, meeting_id: int) -> Any:
     form = CancelMeetingForm()
     if form.validate_on_submit():
         try:
-            booking_service.cancel_meeting(
+            meeting_changes.cancel_meeting(
                 get_db(), meeting.id, form.reason.data or "", actor(), now=now()
             )
         except ServiceError as exc:

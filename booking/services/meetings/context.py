@@ -1,0 +1,245 @@
+"""Loading what allocation needs: the case, who could come, and the meetings that hold their time.
+
+Set-based queries built once with bound parameters: a proposal runs these every time, and
+building and compiling SQLAlchemy statements would otherwise cost more than the queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy.orm import Session as Db
+from sqlalchemy.orm import joinedload, selectinload
+
+from booking.domain import allocation as alloc
+from booking.domain.vocabulary import LIVE_MEETING, MeetingStatus, SessionStatus
+from booking.holiday_calendar import non_working_days
+from booking.models import (
+    Absence,
+    Attendee,
+    Case,
+    Department,
+    Meeting,
+    Representative,
+    Session,
+    Slot,
+)
+from booking.services.errors import NotFound
+from booking.services.meetings.freebusy import FreeBusyAnswers
+from booking.services.meetings.policy import policy_of
+
+_REPS: BindParameter[Any] = bindparam("reps", expanding=True)
+_EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
+# A meeting holds its attendees' time until it is cancelled (as the representative_busy rows
+# do, which only a cancellation, a move or a release deletes): held meetings count too, so this
+# is "not cancelled", not LIVE_MEETING.
+_HOLDING_TIME = (
+    Attendee.representative_id.in_(_REPS),
+    Attendee.active.is_(True),
+    Meeting.status != MeetingStatus.CANCELLED,
+    Meeting.id.not_in(_EXCLUDE),
+)
+_ABSENCES = select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
+    Absence.representative_id.in_(_REPS), Absence.end_date >= bindparam("today")
+)
+_LOAD = (
+    select(Attendee.representative_id, func.count())
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(*_HOLDING_TIME, Meeting.starts_at > bindparam("now"))
+    .group_by(Attendee.representative_id)
+)
+_BUSY = (
+    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(*_HOLDING_TIME, Meeting.starts_at < bindparam("hi"), Meeting.ends_at > bindparam("lo"))
+)
+_USAGE = (
+    select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+    .join(Meeting, Meeting.slot_id == Slot.id)
+    .join(Attendee, Attendee.meeting_id == Meeting.id)
+    .where(
+        Attendee.department_id.in_(bindparam("depts", expanding=True)),
+        Attendee.active.is_(True),
+        Meeting.id.not_in(_EXCLUDE),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+    )
+    .group_by(Slot.session_id, Attendee.department_id)
+)
+_CANDIDATES = (
+    select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
+    .join(Session, Session.id == Slot.session_id)
+    .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+    .where(
+        Session.forum_id == bindparam("forum"),
+        Session.status == SessionStatus.SCHEDULED,
+        Session.local_date >= bindparam("not_before"),
+        Slot.starts_at > bindparam("now"),
+        Slot.starts_at >= bindparam("lo"),
+        Slot.starts_at < bindparam("hi"),
+        Meeting.id.is_(None),
+    )
+    .order_by(Slot.starts_at, Slot.id)
+)
+
+
+@dataclass
+class AllocationContext:
+    """Who could come to the case's meeting, and (``world``) what keeps them from it."""
+
+    case: Case
+    tz: ZoneInfo
+    not_before: date
+    depts: list[alloc.Dept]
+    world: alloc.World
+    reps: dict[int, Representative]
+    departments: dict[int, Department]
+    notice_days: int
+    exclude_meeting_ids: tuple[int, ...] = ()
+
+    def calendar(self, answers: FreeBusyAnswers) -> alloc.ExternalBusy | None:
+        """The allocator's free/busy check over these representatives, from ``answers``."""
+        return answers.port(self.reps, self.calendar_ids())
+
+    def calendar_ids(self) -> list[int]:
+        """Whom free/busy is asked about: the active representatives of the departments."""
+        return [r.id for d in self.depts for r in d.reps if r.active]
+
+
+def not_before_date(now: datetime, timezone: str, notice: int) -> date:
+    """The first local date a meeting may be held, ``notice`` working days ahead."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    holidays = non_working_days({today.year, today.year + 1}, include_half_days=False)
+    return alloc.earliest_date(today, notice, holidays)
+
+
+def earliest_bookable_date(db: Db, case: Case, now: datetime) -> date:
+    """The first local date the case's meeting may be held under the minimum notice."""
+    return not_before_date(now, case.forum.timezone, policy_of(db).min_notice_working_days)
+
+
+def load_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
+    """The case with its departments, representatives, meetings and forum; NotFound."""
+    query = (
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.departments).selectinload(Department.representatives),
+            selectinload(Case.meetings),
+            joinedload(Case.forum),
+        )
+    )
+    if lock:
+        # Locked and read afresh: an older copy in this session must not decide.
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    case = db.scalar(query)
+    if case is None:
+        raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
+    return case
+
+
+def live_meeting(case: Case) -> Meeting | None:
+    return next((m for m in case.meetings if m.status in LIVE_MEETING), None)
+
+
+def load_context(
+    db: Db,
+    case: Case,
+    now: datetime,
+    *,
+    exclude_meeting_ids: Sequence[int] = (),
+    extra_rep_ids: Iterable[int] = (),
+    window: tuple[datetime, datetime] | None = None,
+) -> AllocationContext:
+    """Who could come (departments, representatives, absences, load), in set-based queries.
+
+    With ``window`` the planned meetings in that time are loaded too (``ctx.world``);
+    otherwise the allocation loads them window by window as it walks forward in time.
+    """
+    tz = ZoneInfo(case.forum.timezone)
+    departments = {d.id: d for d in case.departments}
+    reps: dict[int, Representative] = {
+        r.id: r for d in departments.values() for r in d.representatives
+    }
+    missing_extra = [i for i in set(extra_rep_ids) if i not in reps]
+    if missing_extra:
+        for rep in db.scalars(select(Representative).where(Representative.id.in_(missing_extra))):
+            reps[rep.id] = rep
+    rep_ids = list(reps)
+    today = now.astimezone(tz).date()
+
+    conn = db.connection()
+    absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for rep_id, start, end in conn.execute(_ABSENCES, {"reps": rep_ids, "today": today}):
+        absences[rep_id].append((start, end))
+    # Load to spread: upcoming meetings per representative (counted in the database).
+    exclude = list(exclude_meeting_ids)
+    load = {
+        rep_id: int(n)
+        for rep_id, n in conn.execute(_LOAD, {"reps": rep_ids, "exclude": exclude, "now": now})
+    }
+
+    depts = [
+        alloc.Dept(
+            id=d.id,
+            name=d.name,
+            capacity_per_session=d.capacity_per_session,
+            active=d.active,
+            reps=tuple(
+                alloc.Rep(r.id, d.id, active=r.active, is_deputy=r.is_deputy)
+                for r in d.representatives
+            ),
+        )
+        for d in sorted(departments.values(), key=lambda d: d.name)
+    ]
+    notice = policy_of(db).min_notice_working_days
+    ctx = AllocationContext(
+        case=case,
+        tz=tz,
+        not_before=not_before_date(now, case.forum.timezone, notice),
+        notice_days=notice,
+        depts=depts,
+        world=alloc.World(absences=absences, load=load),
+        reps=reps,
+        departments=departments,
+        exclude_meeting_ids=tuple(exclude_meeting_ids),
+    )
+    if window is not None:
+        ctx.world = world_between(db, ctx, *window)
+    return ctx
+
+
+def world_between(db: Db, ctx: AllocationContext, start: datetime, end: datetime) -> alloc.World:
+    """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
+    params = {
+        "reps": list(ctx.reps),
+        "depts": list(ctx.departments),
+        "exclude": list(ctx.exclude_meeting_ids),
+        "lo": start - timedelta(days=1),
+        "hi": end + timedelta(days=1),
+    }
+    conn = db.connection()
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for rep_id, s, e in conn.execute(_BUSY, params):
+        busy[rep_id].append((s, e))
+    for intervals in busy.values():
+        intervals.sort()
+    usage = {(sid, d): int(n) for sid, d, n in conn.execute(_USAGE, params)}
+    return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
+
+
+def free_slots(
+    db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
+) -> list[alloc.Candidate]:
+    """Free slots of scheduled sessions of the forum starting in [start, end), in time order."""
+    rows = db.connection().execute(
+        _CANDIDATES,
+        {"forum": forum_id, "not_before": not_before, "now": now, "lo": start, "hi": end},
+    )
+    return [alloc.Candidate(*row) for row in rows]
