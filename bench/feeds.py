@@ -43,8 +43,10 @@ from booking.migrate import upgrade  # noqa: E402
 from booking.models import Attendee, Case, Department, Forum, Meeting  # noqa: E402
 from booking.models.feeds import FeedBody, FeedEvent, FeedMember  # noqa: E402
 from booking.services.demo import seed_demo  # noqa: E402
-from booking.services.feeds import cache as feed_cache  # noqa: E402
 from booking.services.feeds import tokens as feed_tokens  # noqa: E402
+from booking.services.feeds.build import rebuild  # noqa: E402
+from booking.services.feeds.membership import feed_query, window_params  # noqa: E402
+from booking.services.feeds.policy import FeedConfig  # noqa: E402
 from booking.services.meetings import events as meeting_events  # noqa: E402
 from config import Settings  # noqa: E402
 
@@ -191,7 +193,7 @@ def _background(  # type: ignore[no-untyped-def]
 def time_rebuild(app_settings: Settings, key: str, runs: int) -> list[float]:
     """Rebuild of the feed ``key`` from nothing: every stored piece and body deleted first."""
     app = create_app(app_settings)
-    config = feed_cache.FeedConfig.from_settings(app_settings)
+    config = FeedConfig.from_settings(app_settings)
     times = []
     with app.extensions["session_factory"]() as db:
         for _ in range(runs):
@@ -200,7 +202,7 @@ def time_rebuild(app_settings: Settings, key: str, runs: int) -> list[float]:
             db.execute(delete(FeedBody))
             db.commit()
             t0 = time.perf_counter()
-            feed_cache.rebuild(db, key, datetime.now(UTC), config)
+            rebuild(db, key, datetime.now(UTC), config)
             times.append(time.perf_counter() - t0)
     app.extensions["engine"].dispose()
     return times
@@ -209,15 +211,15 @@ def time_rebuild(app_settings: Settings, key: str, runs: int) -> list[float]:
 def time_membership(app_settings: Settings, kind: str, ident: int, runs: int) -> list[float]:
     """The feed's membership query alone (which meetings, in order, with stored digests)."""
     app = create_app(app_settings)
-    config = feed_cache.FeedConfig.from_settings(app_settings)
-    params = {"ident": ident, **feed_cache._window_params(datetime.now(UTC), config)}
+    config = FeedConfig.from_settings(app_settings)
+    params = {"ident": ident, **window_params(datetime.now(UTC), config)}
     times = []
     with app.extensions["session_factory"]() as db:
         conn = db.connection()
-        conn.execute(feed_cache._feed_query(kind), params).all()
+        conn.execute(feed_query(kind), params).all()
         for _ in range(runs):
             t0 = time.perf_counter()
-            conn.execute(feed_cache._feed_query(kind), params).all()
+            conn.execute(feed_query(kind), params).all()
             times.append(time.perf_counter() - t0)
     app.extensions["engine"].dispose()
     return times

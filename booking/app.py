@@ -60,9 +60,10 @@ def create_app(
 
 
 def _wire_adapters(app: Flask, settings: Settings) -> None:
-    """CalDAV gateway, SMTP mailer and IMAP mailbox factories (only this module knows the
-    adapters)."""
+    """CalDAV gateway, SMTP mailer, IMAP mailbox and raw feed reader factories (only this
+    module knows the adapters)."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
+    from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
     from booking.services.invitations.delivery import InvitationConfig
@@ -114,6 +115,8 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     app.extensions["mailbox_factory"] = mailbox_factory if settings.imap_host else None
     # The booking service's free/busy port (DESIGN.md §3.3): empty when no server can answer.
     app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
+    # Fresh feed polls without the ORM (feeds.answer.reader_of makes one per engine).
+    app.extensions["feed_reader_factory"] = FeedReader
     app.extensions["invitation_config"] = InvitationConfig(
         organizer_default=settings.organizer_email,
         base_url=settings.public_base_url,
@@ -145,7 +148,7 @@ def _unit_of_work_info(settings: Settings) -> dict[str, Any]:
     the feed settings, so the changing transaction can render feeds and apply the rules."""
     from urllib.parse import urlsplit
 
-    from booking.services.feeds.cache import FeedConfig
+    from booking.services.feeds.policy import FeedConfig
     from booking.services.meetings.policy import BookingPolicy
 
     return {

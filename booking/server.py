@@ -11,9 +11,14 @@ The front, outermost first:
      feed key and every other link token (/c/, /r/, /s/) by ``~redacted``
      (``feeds.access.redact``, on the request line and the Referer);
   2. lifespan: the engine's connections are closed when a worker stops;
-  3. fresh private feed polls answered on the event loop (``feeds.asgi``);
-  4. everything else: the Flask application (without the WSGI fast path, already tried),
-     in a thread pool (a2wsgi).
+  3. feed requests: ``feeds.answer.answer``, the one function that answers a feed request,
+     called on the event loop without a database session (``feeds.asgi``): a fresh private
+     feed is answered there (304 or the stored bytes, one indexed read through the raw feed
+     reader, booking/adapters/feed_reader.py);
+  4. everything else: the Flask application in a thread pool (a2wsgi), including the feed
+     requests step 3 could not answer (a stale feed to rebuild, the public availability feed,
+     an unknown token): the feed routes call the same ``answer`` with the request's session.
+     Flask's test client enters here, so the tests run the same feed code as production.
 
 gunicorn.conf.py names ``Worker`` and ``wsgi:asgi_app``, so ``make run``, the Dockerfile and
 the benchmark start the same thing.
@@ -34,7 +39,6 @@ from uvicorn_worker import UvicornWorker
 
 from feeds.access import redact
 from feeds.asgi import FEED_KEY, AsgiApp, FeedsASGI, Receive, Scope, Send
-from feeds.fast import without_fast_path
 
 ACCESS_LOGGER = "dorren_in.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -42,8 +46,7 @@ WSGI_THREADS = 10  # Flask requests in flight per worker process
 
 
 def asgi_front(app: Flask) -> AsgiApp:
-    flask_wsgi = without_fast_path(app.wsgi_app)
-    flask_asgi: AsgiApp = WSGIMiddleware(flask_wsgi, workers=WSGI_THREADS)  # type: ignore[arg-type,assignment]
+    flask_asgi: AsgiApp = WSGIMiddleware(app.wsgi_app, workers=WSGI_THREADS)  # type: ignore[arg-type,assignment]
     return AccessLog(Lifespan(app, FeedsASGI(app, flask_asgi)))
 
 

@@ -1,4 +1,9 @@
-"""ICS feed blueprint: token lookup, conditional GET, gzip, stored bytes (issue 4)."""
+"""ICS feed blueprint: token lookup, conditional GET, gzip, stored bytes (issue 4).
+
+Every feed answer comes from ``feeds.answer.answer``: called by the ASGI front
+(booking/server.py, ``feeds.asgi``) for fresh polls and by the routes (``feeds.routes``) for
+everything, so Flask's test client and gunicorn run the same code.
+"""
 
 from flask import Blueprint
 
@@ -14,11 +19,8 @@ def register(app: object) -> None:
 
     from flask import Flask
 
-    from feeds.fast import FeedFastPath
-
     assert isinstance(app, Flask)
     app.register_blueprint(feeds_bp)
-    app.wsgi_app = FeedFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     log = logging.getLogger("feeds.access")
     if not log.handlers and log.level == logging.NOTSET:
         handler = logging.StreamHandler(sys.stderr)

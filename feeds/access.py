@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-# Set in a WSGI request's environ by whoever found the feed (the fast path, the Flask route),
+# Set in a WSGI request's environ by the Flask feed routes when they found the feed,
 # for gunicorn's own access log (gunicorn.conf.py).
 WSGI_FEED_KEY = "feeds.feed_key"
 

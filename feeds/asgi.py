@@ -1,9 +1,11 @@
-"""The feed fast path for ASGI servers: fresh private feed polls answered on the event loop.
+"""Feed requests in the ASGI front (booking/server.py): fresh private feed polls answered on
+the event loop, by ``feeds.answer.answer`` without a database session.
 
-The one read it needs is an indexed primary-key select on a connection this process keeps
-open (``FastLookup``): tens of microseconds on SQLite, a round trip on PostgreSQL. That is
-cheaper than handing the request to a thread, so it runs inline. Everything else goes to
-``downstream`` (the Flask application).
+The one read it needs is an indexed select on a connection this process keeps open (the raw
+feed reader): tens of microseconds on SQLite, a round trip on PostgreSQL. That is cheaper than
+handing the request to a thread, so it runs inline. Everything else goes to ``downstream``
+(the Flask application, in a thread pool), whose feed routes call the same ``answer`` with the
+request's session; ``FRESH_TRIED`` in the scope tells them the raw read was already done.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from typing import Any
 
 from flask import Flask
 
-from feeds.fast import FastFeeds, FeedRequest
+from feeds.answer import FeedRequest, answer, reader_of
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Set in the scope of a request the fast path answered: the access log names the feed by it.
+# Set in the scope of a request whose feed is known: the access log names the feed by it.
 FEED_KEY = "dorren_in.feed_key"
+# Set in the scope when the front found no fresh feed: the Flask route skips that read.
+FRESH_TRIED = "dorren_in.feed_fresh_tried"
 _WANTED = {b"if-none-match", b"if-modified-since", b"accept-encoding"}
 
 
@@ -40,7 +44,7 @@ def _request(scope: Scope) -> FeedRequest:
 
 class FeedsASGI:
     def __init__(self, app: Flask, downstream: AsgiApp) -> None:
-        self.feeds = FastFeeds(app)
+        self.app = app
         self.downstream = downstream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -50,7 +54,8 @@ class FeedsASGI:
             and scope["path"].startswith("/feeds/")
         ):
             # The server's access log records the poll (with the feed key, never the token).
-            reply = self.feeds.answer(_request(scope), log=False)
+            now = self.app.extensions["clock"].now()
+            reply = answer(_request(scope), reader_of(self.app), now, log=False)
             if reply is not None:
                 scope[FEED_KEY] = reply.feed_key
                 headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
@@ -60,4 +65,5 @@ class FeedsASGI:
                 full = scope["method"] == "GET" and reply.status == 200
                 await send({"type": "http.response.body", "body": reply.body if full else b""})
                 return
+            scope[FRESH_TRIED] = True
         await self.downstream(scope, receive, send)

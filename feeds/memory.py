@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from booking.services.feeds.cache import FeedBytes
+from booking.services.feeds.build import FeedBytes
 
 MAX_BYTES = 64 * 1024 * 1024
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from booking.domain.vocabulary import MeetingStatus
 from booking.models import Attendee, CaseDepartment, Department, Meeting, Representative
-from booking.services.feeds import cache as feed_cache
+from booking.services.feeds.membership import feed_query, window, window_params
+from booking.services.feeds.policy import FeedConfig
 from config import Settings
 
 
@@ -55,20 +56,17 @@ def test_membership_is_the_rule(seeded: Session, clock: object) -> None:
     seeded.commit()
     ours = {plain.id, cancelled.id, replaced.id, guest.id, convened.id}
 
-    config = feed_cache.FeedConfig.from_settings(Settings())
-    params = feed_cache._window_params(now, config)
+    config = FeedConfig.from_settings(Settings())
+    params = window_params(now, config)
     conn = seeded.connection()
     checked = 0
     for kind, model in (("department", Department), ("representative", Representative)):
         for ident in seeded.scalars(select(model.id)):
-            got = [
-                mid
-                for mid, _ in conn.execute(feed_cache._feed_query(kind), {"ident": ident, **params})
-            ]
+            got = [mid for mid, _ in conn.execute(feed_query(kind), {"ident": ident, **params})]
             want = list(
                 seeded.scalars(
                     select(Meeting.id)
-                    .where(and_(_rule(kind, ident), feed_cache._window()))  # type: ignore[arg-type]
+                    .where(and_(_rule(kind, ident), window()))  # type: ignore[arg-type]
                     .order_by(Meeting.starts_at, Meeting.id),
                     params,
                 )

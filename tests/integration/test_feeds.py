@@ -21,8 +21,9 @@ from booking.clock import FixedClock
 from booking.domain.visibility import ConsentScope
 from booking.models import Case, Representative
 from booking.models.feeds import FeedBody, FeedEvent
-from booking.services.feeds import cache as feed_cache
-from booking.services.feeds.cache import FeedConfig
+from booking.services.feeds.build import rebuild
+from booking.services.feeds.policy import FeedConfig
+from booking.services.feeds.request import feed_bytes
 from booking.services.meetings import events as meeting_events
 
 
@@ -408,8 +409,8 @@ def test_feed_rebuild_from_nothing_equals_incremental(
     seeded.query(FeedBody).delete()
     seeded.commit()
     config = FeedConfig.from_settings(app.config["SETTINGS"])
-    state = feed_cache.rebuild(seeded, key, now, config)
-    assert feed_cache.feed_bytes(seeded, key).body == body  # type: ignore[union-attr]
+    state = rebuild(seeded, key, now, config)
+    assert feed_bytes(seeded, key).body == body  # type: ignore[union-attr]
     assert state.etag == client.get(path).headers["ETag"]
 
 

@@ -87,16 +87,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(port, feed_path, dept_id, log, proc)
     deadline = time.monotonic() + 30
     while True:
+        conn = running.connection()
         try:
-            conn = running.connection()
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                conn.close()
                 break
-        except OSError:
+        except OSError:  # not listening yet, or no worker booted within the timeout
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise AssertionError(log.read_text()) from None
             time.sleep(0.2)
+        finally:
+            conn.close()  # also after a timeout: an unclosed socket fails the run (warnings)
     yield running
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,387 @@
+"""Building feeds and storing them: the pieces (``feed_events``) and the bodies (``feed_bodies``).
+
+Two levels are stored:
+- ``feed_events``: each meeting's VEVENT rendered once per change and per audience;
+- ``feed_bodies``: each feed's assembled body, its gzip, a strong ETag (hash of the body) and a
+  Last-Modified that only moves forward, and strictly forward when the body changes.
+
+``rebuild`` assembles a feed from the stored pieces of its meetings (``membership``), rendering
+only the missing ones, stores the body and commits. The request path (``request``) calls it for
+a stale or expired feed; invalidation (``cache``) marks feeds stale in the changing transaction.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from booking.domain.vocabulary import SessionStatus
+from booking.ical.feed import (
+    FeedHeader,
+    SlotView,
+    assemble,
+    availability_event,
+    calendar_head,
+    render_event,
+)
+from booking.models import (
+    Attendee,
+    Case,
+    Department,
+    Forum,
+    Meeting,
+    Representative,
+    Slot,
+)
+from booking.models import Session as ForumSession
+from booking.models.feeds import FeedBody, FeedEvent
+from booking.services.feeds.membership import (
+    feed_query,
+    members_digest,
+    record_members,
+    window_params,
+)
+from booking.services.feeds.policy import AUDIENCE_OF, FeedConfig
+
+log = logging.getLogger(__name__)
+
+# Level 1: a fifth of level 6's time on a feed, for a somewhat larger file.
+GZIP_LEVEL = 1
+RENDER_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a request needs before deciding between 304 and 200."""
+
+    feed_key: str
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class FeedBytes:
+    etag: str
+    last_modified: datetime
+    body: bytes
+    body_gzip: bytes
+
+    @classmethod
+    def from_gzip(cls, etag: str, last_modified: datetime, zipped: bytes) -> FeedBytes:
+        """As stored: the gzip only (the plain body is unpacked once, here)."""
+        zipped = bytes(zipped)
+        return cls(etag, last_modified, gzip.decompress(zipped), zipped)
+
+
+_OLD_BY_KEY = select(
+    FeedBody.etag, FeedBody.last_modified, FeedBody.members_digest, FeedBody.generation
+).where(FeedBody.feed_key == bindparam("feed_key"))
+
+
+def _day_start(now: datetime) -> datetime:
+    # Feeds depend on the date only (window, expiry of cancelled meetings), not the minute.
+    return datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+
+
+def make_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedState:
+    """Assemble the feed from stored pieces (rendering what is missing), store it, commit.
+
+    Retried when a concurrent writer gets in the way (SQLite's busy snapshot, a lost race on
+    PostgreSQL): the data it read may be out of date, so it starts again from a fresh read.
+    """
+    for attempt in range(3):
+        try:
+            return _rebuild_once(db, key, now, config)
+        except (OperationalError, IntegrityError):
+            db.rollback()
+            if attempt == 2:
+                raise
+            log.info("feed %s: rebuild raced with a writer, retrying", key)
+    raise AssertionError("unreachable")
+
+
+def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedState:
+    kind, ident = key.split(":", 1)
+    day = _day_start(now)
+    # A rebuild writes only derived data (renderings, assembled bodies) that the next request
+    # rebuilds if lost: on SQLite it skips the WAL fsync for this commit (synchronous=NORMAL);
+    # every other transaction keeps full durability.
+    relaxed = _sqlite_synchronous(db, "NORMAL")
+    old = db.connection().execute(_OLD_BY_KEY, {"feed_key": key}).first()
+    if kind == "availability":
+        head, pieces, ids = _availability(db, int(ident), day, config)
+        valid_until = min(day + timedelta(days=1), now + config.availability_ttl)
+    else:
+        head, pieces, ids = _meetings_feed(db, kind, int(ident), day, config)
+        valid_until = day + timedelta(days=1)
+    if old is None:
+        # A change committed while this first build read would find no row to mark stale:
+        # a first build is trusted for a minute only.
+        valid_until = min(valid_until, now + timedelta(minutes=1))
+    digest = members_digest(ids)
+    if old is None or old.members_digest != digest:
+        record_members(db, key, ids)
+    body = assemble(head, pieces)
+    state = _store(db, key, body, len(pieces), now, valid_until, old, digest)
+    db.commit()
+    if relaxed:
+        _sqlite_synchronous(db, "FULL")
+    return state
+
+
+def _sqlite_synchronous(db: Session, level: str) -> bool:
+    """Set SQLite's fsync level when no transaction is open (SQLite refuses it inside one)."""
+    conn = db.connection()
+    if conn.dialect.name != "sqlite":
+        return False
+    raw = conn.connection.dbapi_connection
+    if raw is None or getattr(raw, "in_transaction", True):
+        return False
+    conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+    return True
+
+
+def _store(
+    db: Session,
+    key: str,
+    body: bytes,
+    count: int,
+    now: datetime,
+    valid_until: datetime,
+    old: Any,
+    digest: str,
+) -> FeedState:
+    etag = make_etag(body)
+    if old is not None and old.etag == etag:  # same bytes: keep validators, skip the gzip
+        db.execute(
+            update(FeedBody)
+            # Only if nobody invalidated the feed since this build read its data.
+            .where(FeedBody.feed_key == key, FeedBody.generation == old.generation)
+            .values(stale=False, built_at=now, valid_until=valid_until, members_digest=digest)
+            .execution_options(synchronize_session=False)
+        )
+        return FeedState(key, etag, old.last_modified)
+    last_modified = now.replace(microsecond=0)
+    if old is not None and last_modified <= old.last_modified:
+        # HTTP dates have one-second resolution: a changed body must get a later date.
+        last_modified = old.last_modified + timedelta(seconds=1)
+    values = {
+        "feed_key": key,
+        "body_gzip": gzip.compress(body, GZIP_LEVEL, mtime=0),
+        "body_size": len(body),
+        "etag": etag,
+        "last_modified": last_modified,
+        "built_at": now,
+        "valid_until": valid_until,
+        "stale": False,
+        "event_count": count,
+        "members_digest": digest,
+        "generation": old.generation if old is not None else 0,
+    }
+    _upsert_body(db, values)
+    return FeedState(key, etag, last_modified)
+
+
+def _upsert_body(db: Session, values: dict[str, Any]) -> None:
+    """Store a built feed. If an invalidation bumped the generation after this build read its
+    data, the new body is stored but stays stale, so the next request builds again."""
+    dialect = db.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(FeedBody).values(**values)
+    changed: dict[str, Any] = {
+        k: stmt.excluded[k] for k in values if k not in ("feed_key", "generation", "stale")
+    }
+    changed["stale"] = FeedBody.generation != stmt.excluded.generation
+    db.execute(stmt.on_conflict_do_update(index_elements=["feed_key"], set_=changed))
+
+
+def upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT .. ON CONFLICT DO UPDATE (two requests may rebuild the same feed at once)."""
+    dialect = db.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(model).values(**values)
+    changed = {k: stmt.excluded[k] for k in values if k not in keys}
+    db.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def _header(db: Session, kind: str, ident: int, config: FeedConfig) -> FeedHeader:
+    refresh = timedelta(minutes=config.refresh_minutes)
+    if kind == "department":
+        name = db.scalar(select(Department.name).where(Department.id == ident)) or "?"
+        title, text = f"Forum – {name}", f"Forummöten för {name} / Forum meetings of {name}"
+    elif kind == "representative":
+        name = db.scalar(select(Representative.name).where(Representative.id == ident)) or "?"
+        title, text = f"Forum – {name}", f"Forummöten för {name} / Forum meetings of {name}"
+    elif kind == "forum":
+        name = db.scalar(select(Forum.name).where(Forum.id == ident)) or "?"
+        title, text = f"{name} – alla möten", f"Alla möten i {name} / All meetings of {name}"
+    else:
+        row = db.execute(
+            select(Case.reference, Forum.name).join(Forum).where(Case.id == ident)
+        ).first()
+        ref, forum = (row.reference, row.name) if row else ("?", "Forum")
+        title, text = f"{forum} – ärende {ref}", f"Möten om ärende {ref} / Meetings of case {ref}"
+    return FeedHeader(title, text, config.timezone, refresh)
+
+
+class _PieceMemory:
+    """Stored VEVENT bytes this process has already read, keyed by (meeting, audience) and
+    checked against the stored digest: a rebuild after one change reads one blob, not all."""
+
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024) -> None:
+        self._items: dict[tuple[int, str], tuple[str, bytes]] = {}
+        self._size = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, meeting_id: int, audience: str, digest: str) -> bytes | None:
+        item = self._items.get((meeting_id, audience))
+        return item[1] if item is not None and item[0] == digest else None
+
+    def put(self, meeting_id: int, audience: str, digest: str, data: bytes) -> None:
+        with self._lock:
+            if self._size + len(data) > self._max:  # simple bound: start over
+                self._items.clear()
+                self._size = 0
+            old = self._items.get((meeting_id, audience))
+            self._size += len(data) - (len(old[1]) if old else 0)
+            self._items[(meeting_id, audience)] = (digest, data)
+
+
+_pieces = _PieceMemory()
+
+
+def piece_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def event_row(meeting_id: int, audience: str, data: bytes) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting_id,
+        "audience": audience,
+        "ical": data,
+        "digest": piece_digest(data),
+    }
+
+
+def _meetings_feed(
+    db: Session, kind: str, ident: int, day: datetime, config: FeedConfig
+) -> tuple[bytes, list[bytes], list[int]]:
+    audience = AUDIENCE_OF[kind]
+    conn = db.connection()  # Core rows: no ORM row processing on the big reads
+    rows = conn.execute(feed_query(kind), {"ident": ident, **window_params(day, config)}).all()
+    known: dict[int, bytes] = {}
+    to_read: list[int] = []
+    missing: list[int] = []
+    for mid, digest in rows:
+        if digest is None:
+            missing.append(mid)
+        elif (data := _pieces.get(mid, audience, digest)) is not None:
+            known[mid] = data
+        else:
+            to_read.append(mid)
+    for i in range(0, len(to_read), RENDER_CHUNK):
+        for mid, digest, data in conn.execute(
+            select(FeedEvent.meeting_id, FeedEvent.digest, FeedEvent.ical).where(
+                FeedEvent.audience == audience,
+                FeedEvent.meeting_id.in_(to_read[i : i + RENDER_CHUNK]),
+            )
+        ):
+            known[mid] = data
+            _pieces.put(mid, audience, digest, data)
+    if missing:
+        known.update(render_meetings(db, missing, audience, config))
+    pieces = [known[mid] for mid, _ in rows]
+    return calendar_head(_header(db, kind, ident, config)), pieces, [mid for mid, _ in rows]
+
+
+def render_meetings(
+    db: Session, meeting_ids: Sequence[int], audience: str, config: FeedConfig
+) -> dict[int, bytes]:
+    """Render and store the VEVENTs of these meetings for one audience."""
+    out: dict[int, bytes] = {}
+    for i in range(0, len(meeting_ids), RENDER_CHUNK):
+        chunk = meeting_ids[i : i + RENDER_CHUNK]
+        meetings = db.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_(chunk))
+            .options(
+                joinedload(Meeting.case).joinedload(Case.forum),
+                joinedload(Meeting.case).selectinload(Case.departments),
+                selectinload(Meeting.attendees).joinedload(Attendee.department),
+                joinedload(Meeting.convener),
+            )
+        ).unique()
+        for meeting in meetings:
+            out[meeting.id] = render_event(meeting, audience, config.base_url)
+    for meeting_id, data in out.items():
+        upsert(db, FeedEvent, event_row(meeting_id, audience, data), ["meeting_id", "audience"])
+        _pieces.put(meeting_id, audience, piece_digest(data), data)
+    return out
+
+
+def _availability(
+    db: Session, forum_id: int, day: datetime, config: FeedConfig
+) -> tuple[bytes, list[bytes], list[int]]:
+    forum = db.get(Forum, forum_id)
+    if forum is None:
+        raise ValueError(f"no forum {forum_id}")
+    end = day + relativedelta(months=config.months_ahead)
+    rows = db.execute(
+        select(Slot.id, Slot.starts_at, Slot.ends_at, Meeting.id.label("meeting_id"))
+        .join(ForumSession, ForumSession.id == Slot.session_id)
+        .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+        .where(
+            ForumSession.forum_id == forum_id,
+            ForumSession.status == SessionStatus.SCHEDULED,
+            Slot.starts_at >= day,
+            Slot.starts_at < end,
+        )
+        .order_by(Slot.starts_at)
+    ).all()
+    # One "changed" time for every slot: the latest change to the forum's sessions or meetings.
+    # Deterministic (stable ETag) and never backwards, also when a slot is freed again.
+    changed = max(
+        db.scalar(
+            select(func.max(ForumSession.updated_at)).where(ForumSession.forum_id == forum_id)
+        )
+        or forum.created_at,
+        db.scalar(select(func.max(Meeting.updated_at)).join(Case).where(Case.forum_id == forum_id))
+        or forum.created_at,
+    )
+    if changed.tzinfo is None:  # func.max() bypasses the UTC column type on SQLite
+        changed = changed.replace(tzinfo=UTC)
+    pieces = [
+        availability_event(
+            SlotView(r.id, r.starts_at, r.ends_at, r.meeting_id is not None, changed),
+            forum_name=forum.name,
+            forum_slug=forum.slug,
+            location=forum.location,
+            tz=forum.timezone,
+            uid_domain=config.uid_domain,
+        )
+        for r in rows
+    ]
+    header = FeedHeader(
+        f"{forum.name} – lediga tider",
+        f"Lediga och bokade mötestider i {forum.name} / Free and booked slots in {forum.name}",
+        forum.timezone,
+        timedelta(minutes=config.refresh_minutes),
+    )
+    return calendar_head(header), pieces, []
