@@ -57,12 +57,6 @@ def _emails(db: Session, n: int, now: datetime) -> None:
     db.commit()
 
 
-def test_backoff_doubles_and_is_capped() -> None:
-    policy = OutboxPolicy(backoff_base_seconds=30, backoff_max_seconds=3600)
-    assert [outbox.backoff(n, policy).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert outbox.backoff(20, policy).total_seconds() == 3600
-
-
 def test_claim_takes_due_messages_once_and_honours_the_lease(
     db: Session, clock: FixedClock
 ) -> None:
