@@ -253,6 +253,7 @@ HANDLERS_ONLY = {"web_case": {"zqnote"}}
 CATEGORY_SHOWN = ("major_change", "Förändring av befintlig verksamhet", "Major change")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_each_field_only_where_the_policy_allows(
