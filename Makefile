@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: test-any-date invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps server-test-deps
+.PHONY: test-any-date test-fast invitations-icscheck run test install install-test lint typecheck importlint pytest migrate seed clean translations translations-update browser web-test-deps server-test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ pytest: install-test translations web-test-deps server-test-deps icscheck-setup
 	ICSCHECK=$(ICSCHECK) $(BIN)/pytest -q
 
 test: lint typecheck importlint pytest test-any-date
+
+# The inner loop (under a minute on a 2-core machine): the pure tests and the domain and service
+# tests on SQLite only; nothing that starts another process (CalDAV, IMAP, SMTP, gunicorn,
+# Chromium: marker "external") and nothing marked "slow" (whole-API fuzzing, the visibility
+# matrix, ...). `make test` stays the full gate.
+test-fast: install-test translations
+	TEST_DATABASE_URL= $(BIN)/pytest -q -m "not external and not slow" tests/unit tests/integration
 
 # Any date: the suite (SQLite, without the tests that start other processes) again with this
 # process's wall clock moved years ahead (TEST_WALL_CLOCK, time-machine), so a timestamp taken

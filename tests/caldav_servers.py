@@ -1,4 +1,4 @@
-"""Real servers for the invitation tests, on free 127.0.0.1 ports with temporary directories.
+"""Real servers for the invitation tests, on 127.0.0.1 ports with temporary directories.
 
 - Xandikos in multi-user mode: RFC 6638 scheduling between local users (X-Remote-User header
   trusted from 127.0.0.1 only: test/demo setup, never production).
@@ -35,18 +35,52 @@ from caldav.elements import cdav, dav
 BIN = Path(sys.executable).parent
 
 
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: the kernel picks a free one) and listening, to
+    hand to a server that can serve on a socket it is given: the SMTP sink here, gunicorn with
+    ``--bind fd://N`` (tests/integration/test_server.py). The port is ours from the bind on, so
+    no other process can take it between "find a port" and "serve on it"."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(64)
+    return sock
+
+
+def closed_port() -> socket.socket:
+    """A port where nothing listens, held for as long as the socket is open: bound, never
+    listening, so a connection to it is refused and no other process can start serving there.
+    Keep the socket while the port is used (``with closed_port() as sock``)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 def free_port() -> int:
+    """A port that was free a moment ago, for servers started as another program that bind
+    their own port and cannot be handed a socket: Xandikos (its only way in is systemd socket
+    activation, which needs systemd-python and a booted systemd), Radicale (binds the
+    ``hosts`` of its config) and Cyrus (master binds the ``listen=`` of cyrus.conf). Between
+    this close and the server's bind another process could take the port; on this machine's
+    loopback that does not happen in practice, and ``wait_for_port`` then fails within its
+    deadline instead of hanging. Servers that can take a socket get ``listening_socket``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
+def wait_for_port(
+    port: int, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Poll until something accepts on the port, up to ``timeout`` seconds; fail at once when
+    the server's process (``proc``) has exited meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server for 127.0.0.1:{port} exited ({proc.returncode})")
         time.sleep(0.05)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
@@ -77,8 +111,11 @@ class SmtpSink:
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
-        self.port = self.port or free_port()  # Controller(port=0) cannot check readiness
-        self.controller = Controller(self, hostname=self.host, port=self.port)
+        """Serve on a socket bound here (the first time on a port the kernel picks; again on
+        the same port after ``stop``, for the fault tests)."""
+        sock = listening_socket(self.port)
+        self.port = int(sock.getsockname()[1])
+        self.controller = _ControllerOnSocket(self, sock)
         self.controller.start()
 
     def stop(self) -> None:
@@ -120,12 +157,29 @@ def calendar_parts(message: Message) -> list[tuple[str, bytes]]:
     return parts
 
 
+class _ControllerOnSocket(Controller):
+    """aiosmtpd's threaded controller serving on a socket that is already bound and listening
+    (``loop.create_server(sock=...)``); stopping it closes the socket."""
+
+    def __init__(self, handler: Any, sock: socket.socket) -> None:
+        self._sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=int(sock.getsockname()[1]))
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
+
+
 @pytest.fixture(name="smtp_sink")
-def smtp_sink_fixture() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
+def smtp_sink_fixture(smtp_server: SmtpSink) -> Iterator[SmtpSink]:
+    """The run's SMTP sink (``smtp_server`` in conftest.py) with no messages in it, running (a
+    fault test may have stopped it)."""
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.messages.clear()
+    yield smtp_server
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.messages.clear()
 
 
 # ---------------------------------------------------------------- Xandikos multi-user
@@ -168,7 +222,7 @@ class XandikosServer:
             env={**os.environ, "PYTHONWARNINGS": "ignore"},
         )
         log.close()
-        wait_for_port(self.port)
+        wait_for_port(self.port, proc=self.proc)
 
     def stop(self) -> None:
         _stop(self.proc)
@@ -241,7 +295,7 @@ class RadicaleServer:
             stderr=log,
         )
         log.close()
-        wait_for_port(self.port)
+        wait_for_port(self.port, proc=self.proc)
 
     def stop(self) -> None:
         _stop(self.proc)
@@ -419,16 +473,66 @@ class CyrusServer:
         imap.logout()
         return int(data[0] or 0) if status == "OK" else -1
 
+    def reset_mailboxes(self) -> None:
+        """Every user's mail as new: INBOX emptied, the folders below it deleted. Over IMAP, as
+        a mail client would; the calendars are left as they are."""
+        for user in self.users:
+            imap = self.imap(user)
+            status, listed = imap.list('""', '"INBOX.*"')
+            assert status == "OK", listed
+            folders = [_folder_name(line) for line in listed if line]
+            for folder in sorted(folders, key=lambda f: -f.count(".")):  # children first
+                status, data = imap.delete(f'"{folder}"')
+                assert status == "OK", (user, folder, data)
+            status, data = imap.select("INBOX")
+            assert status == "OK", data
+            if int(data[0] or 0):
+                imap.store("1:*", "+FLAGS", "(\\Deleted)")
+                imap.expunge()
+            imap.logout()
 
-@pytest.fixture(name="cyrus")
-def cyrus_fixture() -> Iterator[CyrusServer]:
+
+def _folder_name(line: bytes | Any) -> str:
+    """The name in an IMAP LIST answer line: ``(\\HasNoChildren) "." "INBOX.Done"``."""
+    text = line.decode() if isinstance(line, bytes) else str(line)
+    name = text.rsplit(" ", 1)[1] if not text.endswith('"') else text[:-1].rsplit('"', 1)[1]
+    return name.strip('"')
+
+
+@contextlib.contextmanager
+def _running_cyrus() -> Iterator[CyrusServer]:
     import tempfile
 
     from invitation_data import PEOPLE
 
     base = Path(tempfile.mkdtemp(prefix="cy-", dir="/tmp"))  # short: unix sockets inside
     server = CyrusServer(base, ("forum", *PEOPLE))
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(name="cyrus")
+def cyrus_fixture() -> Iterator[CyrusServer]:
+    """A Cyrus of its own for the test (calendars and mail)."""
+    with _running_cyrus() as server:
+        yield server
+
+
+@pytest.fixture(name="cyrus_server", scope="module")
+def cyrus_server_fixture() -> Iterator[CyrusServer]:
+    """One Cyrus for the module (its start takes seconds: a master, a SASL user each, an
+    INBOX and calendars each), for ``cyrus_mailbox_fixture``."""
+    with _running_cyrus() as server:
+        yield server
+
+
+@pytest.fixture(name="cyrus")
+def cyrus_mailbox_fixture(cyrus_server: CyrusServer) -> CyrusServer:
+    """The module's Cyrus with every mailbox emptied, for modules whose tests use Cyrus as the
+    IMAP mailbox and its CalDAV only to read (the calendars are not reset between tests)."""
+    cyrus_server.reset_mailboxes()
+    return cyrus_server

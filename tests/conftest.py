@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -54,6 +55,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if EXTERNAL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.external)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Any]:
+    """One SMTP sink for the whole run (it lives in this process, on a socket it was handed);
+    each test gets it emptied through ``smtp_sink`` (tests/caldav_servers.py)."""
+    from caldav_servers import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from caldav_servers import CyrusServer, SmtpSink, cyrus_fixture, free_port, smtp_sink_fixture  # noqa: F401
+from caldav_servers import (  # noqa: F401
+    CyrusServer,
+    SmtpSink,
+    closed_port,
+    cyrus_mailbox_fixture,
+    cyrus_server_fixture,
+    smtp_sink_fixture,
+)
 from flask import Flask
 
 from booking.app import create_app
@@ -53,20 +60,22 @@ def test_everything_reachable_says_ok(
 def test_what_fails_is_named_and_the_exit_code_says_so(
     app: Flask, settings: Settings, clock: FixedClock, cyrus: CyrusServer
 ) -> None:
-    broken = _app(
-        settings,
-        clock,
-        caldav_url=f"http://127.0.0.1:{free_port()}/dav/",  # nothing listens there
-        caldav_username="forum",
-        smtp_host="127.0.0.1",
-        smtp_port=free_port(),
-        imap_host="127.0.0.1",
-        imap_port=cyrus.imap_port,
-        imap_security="none",
-        imap_username="forum",
-        imap_password="wrong",
-    )
-    code, lines = _check(broken)
+    # Ports held bound but not listening while the check runs: refused, and nobody else's.
+    with closed_port() as caldav_sock, closed_port() as smtp_sock:
+        broken = _app(
+            settings,
+            clock,
+            caldav_url=f"http://127.0.0.1:{caldav_sock.getsockname()[1]}/dav/",
+            caldav_username="forum",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_sock.getsockname()[1],
+            imap_host="127.0.0.1",
+            imap_port=cyrus.imap_port,
+            imap_security="none",
+            imap_username="forum",
+            imap_password="wrong",
+        )
+        code, lines = _check(broken)
     assert code == 1
     assert " ok " in lines["database"]
     assert "FAILED" in lines["caldav"] and "CalDAV" in lines["caldav"]

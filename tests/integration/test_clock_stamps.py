@@ -2,43 +2,21 @@
 
 The rule has two halves: no column reads the wall clock (no Python or server default that
 computes "now"), and the flush hook stamps created/updated columns from the session's clock.
-Both are checked here with a clock years away from the real date, so a wall-clock stamp shows.
+The first half is read from the model metadata in tests/unit/test_clock_rules.py; the second
+is checked here with a clock years away from the real date, so a wall-clock stamp shows.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-import pytest
-from sqlalchemy import Column, DateTime
 from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
-from booking.db import Base
 from booking.domain.vocabulary import CaseCategory
-from booking.models import Case, Department, Forum, UTCDateTime
+from booking.models import Case, Department, Forum
 
 FAR = datetime(2031, 1, 7, 9, 30, tzinfo=UTC)
-
-
-def _reads_the_wall_clock(column: Column[Any]) -> bool:
-    python_side = column.default is not None or column.onupdate is not None
-    if isinstance(column.type, DateTime | UTCDateTime) and python_side:
-        return True
-    server_default = str(getattr(column.server_default, "arg", "")).lower()
-    return "now" in server_default or "current_timestamp" in server_default
-
-
-def test_no_timestamp_column_reads_the_wall_clock() -> None:
-    offenders = [
-        f"{table.name}.{column.name}"
-        for table in Base.metadata.tables.values()
-        for column in table.columns
-        if _reads_the_wall_clock(column)
-    ]
-    assert offenders == []
 
 
 def test_created_and_updated_come_from_the_injected_clock(db: Session, clock: FixedClock) -> None:
@@ -75,9 +53,3 @@ def test_a_value_the_service_sets_is_kept(db: Session, clock: FixedClock) -> Non
     db.add(forum)
     db.commit()
     assert forum.created_at == issued
-
-
-@pytest.mark.skipif(not os.environ.get("TEST_WALL_CLOCK"), reason="only in the any-date run")
-def test_the_any_date_run_really_moves_the_wall_clock() -> None:
-    moved_to = date.fromisoformat(os.environ["TEST_WALL_CLOCK"])
-    assert moved_to <= datetime.now(UTC).date() <= moved_to + timedelta(days=1)

@@ -186,6 +186,7 @@ def _send(client: FlaskClient, method: str, url: str, body: Any, headers: dict[s
     )
 
 
+@pytest.mark.slow
 def test_no_api_route_answers_hostile_input_with_a_5xx(
     app: Flask, client: FlaskClient, seeded: Db, world: dict[str, Any]
 ) -> None:

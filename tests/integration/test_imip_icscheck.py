@@ -20,6 +20,7 @@ ICSCHECK = Path(
 )
 
 
+@pytest.mark.slow
 def test_demo_flow_invitations_pass_icscheck(tmp_path: Path) -> None:
     if not ICSCHECK.exists():
         pytest.skip(f"icscheck not found at {ICSCHECK} (set ICSCHECK)")

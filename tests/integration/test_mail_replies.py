@@ -18,7 +18,8 @@ import pytest
 from caldav_servers import (  # noqa: F401
     CyrusServer,
     SmtpSink,
-    cyrus_fixture,
+    cyrus_mailbox_fixture,
+    cyrus_server_fixture,
     smtp_sink_fixture,
 )
 from invitation_data import book_meeting, close_workers, make_worker, make_world

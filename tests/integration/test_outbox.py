@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -9,8 +10,10 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from caldav_servers import (  # noqa: F401
@@ -55,12 +58,6 @@ def _emails(db: Session, n: int, now: datetime) -> None:
     for i in range(n):
         outbox.enqueue_email(db, now, to=f"p{i}@x.example", subject=f"s{i}", text="t")
     db.commit()
-
-
-def test_backoff_doubles_and_is_capped() -> None:
-    policy = OutboxPolicy(backoff_base_seconds=30, backoff_max_seconds=3600)
-    assert [outbox.backoff(n, policy).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert outbox.backoff(20, policy).total_seconds() == 3600
 
 
 def test_claim_takes_due_messages_once_and_honours_the_lease(
@@ -192,6 +189,86 @@ def test_caldav_down_while_booking_then_delivered_exactly_once(
     assert smtp_sink.messages == []
 
 
+class CalDavGate:
+    """An HTTP relay in front of the CalDAV server that passes ``allow`` PUTs both ways, then
+    passes the next PUT to the server but holds its answer back until released. A worker that
+    delivers through it is stopped at a known point (its last object stored on the server, the
+    worker never told), whatever the machine's speed: the kill below is no race."""
+
+    HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length"})
+
+    def __init__(self, upstream: str, allow: int) -> None:
+        self.upstream = urlsplit(upstream)
+        self.allow = allow
+        self.puts = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        gate = self
+
+        class Relay(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                hold = False
+                if self.command == "PUT":
+                    with gate.lock:
+                        gate.puts += 1
+                        hold = gate.puts > gate.allow
+                status, reason, headers, data = gate.forward(
+                    self.command, self.path, self.headers, body
+                )
+                if hold:
+                    gate.held.set()
+                    gate.release.wait(120)
+                    self.close_connection = True
+                    return
+                self.send_response_only(status, reason)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = do_OPTIONS = relay
+            do_PROPFIND = do_PROPPATCH = do_REPORT = do_MKCALENDAR = relay
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)  # bound here: no port race
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def forward(
+        self, method: str, path: str, headers: Any, body: bytes | None
+    ) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=30)
+        try:
+            sent = {k: v for k, v in headers.items() if k.lower() not in self.HOP}
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in self.HOP]
+            return response.status, response.reason, kept, data
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
 def test_worker_killed_mid_delivery_loses_and_duplicates_nothing(
     app: Any,
     db: Session,
@@ -204,16 +281,18 @@ def test_worker_killed_mid_delivery_loses_and_duplicates_nothing(
     now = datetime.now(UTC)  # the worker below runs on the real clock
     world = make_world(db, slots=12)
     meetings = [book_meeting(db, world, now, contact_email="") for _ in range(12)]
+    lease = 2
+    gate = CalDavGate(xandikos.url, allow=4)
     env = {
         **os.environ,
         "APP_ENV": "test",
         "DATABASE_URL": settings.database_url,
-        "CALDAV_URL": xandikos.url,
+        "CALDAV_URL": gate.url,
         "CALDAV_USERNAME": "forum",
         "CALDAV_REMOTE_USER_HEADER": "true",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_sink.port),
-        "OUTBOX_LEASE_SECONDS": "2",
+        "OUTBOX_LEASE_SECONDS": str(lease),
         "WORKER_POLL_SECONDS": "1",
         "PUBLIC_BASE_URL": "http://forum.test",
         "PYTHONWARNINGS": "ignore",
@@ -223,14 +302,9 @@ def test_worker_killed_mid_delivery_loses_and_duplicates_nothing(
         command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        deadline = time.monotonic() + 60
-        done = 0
-        while time.monotonic() < deadline:
-            db.expire_all()
-            done = db.scalar(select(func.count()).where(OutboxMessage.status == "done")) or 0
-            if done >= 3:
-                break
-            time.sleep(0.05)
+        # The fifth organizer copy is stored on the server and its answer held: the worker
+        # waits for it in the middle of a delivery, four meetings done, the rest not.
+        assert gate.held.wait(60), "the worker never reached the fifth delivery"
         proc.send_signal(signal.SIGKILL)  # no chance to finish or clean up
         proc.wait(10)
     finally:
@@ -238,14 +312,33 @@ def test_worker_killed_mid_delivery_loses_and_duplicates_nothing(
             proc.kill()
         if proc.stdout:
             proc.stdout.close()
+        gate.close()
+    db.expire_all()
+    done = db.scalar(select(func.count()).where(OutboxMessage.status == "done")) or 0
+    running = db.scalar(select(func.count()).where(OutboxMessage.status == "running")) or 0
     assert 3 <= done < 12, "the worker was not killed in the middle of the work"
-    time.sleep(2.5)  # the dead worker's lease runs out
-    finished = subprocess.run(
-        [*command, "--once"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    assert running >= 1, "no delivery was cut off"
+    # The dead worker's lease runs out on the clock the next worker is given, not by waiting:
+    # the lease is compared in the database with that worker's "now".
+    clock.set(datetime.now(UTC) + timedelta(seconds=lease + 1))
+    worker = make_worker(
+        app, smtp_sink.port, caldav_url=xandikos.url, caldav_user="forum", lease_seconds=lease
     )
-    assert finished.returncode == 0, finished.stdout + finished.stderr
+    report = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
+    assert report.errors == [], report.errors
     db.expire_all()
     assert db.scalar(select(func.count()).where(OutboxMessage.status != "done")) == 0
+    # `flask forum worker --once` on the same database afterwards: nothing left, nothing again.
+    finished = subprocess.run(
+        [*command, "--once"],
+        cwd=REPO,
+        env={**env, "CALDAV_URL": xandikos.url},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "worker: delivered 0," in finished.stdout, finished.stdout
     objects = _organizer_objects(xandikos)
     for meeting in meetings:
         assert objects.count(meeting.uid) == 1

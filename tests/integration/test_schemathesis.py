@@ -344,6 +344,7 @@ def _fuzz(
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("caller", CALLERS)
 def test_no_server_errors_and_responses_match_the_schema(
@@ -371,6 +372,7 @@ def test_no_server_errors_and_responses_match_the_schema(
         assert len(succeeded) >= len(statuses) // 2, sorted(set(statuses) - succeeded)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_stateful_links_create_book_reschedule_cancel(app: Flask, world: dict[str, Any]) -> None:
     """Schemathesis's state machine follows the links from a new case, as a coordinator."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from caldav_servers import listening_socket
 from sqlalchemy import select
 
 from booking.app import create_app
@@ -43,12 +43,6 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _seed(database_url: str) -> tuple[str, int]:
     upgrade(database_url)
     settings = replace(Settings(), database_url=database_url, secret_key=SECRET)
@@ -70,34 +64,42 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("server")
     database_url = f"sqlite:///{work / 'forum.sqlite3'}"
     feed_path, dept_id = _seed(database_url)
-    port = _free_port()
+    # gunicorn serves on the listening socket bound here (``--bind fd://N``), so the port is
+    # never free for another process between choosing it and serving on it.
+    listener = listening_socket()
+    port = int(listener.getsockname()[1])
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
     env["APP_ENV"] = "development"
     log = work / "gunicorn.log"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+            [gunicorn, "--bind", f"fd://{listener.fileno()}", "--workers", "2"],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=(listener.fileno(),),
         )
+    listener.close()  # gunicorn has its own copy; ours would keep the port open after its stop
     running = Server(port, feed_path, dept_id, log, proc)
-    deadline = time.monotonic() + 30
+    # Ready once /healthz answers. The socket listens from the start, so a request made before
+    # a worker runs waits in the backlog (up to the connection's timeout) instead of being
+    # refused; polled until the deadline, failing at once if gunicorn exits.
+    deadline = time.monotonic() + 60
     while True:
         conn = running.connection()
         try:
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 break
-        except OSError:  # not listening yet, or no worker booted within the timeout
+        except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise AssertionError(log.read_text()) from None
             time.sleep(0.2)
         finally:
-            conn.close()  # also after a timeout: an unclosed socket fails the run (warnings)
+            conn.close()
     yield running
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
