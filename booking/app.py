@@ -65,7 +65,7 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
-    from booking.services.invitations.delivery import InvitationConfig
+    from booking.services.invitations.ports import InvitationConfig
 
     def caldav_gateway_factory() -> CalDavGateway | None:
         if not settings.caldav_url:

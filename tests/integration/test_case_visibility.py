@@ -38,6 +38,7 @@ from booking.services.cases import registry as case_service
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_password_hash, demo_user
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations.outbox import OutgoingMail
+from booking.services.invitations.ports import InvitationConfig
 
 SCOPES = (ConsentScope.NONE, ConsentScope.MUNICIPAL, ConsentScope.EXTERNAL)
 KINDS = [(c, s) for c in (False, True) for s in SCOPES]
@@ -428,7 +429,7 @@ class Mailbox:
         self.sent.append(mail)
 
 
-CONFIG = invitations.InvitationConfig(
+CONFIG = InvitationConfig(
     organizer_default="forum@mora.example", base_url="http://forum.test", secret_key="k"
 )
 

@@ -16,6 +16,7 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus, PartStat
 from booking.models import Attendee, AuditEvent, Case, Meeting, OutboxMessage
 from booking.services.audit import Actor
 from booking.services.errors import Conflict, Invalid
+from booking.services.invitations import reminders
 from booking.services.invitations import replies as rsvp
 
 COORDINATOR = Actor.system("test-coordinator")
@@ -74,23 +75,23 @@ def test_reminders_at_offsets_and_never_for_a_passed_one(
     late = book_meeting(db, world, datetime(2026, 12, 9, 10, tzinfo=UTC), slot_index=1)
     cfg = _config(app)
     # 5 working days before 15 Dec = Tuesday 8 Dec; 2 working days = Friday 11 Dec (08:00).
-    assert rsvp.send_due_reminders(db, datetime(2026, 12, 8, 6, 59, tzinfo=UTC), cfg) == 0
-    assert rsvp.send_due_reminders(db, datetime(2026, 12, 8, 7, 0, tzinfo=UTC), cfg) == 3
+    assert reminders.send_due_reminders(db, datetime(2026, 12, 8, 6, 59, tzinfo=UTC), cfg) == 0
+    assert reminders.send_due_reminders(db, datetime(2026, 12, 8, 7, 0, tzinfo=UTC), cfg) == 3
     anna = _attendee(db, early, world, "anna")
     assert anna.reminders_sent == [5]
     # The same moment again: nothing twice.
-    assert rsvp.send_due_reminders(db, datetime(2026, 12, 8, 9, tzinfo=UTC), cfg) == 0
+    assert reminders.send_due_reminders(db, datetime(2026, 12, 8, 9, tzinfo=UTC), cfg) == 0
     # Anna answers; on Friday only the two others of the early meeting and the late meeting's
     # three are reminded; the late one never gets the 5-day reminder (booked after it).
     rsvp.record_reply(db, anna, "ACCEPTED", "link", clock.now(), actor=COORDINATOR)
-    assert rsvp.send_due_reminders(db, datetime(2026, 12, 11, 7, 30, tzinfo=UTC), cfg) == 5
+    assert reminders.send_due_reminders(db, datetime(2026, 12, 11, 7, 30, tzinfo=UTC), cfg) == 5
     late_oskar = _attendee(db, late, world, "oskar")
     assert late_oskar.reminders_sent == [2]
     mails = _reminder_mails(db)
     assert len(mails) == 8
     assert all("/r/" in m.payload["text"] for m in mails)
     # After the meeting has started, nothing.
-    assert rsvp.send_due_reminders(db, datetime(2026, 12, 15, 12, 30, tzinfo=UTC), cfg) == 0
+    assert reminders.send_due_reminders(db, datetime(2026, 12, 15, 12, 30, tzinfo=UTC), cfg) == 0
 
 
 def test_a_worker_that_was_down_sends_one_reminder_not_two(
@@ -98,7 +99,7 @@ def test_a_worker_that_was_down_sends_one_reminder_not_two(
 ) -> None:
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now(), slot_index=0)
-    sent = rsvp.send_due_reminders(db, datetime(2026, 12, 14, 8, tzinfo=UTC), _config(app))
+    sent = reminders.send_due_reminders(db, datetime(2026, 12, 14, 8, tzinfo=UTC), _config(app))
     assert sent == 3
     assert _attendee(db, meeting, world, "oskar").reminders_sent == [2, 5]
     assert len(_reminder_mails(db)) == 3
