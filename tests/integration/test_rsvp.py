@@ -218,3 +218,84 @@ def test_decline_without_deputy_setting_keeps_the_attendee(db: Session, clock: F
         is None
     )
     _ = timedelta
+
+
+def _reply_rows(db: Session, attendee_id: int) -> list[AuditEvent]:
+    return list(
+        db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "attendee",
+                AuditEvent.entity_id == attendee_id,
+                AuditEvent.action == "reply",
+            )
+        )
+    )
+
+
+def test_a_decline_and_its_deputy_commit_together_or_not_at_all(
+    db: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unit of work: when bringing the deputy fails half-way (the deputy is invited and the
+    decliner taken off, then telling the coordinator crashes), nothing is stored: no decline
+    without a deputy, no deputy without the decline, no mail."""
+    world = make_world(db)
+    meeting = book_meeting(db, world, clock.now())
+    outbox_before = len(db.scalars(select(OutboxMessage)).all())
+    oskar = _attendee(db, meeting, world, "oskar")
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr("booking.services.invitations.deputies.tell_coordinator", crash)
+    with pytest.raises(RuntimeError):
+        rsvp.record_reply(db, oskar, "DECLINED", "link", clock.now(), actor=COORDINATOR)
+    db.rollback()  # what the request's teardown does
+    oskar = _attendee(db, meeting, world, "oskar")
+    assert oskar.active and oskar.partstat == PartStat.NEEDS_ACTION and oskar.replied_at is None
+    assert _reply_rows(db, oskar.id) == []
+    nils = db.scalar(
+        select(Attendee).where(
+            Attendee.meeting_id == meeting.id, Attendee.representative_id == world.reps["nils"].id
+        )
+    )
+    assert nils is None
+    assert len(db.scalars(select(OutboxMessage)).all()) == outbox_before
+
+    monkeypatch.undo()  # the same decline again, nothing failing: all of it is stored
+    rsvp.record_reply(db, oskar, "DECLINED", "link", clock.now(), actor=COORDINATOR)
+    db.expire_all()
+    oskar = _attendee(db, meeting, world, "oskar")
+    assert not oskar.active and oskar.partstat == PartStat.DECLINED
+    assert len(_reply_rows(db, oskar.id)) == 1
+    assert _attendee(db, meeting, world, "nils").active
+    subjects = [m.payload.get("subject", "") for m in db.scalars(select(OutboxMessage)).all()]
+    assert any(s.startswith("Avböjt / Declined") for s in subjects)
+
+
+def test_a_deputy_lost_to_a_concurrent_booking_keeps_the_decline(
+    db: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses the deputy (a concurrent booking took their time) and rolls the
+    unit of work back: the answer is recorded again, once, without that deputy."""
+    from booking.services.invitations import deputies
+
+    world = make_world(db)
+    meeting = book_meeting(db, world, clock.now())
+    oskar = _attendee(db, meeting, world, "oskar")
+
+    def refused(db: Session, *args: Any, **kwargs: Any) -> Attendee:
+        db.rollback()  # what assign_attendee does on an IntegrityError
+        raise Conflict("booked into another meeting at that time a moment ago")
+
+    monkeypatch.setattr(deputies, "assign_attendee", refused)
+    rsvp.record_reply(db, oskar, "DECLINED", "link", clock.now(), actor=COORDINATOR)
+    db.expire_all()
+    oskar = _attendee(db, meeting, world, "oskar")
+    assert oskar.partstat == PartStat.DECLINED and oskar.active  # no deputy was free
+    assert len(_reply_rows(db, oskar.id)) == 1
+    told = [
+        m.payload["text"]
+        for m in db.scalars(select(OutboxMessage)).all()
+        if m.payload.get("subject", "").startswith("Avböjt")
+    ]
+    assert len(told) == 1 and "Ingen ersättare kunde bjudas in" in told[0]
