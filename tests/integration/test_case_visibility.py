@@ -491,7 +491,7 @@ def test_confidential_minutes_go_as_a_link(seeded: Db, clock: FixedClock, world:
 
     from booking.domain.vocabulary import MinutesStatus
     from booking.models import Minutes, OutboxMessage
-    from booking.services.followup import minutes as minutes_service
+    from booking.services.followup import minutes_mail
     from config import Settings
 
     settings = replace(Settings(), public_base_url="http://forum.test")
@@ -514,7 +514,7 @@ def test_confidential_minutes_go_as_a_link(seeded: Db, clock: FixedClock, world:
         seeded.add(minutes)
         seeded.flush()
         before = {m.id for m in seeded.scalars(select(OutboxMessage))}
-        minutes_service._send(seeded, minutes, clock.now(), settings)
+        minutes_mail.send_minutes(seeded, minutes, clock.now(), settings)
         seeded.flush()
         sent = {
             m.payload["to"][0]: m.payload["text"]

@@ -60,6 +60,25 @@ def record_reply(
     if channel not in rules.CHANNELS:
         raise Invalid(f"Unknown channel {channel!r}; use {', '.join(rules.CHANNELS)}.")
     meeting = attendee.meeting
+    note = strip_controls(note).strip()
+    lost: set[int] = set()  # candidates a concurrent booking took (the unit of work was lost)
+    while True:
+        _check_open(attendee)  # again after a lost unit of work: the meeting may have changed
+        _record(db, attendee, value, channel, note, now, actor)
+        if value == "DECLINED":
+            try:
+                _after_decline(db, attendee, now, policy, skip=lost)
+            except deputies.UnitOfWorkLost as lost_race:
+                lost.add(lost_race.representative_id)
+                continue
+        break
+    update_confirmation(db, meeting, now)
+    db.commit()
+    return attendee
+
+
+def _check_open(attendee: Attendee) -> None:
+    meeting = attendee.meeting
     if meeting.status not in LIVE:
         raise Conflict(
             f"The meeting is {meeting.status.value}; answers are closed.",
@@ -72,20 +91,6 @@ def record_reply(
             {"name": attendee.representative.name},
             reason="no_longer_invited",
         )
-    note = strip_controls(note).strip()
-    lost: set[int] = set()  # candidates a concurrent booking took (the unit of work was lost)
-    while True:
-        _record(db, attendee, value, channel, note, now, actor)
-        if value == "DECLINED":
-            try:
-                _after_decline(db, attendee, now, policy, skip=lost)
-            except deputies.UnitOfWorkLost as lost_race:
-                lost.add(lost_race.representative_id)
-                continue
-        break
-    update_confirmation(db, meeting, now)
-    db.commit()
-    return attendee
 
 
 def _record(
