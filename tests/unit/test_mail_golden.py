@@ -128,7 +128,7 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "customer_cancelled_with_reason": (
         "invitations/customer_cancelled",
         "sv",
-        {**CUSTOMER, "reason": "Sammankallande är sjuk & ingen ersättare finns."},
+        {**CUSTOMER, "reason": "Sammankallande är sjuk & ingen ersättare finns.\n\nSe <sidan>."},
     ),
     "declined": (
         "invitations/declined",

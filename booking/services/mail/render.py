@@ -4,7 +4,8 @@
 ``subject`` (one line), ``text`` (the text/plain body) and, where the mail has one, ``html``.
 A service gathers plain values (strings, numbers, lists) and calls ``render``; the wording
 lives in the template only. Plain text, so no autoescaping; an ``html`` block escapes each
-value itself with the ``h`` filter or builds its page with ``html_page``. An undefined name is
+value itself with the ``h`` (or ``hbr``: line breaks kept) filter or builds its page from the
+text with ``html_page``. An undefined name is
 an error (StrictUndefined), never an empty string. The mails are Swedish first with the English
 in brackets, in one text: ``sv`` is their language; another language is a file beside it.
 No Flask here: services render mail in the worker and in use cases alike.
@@ -34,11 +35,16 @@ def h(value: object) -> str:
     return html.escape(str(value))
 
 
+def hbr(value: object) -> str:
+    """HTML-escape one value and keep its line breaks (<br>)."""
+    return h(value).replace("\n", "<br>")
+
+
 def html_page(body: str, link: str = "", link_label: str = "") -> str:
     """A text body as a small HTML page: one <p> per paragraph (blank-line separated), line
     breaks as <br>, and the link, when there is one, as an anchor named ``link_label``."""
     paragraphs = body.split("\n\n")
-    page = "".join(f"<p>{h(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    page = "".join(f"<p>{hbr(p)}</p>" for p in paragraphs)
     if link:
         page += f'<p><a href="{h(link)}">{h(link_label or link)}</a></p>'
     return f'<!doctype html><html lang="sv"><body>{page}</body></html>'
@@ -54,6 +60,7 @@ ENVIRONMENT = Environment(
     auto_reload=False,
 )
 ENVIRONMENT.filters["h"] = h
+ENVIRONMENT.filters["hbr"] = hbr
 ENVIRONMENT.filters["html_page"] = html_page
 
 
