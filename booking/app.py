@@ -66,7 +66,7 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
-    from booking.services.invitations.delivery import InvitationConfig
+    from booking.services.invitations.ports import InvitationConfig
 
     def caldav_gateway_factory() -> CalDavGateway | None:
         if not settings.caldav_url:

@@ -152,7 +152,8 @@ def import_imip_cmd() -> None:
     """Apply an iMIP REPLY e-mail read from stdin (pipe it from the mail system)."""
     import sys
 
-    from booking.services.invitations.replies import RsvpPolicy, import_imip_reply
+    from booking.services.invitations.answers import import_imip_reply
+    from booking.services.invitations.replies import RsvpPolicy
 
     settings = current_app.config["SETTINGS"]
     policy = RsvpPolicy(

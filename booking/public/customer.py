@@ -1,7 +1,7 @@
 """The customer's case page ``/c/<token>``: meetings, the agreed timeline, the case's ICS feed.
 
 The token comes from the confirmation and minutes e-mails
-(booking.services.invitations.delivery). The customer sees their own case in full, but only
+(booking.services.invitations.links). The customer sees their own case in full, but only
 follow-up points marked as shown to them.
 """
 
@@ -18,7 +18,7 @@ from booking.public import public_bp
 from booking.services.followup import minutes as minutes_service
 from booking.services.followup import points as followups
 from booking.services.followup.common import local_date
-from booking.services.invitations import delivery as invitations
+from booking.services.invitations import links as invitations
 from booking.web_support import get_db, now, settings
 
 STATUS_LABELS = {

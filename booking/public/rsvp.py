@@ -15,7 +15,8 @@ from booking.public.messages import public_message
 from booking.services.audit import Actor
 from booking.services.errors import ServiceError
 from booking.services.invitations import replies as rsvp_service
-from booking.services.invitations.delivery import attendee_by_token, local_when
+from booking.services.invitations.links import attendee_by_token
+from booking.services.invitations.texts import local_when
 from booking.web_support import get_db, now, settings
 
 ANSWERS = {"accept": "ACCEPTED", "decline": "DECLINED", "tentative": "TENTATIVE"}

@@ -21,16 +21,17 @@ from booking.clock import Clock
 from booking.models import Forum, KeyValue
 from booking.services.followup import points as followups
 from booking.services.followup import retention, surveys
+from booking.services.invitations import answers, outbox
 from booking.services.invitations import delivery as invitations
-from booking.services.invitations import outbox
+from booking.services.invitations import reminders as rsvp_reminders
 from booking.services.invitations import replies as rsvp
-from booking.services.invitations.delivery import CalendarPort, InvitationConfig
 from booking.services.invitations.outbox import (
     MailPort,
     OutboxPolicy,
     PermanentError,
     TransientError,
 )
+from booking.services.invitations.ports import CalendarPort, InvitationConfig
 from booking.services.scheduling.sessions import extend_sessions
 from config import Settings
 
@@ -59,7 +60,7 @@ class WorkerSetup:
     rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
     rsvp_sync_seconds: int = 60
     # The organizer's mailbox (IMAP), opened for each poll; None when no mailbox is set up.
-    mailbox_factory: Callable[[], AbstractContextManager[rsvp.ReplyMailbox]] | None = None
+    mailbox_factory: Callable[[], AbstractContextManager[answers.ReplyMailbox]] | None = None
     horizon_months: int = 18
 
 
@@ -142,7 +143,9 @@ class Worker:
             force,
             LAST_SYNC,
             "RSVP sync",
-            lambda db: rsvp.sync_caldav_replies(db, calendar, now, policy=self.setup.rsvp_policy),
+            lambda db: answers.sync_caldav_replies(
+                db, calendar, now, policy=self.setup.rsvp_policy
+            ),
         )
 
     def mail_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
@@ -151,9 +154,11 @@ class Worker:
         if factory is None:
             return
 
-        def read(db: Session) -> rsvp.ApplyReport:
+        def read(db: Session) -> answers.ApplyReport:
             with factory() as mailbox:
-                return rsvp.import_mailbox_replies(db, mailbox, now, policy=self.setup.rsvp_policy)
+                return answers.import_mailbox_replies(
+                    db, mailbox, now, policy=self.setup.rsvp_policy
+                )
 
         self._read_replies(now, report, force, LAST_MAIL_REPLIES, "mail replies", read)
 
@@ -164,7 +169,7 @@ class Worker:
         force: bool,
         last_key: str,
         label: str,
-        read: Callable[[Session], rsvp.ApplyReport],
+        read: Callable[[Session], answers.ApplyReport],
     ) -> None:
         """Every RSVP_SYNC_SECONDS: a source of answers that is down is reported and asked
         again at the next poll; the other jobs run on."""
@@ -187,7 +192,7 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
                 return
-            report.reminders += rsvp.send_due_reminders(
+            report.reminders += rsvp_reminders.send_due_reminders(
                 db, now, self.setup.config, offsets=self.setup.rsvp_policy.reminder_working_days
             )
             _mark(db, LAST_REMINDERS, now)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from booking.clock import FixedClock
 from booking.domain.vocabulary import PartStat
 from booking.models import Attendee, Meeting, OutboxMessage
+from booking.services.invitations import answers
 from booking.services.invitations import replies as rsvp
 
 
@@ -249,11 +250,13 @@ def test_reply_without_organizer_matched_by_uid_and_address_case_insensitively(
         "ATTENDEE;PARTSTAT=ACCEPTED:MAILTO:Lars@MORA.example\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    report = rsvp.apply_calendar_answers(db, data, "email", clock.now())
+    report = answers.apply_calendar_answers(db, data, "email", clock.now())
     assert report.applied == 1
     lars = _attendee(db, meeting, world.reps["lars"].id)
     assert (lars.partstat, lars.reply_channel) == (PartStat.ACCEPTED, "email")
     assert (
-        rsvp.apply_calendar_answers(db, "BEGIN:VCALENDAR\r\nnonsense", "email", clock.now()).skipped
+        answers.apply_calendar_answers(
+            db, "BEGIN:VCALENDAR\r\nnonsense", "email", clock.now()
+        ).skipped
         == 1
     )

@@ -40,6 +40,7 @@ from booking.services.cases import registry as case_service
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_password_hash, demo_user
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations.outbox import OutgoingMail
+from booking.services.invitations.ports import InvitationConfig
 
 ROLES = (
     "admin",
@@ -383,7 +384,7 @@ class Mailbox:
         self.sent.append(mail)
 
 
-CONFIG = invitations.InvitationConfig(
+CONFIG = InvitationConfig(
     organizer_default="forum@mora.example", base_url="http://forum.test", secret_key="k"
 )
 
@@ -445,7 +446,7 @@ def test_confidential_minutes_go_as_a_link(seeded: Db, clock: FixedClock, world:
 
     from booking.domain.vocabulary import MinutesStatus
     from booking.models import Minutes, OutboxMessage
-    from booking.services.followup import minutes as minutes_service
+    from booking.services.followup import minutes_mail
     from config import Settings
 
     settings = replace(Settings(), public_base_url="http://forum.test")
@@ -468,7 +469,7 @@ def test_confidential_minutes_go_as_a_link(seeded: Db, clock: FixedClock, world:
         seeded.add(minutes)
         seeded.flush()
         before = {m.id for m in seeded.scalars(select(OutboxMessage))}
-        minutes_service._send(seeded, minutes, clock.now(), settings)
+        minutes_mail.send_minutes(seeded, minutes, clock.now(), settings)
         seeded.flush()
         sent = {
             m.payload["to"][0]: m.payload["text"]

@@ -38,6 +38,7 @@ from booking.ical import itip
 from booking.ical.serialize import to_bytes
 from booking.models import Attendee, Meeting, OutboxMessage
 from booking.services.audit import Actor
+from booking.services.invitations import answers
 from booking.services.invitations import replies as rsvp
 
 CUSTOMER = "kund@foretag.example"
@@ -208,7 +209,7 @@ def test_released_attendee_gets_cancel_with_raised_sequence(
     assert anna is not None
     reply = itip.reply(current, anna, "ACCEPTED", organizer_default=ORGANIZER, now=clock.now())
     reply.subcomponents[-1]["SEQUENCE"] = 0  # her client answers the version it holds
-    applied = rsvp.apply_calendar_answers(db, to_bytes(reply), "email", clock.now())
+    applied = answers.apply_calendar_answers(db, to_bytes(reply), "email", clock.now())
     assert applied.applied == 1
     db.expire_all()
     assert anna.partstat.value == "ACCEPTED"

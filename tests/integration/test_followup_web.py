@@ -281,7 +281,7 @@ def test_followup_api(client: FlaskClient, db: Session, world: World) -> None:
 def test_customer_case_page_shows_meetings_and_the_shared_timeline(
     client: FlaskClient, db: Session, world: World
 ) -> None:
-    from booking.services.invitations import delivery as invitations
+    from booking.services.invitations import links as invitations
 
     case = make_case(
         db,
@@ -327,7 +327,7 @@ def test_customer_case_page_shows_meetings_and_the_shared_timeline(
 
 def test_customer_link_is_stable_until_rotated(db: Session) -> None:
     """Confirmation, reschedule and minutes mails all carry the same working link."""
-    from booking.services.invitations import delivery as invitations
+    from booking.services.invitations import links as invitations
 
     world = make_world(db)
     at = datetime(2026, 12, 8, 12, tzinfo=UTC)

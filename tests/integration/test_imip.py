@@ -177,7 +177,7 @@ def test_imip_reply_mail_is_applied_and_optional_attendee_is_opt_participant(
 
     from booking.ical import itip
     from booking.ical.serialize import to_bytes
-    from booking.services.invitations import replies as rsvp
+    from booking.services.invitations import answers
 
     world = make_world(db)
     meeting = book_meeting(db, world, clock.now(), contact_email="")
@@ -204,7 +204,7 @@ def test_imip_reply_mail_is_applied_and_optional_attendee_is_opt_participant(
     mail.add_alternative(
         to_bytes(reply), maintype="text", subtype="calendar", params={"method": "REPLY"}
     )
-    report = rsvp.import_imip_reply(db, mail.as_bytes(), clock.now())
+    report = answers.import_imip_reply(db, mail.as_bytes(), clock.now())
     assert report.applied == 1
     db.expire_all()
     anna = db.get(Attendee, anna.id)

@@ -32,7 +32,7 @@ from booking.domain.vocabulary import PartStat
 from booking.ical import itip
 from booking.ical.serialize import to_bytes
 from booking.models import Attendee, AuditEvent, Meeting
-from booking.services.invitations import replies as rsvp
+from booking.services.invitations import answers
 from booking.services.invitations.outbox import TransientError
 
 # Cyrus keeps a user's folders below INBOX: the service finds that out (IMAP NAMESPACE).
@@ -151,12 +151,12 @@ def test_a_failure_after_the_commit_reads_the_message_again_without_applying_twi
             yield mailbox
 
     with pytest.raises(TransientError), failing_to_file() as broken:
-        rsvp.import_mailbox_replies(db, broken, clock.now())
+        answers.import_mailbox_replies(db, broken, clock.now())
     assert _attendee(db, meeting, "anna@mora.example").partstat == PartStat.TENTATIVE
     assert cyrus.count(ORGANIZER, "INBOX") == 1  # still there: it will be read again
 
     with _mailbox(cyrus)() as mailbox:
-        second = rsvp.import_mailbox_replies(db, mailbox, clock.now())
+        second = answers.import_mailbox_replies(db, mailbox, clock.now())
     assert (second.applied, second.unchanged) == (0, 1)
     assert (cyrus.count(ORGANIZER, "INBOX"), cyrus.count(ORGANIZER, DONE)) == (0, 1)
     replies = db.scalars(

@@ -79,7 +79,9 @@ def test_refused_calendar_data_fails_for_good_and_shows_on_the_case_page(
     _users(xandikos)
     meeting = _meeting_with_word_text(db, clock)
     # A writer without its guard (what the service sent before): raw control characters.
-    monkeypatch.setattr("booking.services.invitations.delivery.to_bytes", lambda cal: cal.to_ical())
+    monkeypatch.setattr(
+        "booking.services.invitations.organizer_copy.to_bytes", lambda cal: cal.to_ical()
+    )
     worker = make_worker(app, smtp_sink.port, caldav_url=xandikos.url, caldav_user="forum")
     report = worker.tick(clock.now(), force=True)  # type: ignore[attr-defined]
     assert report.failed == 1 and report.retried == 0, report.errors

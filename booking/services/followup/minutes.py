@@ -3,8 +3,8 @@
 A draft is prefilled with who was invited and how they answered, and one statement per required
 department. Only the convener approves (audited). An approved version is never edited again; a
 correction is a new draft version that, once approved, supersedes the previous one. On approval
-the minutes go by e-mail to the customer's contact and every attendee, the action points become
-follow-up points on the case's timeline, and the case moves to follow-up.
+the minutes go by e-mail to the customer's contact and every attendee (minutes_mail), the action
+points become follow-up points on the case's timeline, and the case moves to follow-up.
 """
 
 from __future__ import annotations
@@ -16,21 +16,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking.domain.visibility import Audience, is_municipal, visibility
 from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, PartStat
 from booking.models import FollowUpPoint, Meeting, Minutes
 from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.cases.status import set_meeting_status
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
-from booking.services.followup.common import (
-    STAFF_ROLES,
-    enqueue_email,
-    move_case,
-    sv_datetime,
-    unique_addresses,
-)
-from booking.services.invitations.delivery import customer_link
+from booking.services.followup.common import STAFF_ROLES, move_case
+from booking.services.followup.minutes_mail import send_minutes
 from config import Settings
 
 
@@ -383,7 +376,7 @@ def approve(
         at=now,
     )
     _timeline_from_action_points(db, minutes, now)
-    _send(db, minutes, now, settings)
+    send_minutes(db, minutes, now, settings)
     if meeting.case.status in {CaseStatus.BOOKED, CaseStatus.CONFIRMED, CaseStatus.HELD}:
         # Last: the case life cycle marks the meeting held and commits the whole approval.
         move_case(db, meeting.case, CaseStatus.FOLLOW_UP, actor, now, "minutes approved")
@@ -417,107 +410,3 @@ def _timeline_from_action_points(db: Session, minutes: Minutes, now: datetime) -
                 created_at=now,
             )
         )
-
-
-def render_text(minutes: Minutes, timezone: str, *, show_org: bool = True) -> str:
-    """Plain-text minutes, the body of the e-mail.
-
-    Attendees see the organisation's name only when the customer consented to share the case
-    (booking.domain.visibility); the customer always sees it.
-    """
-    meeting = minutes.meeting
-    case = meeting.case
-    lines = [
-        f"Mötesprotokoll / Minutes – {case.reference}"
-        + (f" (version {minutes.version}, rättelse)" if minutes.version > 1 else ""),
-        f"Möte: {sv_datetime(meeting.starts_at, timezone)}, {meeting.location}",
-    ]
-    if meeting.convener is not None:
-        lines.append(f"Sammankallande: {meeting.convener.name}")
-    if minutes.correction_reason:
-        lines.append(f"Rättelse: {minutes.correction_reason}")
-    lines += ["", "Närvarande:"]
-    lines += [f"- {r['name']}, {r['department']}" for r in minutes.present if r["present"]]
-    if minutes.customer_present:
-        org = f" ({case.org_name})" if show_org else ""
-        lines.append(f"- {minutes.customer_present}{org}")
-    lines += ["", "Förvaltningarnas besked:"]
-    for row in minutes.statements:
-        lines.append(f"{row['department']}: {row['text'] or '–'}")
-    lines += ["", "Beslut:", minutes.decisions or "–", "", "Åtgärder:"]
-    for item in minutes.action_points:
-        owner = item.get("owner_name") or ""
-        lines.append(f"- {item['title']} – ansvarig {owner} – senast {item['due_date']}")
-    return "\n".join(lines)
-
-
-def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> None:
-    """Mail the approved minutes to the customer and every attendee.
-
-    A confidential case's minutes never travel as text: everyone gets a link (the customer to
-    their case page, attendees to the case page behind the login), and the subject names only
-    the reference. An attendee sees the organisation's name only where the customer's consent
-    reaches them (booking.domain.visibility: a municipal-only consent leaves out external
-    parties)."""
-    meeting = minutes.meeting
-    case = meeting.case
-    subject = f"Protokoll från forummöte {case.reference}"
-    if minutes.version > 1:
-        subject += f" (rättad version {minutes.version})"
-    link = customer_link(
-        db, case, base_url=settings.public_base_url, secret_key=settings.secret_key
-    )
-    if case.confidential:
-        customer_text = confidential_minutes_text(case.reference, link, login=False)
-    else:
-        customer_text = render_text(minutes, settings.forum_timezone) + (
-            f"\n\nDin ärendesida / Your case page: {link}" if link else ""
-        )
-    if case.contact_email and case.anonymised_at is None:
-        enqueue_email(
-            db,
-            to=case.contact_email,
-            subject=subject,
-            text=customer_text,
-            now=now,
-            meeting_id=meeting.id,
-        )
-    customer = case.contact_email.lower()
-    invited = [a for a in meeting.attendees if a.active or a.partstat != "DECLINED"]
-    external = {
-        a.representative.email.strip().lower()
-        for a in invited
-        if not is_municipal(a.department.kind)
-    }
-    case_page = f"{settings.public_base_url.rstrip('/')}/cases/{case.id}"
-    texts: dict[bool, str] = {}
-    for address in unique_addresses(a.representative.email for a in invited):
-        if address.lower() == customer:
-            continue
-        municipal = address.lower() not in external
-        if municipal not in texts:
-            seen = visibility(
-                Audience.ATTENDEE,
-                confidential=case.confidential,
-                consent=case.consent_scope,
-                municipal=municipal,
-            )
-            texts[municipal] = (
-                confidential_minutes_text(case.reference, case_page)
-                if case.confidential
-                else render_text(minutes, settings.forum_timezone, show_org=seen.organisation)
-            )
-        enqueue_email(
-            db, to=address, subject=subject, text=texts[municipal], now=now, meeting_id=meeting.id
-        )
-
-
-def confidential_minutes_text(reference: str, link: str, *, login: bool = True) -> str:
-    """The minutes mail of a confidential case: the reference and where to read them."""
-    where = "här (inloggning krävs)" if login else "på er ärendesida"
-    return (
-        f"Protokollet från forummötet om ärende {reference} är justerat. Ärendet omfattas av "
-        f"sekretess, så protokollet skickas inte med e-post; läs det {where}:\n"
-        f"{link}\n\n(The minutes of the forum meeting about case {reference} are approved. "
-        "The case is confidential, so they are not sent by e-mail; read them at the link.)"
-    )

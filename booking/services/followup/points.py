@@ -27,6 +27,7 @@ from booking.services.followup.common import (
     sv_date,
 )
 from booking.services.inputs import checked, clean_email, clean_line, clean_text, day_problem
+from booking.services.mail.render import render
 from config import Settings
 
 
@@ -344,18 +345,15 @@ def send_followup_reminders(db: Session, *, now: datetime, settings: Settings) -
 
 
 def _remind(db: Session, point: FollowUpPoint, address: str, days_left: int, now: datetime) -> None:
-    case = point.case
-    when = "i morgon" if days_left == 1 else f"om {days_left} dagar"
-    text = (
-        f'Påminnelse: åtgärden "{point.title}" i forumärende {case.reference} ska vara klar '
-        f"{when}, {sv_date(point.due_date)}.\n\n"
-        f'Reminder: the follow-up point "{point.title}" of forum case {case.reference} is due '
-        f"{point.due_date.isoformat()}.\n\n"
-        "Markera den som klar i forumets tidsplan när den är gjord."
+    mail = render(
+        "followup/point_reminder",
+        title=point.title,
+        reference=point.case.reference,
+        days_left=days_left,
+        due=sv_date(point.due_date),
+        due_iso=point.due_date.isoformat(),
     )
-    enqueue_email(
-        db, to=address, subject=f"Påminnelse: {point.title} ({case.reference})", text=text, now=now
-    )
+    enqueue_email(db, to=address, subject=mail.subject, text=mail.text, now=now)
 
 
 def status_counts(rows: list[TimelineRow]) -> dict[str, int]:

@@ -22,6 +22,7 @@ from booking.services.access.tokens import hash_token
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup.common import enqueue_email
 from booking.services.inputs import checked, clean_text
+from booking.services.mail.render import render
 from config import Settings
 
 # Surveys are not sent for meetings older than this past the delay (e.g. when the feature is
@@ -108,19 +109,17 @@ def create_survey(
 
 
 def _invite(db: Session, survey: Survey, case: Case, token: str, now: datetime, base: str) -> None:
-    link = survey_url(base, token)
-    text = (
-        f"Hej {case.contact_name or ''}!\n\n"
-        f"Tack för mötet i kommunens företagsforum ({case.reference}). Vi vill gärna veta hur du "
-        f"upplevde vår service. Enkäten tar två minuter: {link}\n\n"
-        f"Thank you for meeting the municipality's business forum. Please tell us how we did "
-        f"(two minutes): {link}"
+    mail = render(
+        "followup/survey",
+        name=case.contact_name or "",
+        reference=case.reference,
+        link=survey_url(base, token),
     )
     enqueue_email(
         db,
         to=case.contact_email,
-        subject="Hur nöjd är du med vår service?",
-        text=text,
+        subject=mail.subject,
+        text=mail.text,
         now=now,
         meeting_id=survey.meeting_id,
     )

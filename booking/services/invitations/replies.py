@@ -1,45 +1,28 @@
-"""All must reply: record answers (CalDAV, e-mail, link, phone), count them, remind, bring deputies.
+"""All must reply: record answers (CalDAV, e-mail, link, phone) and count them.
 
 Answers arrive through four channels and all go through ``record_reply``: audited, with the
-channel and an optional note. A decline brings in the department's deputy (when configured)
-and tells the coordinator; the case is confirmed once every required department has an
-accepting representative.
+channel and an optional note. A decline brings in the department's deputy (when configured,
+booking.services.invitations.deputies) and tells the coordinator; the case is confirmed once
+every required department has an accepting representative. Answers in calendar data are read
+by booking.services.invitations.answers, reminders sent by booking.services.invitations.reminders.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from html import escape
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from booking.domain import rsvp as rules
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, MeetingStatus, PartStat
-from booking.holiday_calendar import non_working_days
-from booking.ical import itip
-from booking.models import Attendee, KeyValue, Meeting, Representative
+from booking.models import Attendee, Meeting, Representative
 from booking.services import audit
 from booking.services.cases.registry import transition
-from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
+from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.inputs import strip_controls
-from booking.services.invitations import outbox
-from booking.services.invitations.delivery import (
-    InvitationConfig,
-    answer_is_current,
-    local_when,
-    rsvp_link,
-)
-from booking.services.meetings.attendees import assign_attendee, release_attendee
-from booking.services.meetings.events import meeting_changed
-
-log = logging.getLogger(__name__)
-
-SYNC_TOKEN_KEY = "caldav.sync_token"
+from booking.services.invitations import deputies
 
 
 @dataclass(frozen=True)
@@ -62,7 +45,9 @@ def record_reply(
     note: str = "",
     policy: RsvpPolicy | None = None,
 ) -> Attendee:
-    """Record one answer and commit; then bring in a deputy and confirm the case if due."""
+    """Record one answer; a decline brings in a deputy and tells the coordinator; the case is
+    confirmed if due. One unit of work, one commit: the answer, the deputy's invitation (in the
+    outbox) and the coordinator's mail are stored together or not at all."""
     policy = policy or RsvpPolicy()
     value = str(partstat.value if isinstance(partstat, PartStat) else partstat).upper()
     if value not in rules.ANSWERED:
@@ -72,6 +57,25 @@ def record_reply(
         )
     if channel not in rules.CHANNELS:
         raise Invalid(f"Unknown channel {channel!r}; use {', '.join(rules.CHANNELS)}.")
+    meeting = attendee.meeting
+    note = strip_controls(note).strip()
+    lost: set[int] = set()  # candidates a concurrent booking took (the unit of work was lost)
+    while True:
+        _check_open(attendee)  # again after a lost unit of work: the meeting may have changed
+        _record(db, attendee, value, channel, note, now, actor)
+        if value == "DECLINED":
+            try:
+                _after_decline(db, attendee, now, policy, skip=lost)
+            except deputies.UnitOfWorkLost as lost_race:
+                lost.add(lost_race.representative_id)
+                continue
+        break
+    update_confirmation(db, meeting, now)
+    db.commit()
+    return attendee
+
+
+def _check_open(attendee: Attendee) -> None:
     meeting = attendee.meeting
     if meeting.status not in LIVE_MEETING:
         raise Conflict(
@@ -85,12 +89,22 @@ def record_reply(
             {"name": attendee.representative.name},
             reason="no_longer_invited",
         )
-    note = strip_controls(note)
+
+
+def _record(
+    db: Session,
+    attendee: Attendee,
+    value: str,
+    channel: str,
+    note: str,
+    now: datetime,
+    actor: audit.Actor,
+) -> None:
     before = {"partstat": attendee.partstat, "channel": attendee.reply_channel}
     attendee.partstat = PartStat(value)
     attendee.replied_at = now
     attendee.reply_channel = channel
-    attendee.reply_note = note.strip()
+    attendee.reply_note = note
     audit.record(
         db,
         actor,
@@ -99,15 +113,20 @@ def record_reply(
         "reply",
         before=before,
         after={"partstat": value, "channel": channel},
-        case_id=meeting.case_id,
-        note=note.strip(),
+        case_id=attendee.meeting.case_id,
+        note=note,
         at=now,
     )
-    db.commit()
-    if value == "DECLINED":
-        _after_decline(db, attendee, now, policy)
-    update_confirmation(db, meeting, now)
-    return attendee
+
+
+def _after_decline(
+    db: Session, attendee: Attendee, now: datetime, policy: RsvpPolicy, *, skip: set[int]
+) -> None:
+    """Bring in the department's deputy (when due) and tell the coordinator. No commit."""
+    deputy: Representative | None = None
+    if policy.deputy_on_decline and attendee.required:
+        deputy = deputies.bring_deputy(db, attendee, now, skip=skip)
+    deputies.tell_coordinator(db, attendee.meeting, attendee, deputy, now)
 
 
 def record_phone_reply(
@@ -131,82 +150,12 @@ def record_phone_reply(
     return record_reply(db, attendee, partstat, "phone", now, actor=actor, note=note, policy=policy)
 
 
-def _deputies(db: Session, attendee: Attendee) -> list[Representative]:
-    taken = {a.representative_id for a in attendee.meeting.attendees if a.active}
-    reps = db.scalars(
-        select(Representative)
-        .where(
-            Representative.department_id == attendee.department_id,
-            Representative.active.is_(True),
-        )
-        .order_by(Representative.is_deputy.desc(), Representative.id)
-    ).all()
-    return [r for r in reps if r.id not in taken and r.id != attendee.representative_id]
-
-
-def _after_decline(db: Session, attendee: Attendee, now: datetime, policy: RsvpPolicy) -> None:
-    """Bring in the department's deputy (own unit of work) and tell the coordinator."""
-    meeting = attendee.meeting
-    chosen: Representative | None = None
-    if policy.deputy_on_decline and attendee.required:
-        for candidate in _deputies(db, attendee):
-            try:
-                assign_attendee(db, meeting, candidate, required=True, now=now)
-            except ServiceError as exc:
-                log.info("deputy %s not available: %s", candidate.name, exc.message)
-                db.rollback()
-                continue
-            chosen = candidate
-            break
-        if chosen is not None:
-            release_attendee(db, attendee)
-            audit.record(
-                db,
-                audit.Actor.system("rsvp"),
-                "attendee",
-                attendee.id,
-                "deputy",
-                after={"deputy_id": chosen.id, "deputy": chosen.name},
-                case_id=meeting.case_id,
-                note=f"{attendee.representative.name} declined; {chosen.name} invited",
-                at=now,
-            )
-            meeting_changed(db, meeting, "attendees", now)
-    _tell_coordinator(db, meeting, attendee, chosen, now)
-    db.commit()
-
-
-def _tell_coordinator(
-    db: Session, meeting: Meeting, attendee: Attendee, deputy: Representative | None, now: datetime
-) -> None:
-    case = meeting.case
-    to = case.received_by.email if case.received_by else case.forum.organizer_email
-    if not to:
-        return
-    rep = attendee.representative
-    if deputy is not None:
-        outcome = f"Ersättaren {deputy.name} är inbjuden. (The deputy {deputy.name} is invited.)"
-    else:
-        outcome = (
-            "Ingen ersättare kunde bjudas in; välj någon i ärendet. "
-            "(No deputy could be invited; pick someone in the case.)"
-        )
-    text = (
-        f"{rep.name} ({attendee.department.name}) har tackat nej till mötet {local_when(meeting)} "
-        f"i ärende {case.reference}. ({rep.name} declined.)\n\n{outcome}"
-    )
-    outbox.enqueue_email(
-        db,
-        now,
-        to=to,
-        subject=f"Avböjt / Declined: {case.reference}, {attendee.department.name}",
-        text=text,
-        meeting_id=meeting.id,
-    )
-
-
 def update_confirmation(db: Session, meeting: Meeting, now: datetime) -> bool:
-    """Mark the meeting and case confirmed when every required department has accepted."""
+    """Mark the meeting and case confirmed when every required department has accepted.
+
+    Commits only when it confirms (the case life cycle commits the move, and with it the
+    caller's unit of work)."""
+    db.flush()  # the refresh reads the attendees as this unit of work has them
     db.refresh(meeting)
     if meeting.status != MeetingStatus.BOOKED:
         return meeting.status == MeetingStatus.CONFIRMED
@@ -238,267 +187,6 @@ def _answers(meeting: Meeting) -> list[rules.AttendeeAnswer]:
 def reply_count(meeting: Meeting) -> rules.ReplyCount:
     """ "x of y replied" (required, active attendees)."""
     return rules.reply_count(_answers(meeting))
-
-
-# ---------------------------------------------------------------- answers from iTIP data
-
-
-@dataclass
-class ApplyReport:
-    applied: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-def _match(meeting: Meeting, address: str) -> Attendee | None:
-    """Lenient: mailto: optional, case-insensitive, active attendees first."""
-    wanted = itip.mailto(address).lower()
-    found = [
-        a for a in meeting.attendees if itip.mailto(a.representative.address).lower() == wanted
-    ]
-    if not found:
-        found = [
-            a for a in meeting.attendees if itip.mailto(a.representative.email).lower() == wanted
-        ]
-    found.sort(key=lambda a: not a.active)
-    return found[0] if found else None
-
-
-def apply_calendar_answers(
-    db: Session,
-    data: str | bytes,
-    channel: str,
-    now: datetime,
-    *,
-    policy: RsvpPolicy | None = None,
-    report: ApplyReport | None = None,
-    note: str = "",
-) -> ApplyReport:
-    """Apply the PARTSTATs in calendar data (the organizer's copy, or an iMIP REPLY).
-    ``note`` goes with each answer into the audit trail (e.g. which e-mail carried it).
-
-    Matched by UID and attendee address only; ORGANIZER is not required (Outlook strips it).
-    Data that cannot be read, or an unknown PARTSTAT, is logged and skipped.
-    """
-    report = report or ApplyReport()
-    try:
-        events = itip.events_of(itip.parse(data))
-    except ValueError as exc:
-        report.skipped += 1
-        report.problems.append(str(exc))
-        log.warning("skipped malformed calendar data (%s): %s", channel, exc)
-        return report
-    for event in events:
-        uid = str(event.get("uid", "")).strip()
-        meeting = db.scalar(
-            select(Meeting).where(Meeting.uid == uid).options(selectinload(Meeting.attendees))
-        )
-        if meeting is None:
-            report.skipped += 1
-            continue
-        try:
-            sequence = int(event.get("sequence", 0))
-        except (TypeError, ValueError):
-            sequence = -1
-        answers = {
-            address: partstat
-            for address, partstat in itip.partstats_of(event).items()
-            if answer_is_current(meeting, _match(meeting, address), sequence)
-        }
-        if not answers or meeting.status not in LIVE_MEETING:
-            report.unchanged += 1  # an answer to an older version, or a closed meeting
-            continue
-        for address, partstat in answers.items():
-            _apply_one(db, meeting, address, partstat, channel, now, policy, report, note)
-    return report
-
-
-def _apply_one(
-    db: Session,
-    meeting: Meeting,
-    address: str,
-    partstat: str,
-    channel: str,
-    now: datetime,
-    policy: RsvpPolicy | None,
-    report: ApplyReport,
-    note: str = "",
-) -> None:
-    attendee = _match(meeting, address)
-    if attendee is None or not attendee.active:
-        return
-    if partstat not in rules.VALID_PARTSTATS:
-        report.skipped += 1
-        report.problems.append(f"{meeting.uid} {address}: unknown PARTSTAT {partstat!r}")
-        log.warning("skipped answer with unknown PARTSTAT %r for %s", partstat, meeting.uid)
-        return
-    if partstat == "NEEDS-ACTION" or attendee.partstat.value == partstat:
-        report.unchanged += 1
-        return
-    try:
-        record_reply(
-            db,
-            attendee,
-            partstat,
-            channel,
-            now,
-            actor=audit.Actor.system(channel),
-            note=note,
-            policy=policy,
-        )
-    except ServiceError as exc:
-        db.rollback()
-        report.skipped += 1
-        report.problems.append(exc.message)
-        return
-    report.applied += 1
-
-
-def sync_caldav_replies(
-    db: Session, calendar: object, now: datetime, *, policy: RsvpPolicy | None = None
-) -> ApplyReport:
-    """Read what changed in the organizer's calendar since the stored sync token and apply it."""
-    row = db.get(KeyValue, SYNC_TOKEN_KEY)
-    result = calendar.sync(row.value if row and row.value else None)  # type: ignore[attr-defined]
-    report = ApplyReport()
-    for obj in result.changed:
-        apply_calendar_answers(db, obj.data, "caldav", now, policy=policy, report=report)
-    row = db.get(KeyValue, SYNC_TOKEN_KEY)
-    if row is None:
-        db.add(KeyValue(key=SYNC_TOKEN_KEY, value=result.token, updated_at=now))
-    else:
-        row.value = result.token
-        row.updated_at = now
-    db.commit()
-    return report
-
-
-def import_imip_reply(
-    db: Session, raw_mail: bytes, now: datetime, *, policy: RsvpPolicy | None = None
-) -> ApplyReport:
-    """An iMIP REPLY e-mail (piped from the mail system): apply every text/calendar part."""
-    import email
-
-    report = ApplyReport()
-    message = email.message_from_bytes(raw_mail)
-    # For the audit trail: which e-mail carried the answer (an auditor can find it in the
-    # organizer's mailbox).
-    note = " ".join(
-        f"{label} {str(message[header]).strip()}"
-        for label, header in (("E-post från", "From"), ("Message-ID", "Message-ID"))
-        if message[header]
-    )[:500]
-    for part in message.walk():
-        if part.get_content_type() in ("text/calendar", "application/ics"):
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                apply_calendar_answers(
-                    db, payload, "email", now, policy=policy, report=report, note=note
-                )
-    return report
-
-
-class ReplyMailbox(Protocol):
-    """The organizer's mailbox (adapters.mailbox): messages to read, and where each goes."""
-
-    def messages(self) -> Iterable[tuple[str, bytes]]: ...
-
-    def file(self, uid: str, understood: bool) -> None: ...
-
-
-def import_mailbox_replies(
-    db: Session, mailbox: ReplyMailbox, now: datetime, *, policy: RsvpPolicy | None = None
-) -> ApplyReport:
-    """Apply the iMIP replies waiting in the organizer's mailbox, one message at a time.
-
-    Each message's answers are committed before the message is filed, so a failure in between
-    only means it is read again (and found unchanged). A message with no answer to a known
-    meeting (an out-of-office notice, a question typed by hand) is filed for a person to read.
-    """
-    total = ApplyReport()
-    for uid, raw in mailbox.messages():
-        one = import_imip_reply(db, raw, now, policy=policy)
-        db.commit()
-        understood = one.applied + one.unchanged > 0
-        mailbox.file(uid, understood)
-        total.applied += one.applied
-        total.unchanged += one.unchanged
-        total.skipped += one.skipped if understood else max(one.skipped, 1)
-        total.problems += one.problems
-    return total
-
-
-# ---------------------------------------------------------------- reminders
-
-
-def send_due_reminders(
-    db: Session,
-    now: datetime,
-    config: InvitationConfig,
-    *,
-    offsets: Iterable[int] = (5, 2),
-) -> int:
-    """E-mail everyone who has not answered when a reminder offset is reached. Returns how many."""
-    offsets = tuple(offsets)
-    meetings = db.scalars(
-        select(Meeting)
-        .where(Meeting.status.in_(LIVE_MEETING), Meeting.starts_at > now)
-        .options(selectinload(Meeting.attendees))
-    ).all()
-    sent = 0
-    closed_cache: dict[int, set[date]] = {}
-    for meeting in meetings:
-        for attendee in meeting.attendees:
-            if not attendee.active or attendee.partstat != PartStat.NEEDS_ACTION:
-                continue
-            year = meeting.starts_at.year
-            closed = closed_cache.setdefault(
-                year, set(non_working_days([year - 1, year], include_half_days=False))
-            )
-            due = rules.due_offsets(
-                now=now,
-                meeting_start=meeting.starts_at,
-                invited_at=attendee.invited_at,
-                offsets=offsets,
-                already_sent=attendee.reminders_sent or [],
-                timezone=meeting.case.forum.timezone,
-                closed=closed,
-            )
-            if not due:
-                continue
-            _remind(db, meeting, attendee, now, config)
-            attendee.reminders_sent = sorted({*(attendee.reminders_sent or []), *due})
-            sent += 1
-    db.commit()
-    return sent
-
-
-def _remind(
-    db: Session, meeting: Meeting, attendee: Attendee, now: datetime, config: InvitationConfig
-) -> None:
-    link = rsvp_link(attendee, config)
-    rep = attendee.representative
-    text = (
-        f"Hej {rep.name},\n\nPåminnelse: du har inte svarat på inbjudan till forummötet "
-        f"{local_when(meeting)} (ärende {meeting.case.reference}). Svara i din kalender eller här:"
-        f"\n{link}\n\n(Reminder: please reply to the forum meeting invitation.)"
-    )
-    html_text = (
-        f"<p>Hej {escape(rep.name)},</p><p>Påminnelse: du har inte svarat på inbjudan till "
-        f"forummötet {local_when(meeting)} (ärende {escape(meeting.case.reference)}).</p>"
-        f'<p><a href="{escape(link)}">Svara / Reply</a></p><p>(Reminder: please reply to the '
-        "forum meeting invitation.)</p>"
-    )
-    outbox.enqueue_email(
-        db,
-        now,
-        to=rep.email,
-        subject=f"Påminnelse / Reminder: svara på inbjudan, {meeting.case.reference}",
-        text=text,
-        html=html_text,
-        meeting_id=meeting.id,
-    )
 
 
 def meetings_awaiting_replies(db: Session, forum_id: int | None = None) -> list[Meeting]:

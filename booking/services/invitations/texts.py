@@ -1,0 +1,83 @@
+"""What the invitation mails say: values gathered from the meeting, wording in the templates
+(booking/services/invitations/templates, rendered by booking.services.mail.render).
+
+The subject and body say of the case what the reader may see (a confidential case: "Forum –
+sekretess" and its reference; a consent for municipal departments only: the company's name not
+to an external authority's representative): ``booking.ical.event.summary`` decides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from booking.domain.visibility import Audience, is_municipal
+from booking.ical.event import department_names, location, summary
+from booking.models import Attendee, Meeting
+from booking.services.mail.render import MailText, render
+
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = (
+    *("januari", "februari", "mars", "april", "maj", "juni"),
+    *("juli", "augusti", "september", "oktober", "november", "december"),
+)
+
+
+def local_when(meeting: Meeting) -> str:
+    """E.g. "tisdag 8 december 2026, 13:00–14:00 (v. 50)"."""
+    return when(meeting, meeting.starts_at, meeting.ends_at)
+
+
+def when(meeting: Meeting, starts_at: datetime, ends_at: datetime) -> str:
+    """A time of this meeting (now or as it was), in the forum's time zone."""
+    zone = ZoneInfo(meeting.case.forum.timezone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    week = start.isocalendar().week
+    return (
+        f"{WEEKDAYS[start.weekday()]} {start.day} {MONTHS[start.month - 1]} {start.year}, "
+        f"{start:%H:%M}–{end:%H:%M} (v. {week})"
+    )
+
+
+def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: bool) -> MailText:
+    """The representative's invitation (or its cancellation): the iMIP mail's text and HTML."""
+    title = summary(meeting, Audience.ATTENDEE, is_municipal(attendee.department.kind))
+    values = {
+        "name": attendee.representative.name,
+        "title": title,
+        "when": local_when(meeting),
+        "where": location(meeting),
+    }
+    if cancel:
+        return render("invitations/invitation_cancelled", **values)
+    return render(
+        "invitations/invitation",
+        **values,
+        department=attendee.department.name,
+        departments=department_names(meeting),
+        link=link,
+        moved=meeting.sequence > 0,
+    )
+
+
+def customer_text(meeting: Meeting, link: str, *, cancel: bool, previously: str = "") -> MailText:
+    """The customer's confirmation, cancellation, or (``previously``: the time they were told
+    before) the new time of a moved meeting."""
+    case = meeting.case
+    values = {
+        "forum": case.forum.name,
+        "reference": case.reference,
+        "greeting": case.contact_name or case.org_name,
+        "when": local_when(meeting),
+        "link": link,
+    }
+    if cancel:
+        return render("invitations/customer_cancelled", **values, reason=meeting.cancel_reason)
+    return render(
+        "invitations/customer_moved" if previously else "invitations/customer_confirmation",
+        **values,
+        previously=previously,
+        where=location(meeting),
+        convener=meeting.convener.name if meeting.convener else None,
+        departments=department_names(meeting),
+    )

@@ -1,0 +1,1 @@
+"""Mail texts rendered from templates that live next to each feature."""
