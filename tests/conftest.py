@@ -145,8 +145,87 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def seeded(db: Session, clock: FixedClock) -> Session:
+def seeded(db: Session, clock: FixedClock, tmp_path_factory: pytest.TempPathFactory) -> Session:
+    """The demo data, as ``seed_demo`` writes it at the test's clock. Seeded once per database
+    and moment, then copied in by SQL for every further test (a copy is several times faster
+    than seeding 18 months of afternoons and hashing a password again)."""
     from booking.services.demo import seed_demo
 
-    assert seed_demo(db, clock.now().date(), 18)
+    engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    key = (str(engine.url), clock.now(), 18)
+    template = _SEED_TEMPLATES.get(key)
+    if template is None:
+        assert seed_demo(db, clock.now().date(), 18)
+        template = f"seed_{len(_SEED_TEMPLATES)}"
+        _save_template(engine, template, tmp_path_factory)
+        _SEED_TEMPLATES[key] = template
+    else:
+        _load_template(engine, template, tmp_path_factory)
     return db
+
+
+# (database url, clock, horizon) → the name of a copy of the seeded tables: an attached SQLite
+# file, or a PostgreSQL schema.
+_SEED_TEMPLATES: dict[tuple[str, datetime, int], str] = {}
+
+
+def _table_names() -> list[str]:
+    return [t.name for t in Base.metadata.sorted_tables]
+
+
+def _attached(engine: Engine, name: str, folder: pytest.TempPathFactory) -> Any:
+    """A raw SQLite connection with the template file attached as ``tmpl`` (ATTACH cannot run
+    inside a transaction, so not through the ORM's connection)."""
+    raw = engine.raw_connection()
+    path = folder.getbasetemp() / f"{name}.sqlite3"
+    raw.cursor().execute("ATTACH DATABASE ? AS tmpl", (str(path),))
+    return raw
+
+
+def _save_template(engine: Engine, name: str, folder: pytest.TempPathFactory) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {name}"))
+            for table in _table_names():
+                conn.execute(text(f"CREATE TABLE {name}.{table} AS TABLE public.{table}"))
+        return
+    raw = _attached(engine, name, folder)
+    try:
+        for table in _table_names():
+            raw.cursor().execute(f"CREATE TABLE tmpl.{table} AS SELECT * FROM main.{table}")
+        raw.commit()
+        raw.cursor().execute("DETACH DATABASE tmpl")
+    finally:
+        raw.close()
+
+
+def _load_template(engine: Engine, name: str, folder: pytest.TempPathFactory) -> None:
+    """Copy the template's rows into the emptied tables, parents first."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for table in _table_names():
+                conn.execute(text(f"INSERT INTO public.{table} SELECT * FROM {name}.{table}"))
+            # The ids continue after the copied rows, as after a real seed.
+            for table in Base.metadata.sorted_tables:
+                for column in table.primary_key.columns:
+                    if column.autoincrement is True or (
+                        column.autoincrement == "auto" and column.type.python_type is int
+                    ):
+                        conn.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                                f"'{column.name}'), coalesce(max({column.name}), 0) + 1, false) "
+                                f"FROM {table.name}"
+                            )
+                        )
+        return
+    raw = _attached(engine, name, folder)
+    try:
+        for table in _table_names():
+            raw.cursor().execute(f"INSERT INTO main.{table} SELECT * FROM tmpl.{table}")
+        raw.commit()
+        raw.cursor().execute("DETACH DATABASE tmpl")
+    finally:
+        raw.close()
