@@ -15,6 +15,7 @@ from booking.models import Forum
 from booking.services import demo
 from booking.services.access.users import create_user
 from booking.services.errors import ServiceError
+from booking.services.policies import Policies
 from booking.services.scheduling import sessions as session_service
 
 forum_cli = AppGroup("forum", help="Dörren in: administration commands.")
@@ -85,29 +86,26 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"user {user.email} ({user.role.value}) created")
 
 
+def _policies() -> Policies:
+    result: Policies = current_app.extensions["policies"]
+    return result
+
+
 def _worker_setup() -> object:
-    from booking.services.invitations.outbox import OutboxPolicy
-    from booking.services.invitations.replies import RsvpPolicy
     from booking.services.worker import WorkerSetup
 
-    settings = current_app.config["SETTINGS"]
     ext = current_app.extensions
+    policies = _policies()
     return WorkerSetup(
         calendar_factory=ext["caldav_gateway_factory"],
         mailer=ext["mailer_factory"](),
-        config=ext["invitation_config"],
-        outbox_policy=OutboxPolicy(
-            lease_seconds=settings.outbox_lease_seconds,
-            max_attempts=settings.outbox_max_attempts,
-        ),
-        rsvp_policy=RsvpPolicy(
-            deputy_on_decline=settings.deputy_on_decline,
-            reminder_working_days=settings.reminder_working_days,
-        ),
-        rsvp_sync_seconds=settings.rsvp_sync_seconds,
+        config=policies.invitations,
+        followup=policies.followup,
+        outbox_policy=policies.outbox,
+        rsvp_policy=policies.rsvp,
+        rsvp_sync_seconds=policies.worker.rsvp_sync_seconds,
         mailbox_factory=ext["mailbox_factory"],
-        horizon_months=settings.session_horizon_months,
-        settings=settings,
+        horizon_months=policies.worker.horizon_months,
     )
 
 
@@ -141,8 +139,7 @@ def worker_cmd(once: bool, poll: float | None) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        settings = current_app.config["SETTINGS"]
-        worker.run(clock, stop, poll if poll is not None else settings.worker_poll_seconds)
+        worker.run(clock, stop, poll if poll is not None else _policies().worker.poll_seconds)
     finally:
         worker.close()
 
@@ -152,16 +149,14 @@ def import_imip_cmd() -> None:
     """Apply an iMIP REPLY e-mail read from stdin (pipe it from the mail system)."""
     import sys
 
-    from booking.services.invitations.replies import RsvpPolicy, import_imip_reply
+    from booking.services.invitations.replies import import_imip_reply
 
-    settings = current_app.config["SETTINGS"]
-    policy = RsvpPolicy(
-        deputy_on_decline=settings.deputy_on_decline,
-        reminder_working_days=settings.reminder_working_days,
-    )
     with _db() as db:
         report = import_imip_reply(
-            db, sys.stdin.buffer.read(), current_app.extensions["clock"].now(), policy=policy
+            db,
+            sys.stdin.buffer.read(),
+            current_app.extensions["clock"].now(),
+            policy=_policies().rsvp,
         )
     click.echo(f"applied {report.applied}, unchanged {report.unchanged}, skipped {report.skipped}")
 
@@ -302,9 +297,11 @@ forum_cli.add_command(feed_token_cli)
 
 @forum_cli.command("check")
 def check_cmd() -> None:
-    """Check the database and every configured server; exit 1 when something fails."""
+    """Check the database and every configured server, then list every setting's value
+    (secrets masked); exit 1 when something fails."""
     from booking.migrate import status
     from booking.services import diagnostics
+    from config import describe
 
     ext = current_app.extensions
     engine = ext["engine"]
@@ -316,6 +313,9 @@ def check_cmd() -> None:
     ]
     for check in checks:
         click.echo(f"{check.name:<9} {'ok' if check.ok else 'FAILED':<7} {check.detail}")
+    click.echo("settings (config.SETTINGS; secrets masked):")
+    for name, value in describe(current_app.config["SETTINGS"]):
+        click.echo(f"  {name:<26} {value}")
     if not all(check.ok for check in checks):
         raise SystemExit(1)
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from booking.services.access.tokens import hash_token
 from booking.services.feeds import cache as feed_cache
 from booking.services.feeds.cache import FeedConfig, FeedState
-from booking.web_support import get_db, now, settings
+from booking.web_support import get_db, now, policies
 from feeds import feeds_bp
 from feeds.access import WSGI_FEED_KEY
 from feeds.asgi import FEED_KEY
@@ -38,10 +38,7 @@ NOT_FOUND = "Not found\n"
 
 
 def feed_config() -> FeedConfig:
-    config: FeedConfig | None = current_app.extensions.get("feed_config")
-    if config is None:
-        config = current_app.extensions["feed_config"] = FeedConfig.from_settings(settings())
-    return config
+    return policies().feeds
 
 
 def _not_found(what: str) -> Response:

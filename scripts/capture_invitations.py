@@ -101,8 +101,8 @@ def main(out: Path) -> None:
         WorkerSetup(
             calendar_factory=lambda: calendar,
             mailer=mailer,
-            config=app.extensions["invitation_config"],
-            settings=settings,
+            config=app.extensions["policies"].invitations,
+            followup=app.extensions["policies"].followup,
         ),
     )
     actor = Actor.system("capture")

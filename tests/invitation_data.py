@@ -232,8 +232,8 @@ def make_worker(
     setup = WorkerSetup(
         calendar_factory=calendar_factory,
         mailer=SmtpMailer(SmtpConfig(host="127.0.0.1", port=smtp_port, timeout=5)),
-        config=ext["invitation_config"],
-        settings=app.config["SETTINGS"],  # type: ignore[attr-defined]
+        config=ext["policies"].invitations,
+        followup=ext["policies"].followup,
         outbox_policy=OutboxPolicy(lease_seconds=lease_seconds, backoff_base_seconds=1),
         rsvp_policy=RsvpPolicy(deputy_on_decline=deputy_on_decline),
         mailbox_factory=mailbox_factory,  # type: ignore[arg-type]

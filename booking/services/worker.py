@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,7 @@ from booking.clock import Clock
 from booking.models import Forum, KeyValue
 from booking.services.followup import points as followups
 from booking.services.followup import retention, surveys
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations import outbox
 from booking.services.invitations import replies as rsvp
@@ -32,7 +34,9 @@ from booking.services.invitations.outbox import (
     TransientError,
 )
 from booking.services.scheduling.sessions import extend_sessions
-from config import Settings
+
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +52,30 @@ LAST_RETENTION = "worker.last_retention"
 RETENTION_EVERY = timedelta(hours=24)
 
 
+@dataclass(frozen=True)
+class WorkerPolicy:
+    """How often the worker polls and reads replies, and how far ahead it keeps sessions."""
+
+    poll_seconds: float = 2.0
+    rsvp_sync_seconds: int = 60
+    horizon_months: int = 18
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerPolicy:
+        return cls(
+            poll_seconds=settings.worker_poll_seconds,
+            rsvp_sync_seconds=settings.rsvp_sync_seconds,
+            horizon_months=settings.session_horizon_months,
+        )
+
+
 @dataclass
 class WorkerSetup:
     calendar_factory: Callable[[], CalendarPort | None]
     mailer: MailPort
     config: InvitationConfig
-    # Follow-through jobs (surveys, follow-up reminders, retention) read their settings here.
-    settings: Settings
+    # Follow-through jobs (surveys, follow-up reminders, retention) read their policy here.
+    followup: FollowupPolicy
     outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
     rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
     rsvp_sync_seconds: int = 60
@@ -206,9 +227,9 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_FOLLOW_THROUGH, now, FOLLOW_THROUGH_EVERY):
                 return
-            report.surveys += surveys.send_due_surveys(db, now=now, settings=self.setup.settings)
+            report.surveys += surveys.send_due_surveys(db, now=now, settings=self.setup.followup)
             report.followup_reminders += followups.send_followup_reminders(
-                db, now=now, settings=self.setup.settings
+                db, now=now, settings=self.setup.followup
             )
             _mark(db, LAST_FOLLOW_THROUGH, now)
 
@@ -217,7 +238,7 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
                 return
-            result = retention.run_retention(db, now=now, settings=self.setup.settings)
+            result = retention.run_retention(db, now=now, settings=self.setup.followup)
             report.anonymised_cases += len(result.cases)
             _mark(db, LAST_RETENTION, now)
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
@@ -72,7 +72,10 @@ from booking.models import (
 )
 from booking.models import Session as ForumSession
 from booking.models.feeds import FeedBody, FeedEvent, FeedMember, FeedToken
-from config import Settings
+from booking.services.policies import policies_of
+
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -765,12 +768,9 @@ def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
     """Render the changed meetings for every feed audience in the changing transaction, so the
     first feed request after the commit only assembles stored pieces.
 
-    The app puts its FeedConfig into ``Session.info``; without it (a bare session, a script) the
-    renderings are left to the next feed build.
+    The feed settings come with the session's policies (booking.services.policies).
     """
-    config = db.info.get("feed_config")
-    if not isinstance(config, FeedConfig):
-        return
+    config = policies_of(db).feeds
     for meeting in meetings:
         try:
             rendered = {a: render_event(meeting, a, config.base_url) for a in AUDIENCE_OF.values()}

@@ -29,9 +29,9 @@ from booking.services.followup.common import (
     sv_datetime,
     unique_addresses,
 )
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.invitations.delivery import customer_link
 from booking.services.meetings.booking import set_meeting_status
-from config import Settings
 
 
 @dataclass
@@ -334,7 +334,7 @@ def start_correction(
 
 
 def approve(
-    db: Session, minutes_id: int, actor: Actor, now: datetime, settings: Settings
+    db: Session, minutes_id: int, actor: Actor, now: datetime, settings: FollowupPolicy
 ) -> Minutes:
     minutes = get_minutes(db, minutes_id)
     meeting = minutes.meeting
@@ -451,7 +451,7 @@ def render_text(minutes: Minutes, timezone: str, *, show_org: bool = True) -> st
     return "\n".join(lines)
 
 
-def _send(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> None:
+def _send(db: Session, minutes: Minutes, now: datetime, settings: FollowupPolicy) -> None:
     """Mail the approved minutes to the customer and every attendee.
 
     A confidential case's minutes never travel as text: everyone gets a link (the customer to

@@ -18,7 +18,7 @@ import html
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -39,6 +39,9 @@ from booking.services.invitations.outbox import (
     PermanentError,
     TransientError,
 )
+
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,16 @@ class InvitationConfig:
     base_url: str  # settings.public_base_url
     secret_key: str  # derives the personal RSVP tokens
     mail_domain: str = "dorren-in.example"  # right-hand side of Message-IDs
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InvitationConfig:
+        domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "dorren-in.example"
+        return cls(
+            organizer_default=settings.organizer_email,
+            base_url=settings.public_base_url,
+            secret_key=settings.secret_key,
+            mail_domain=domain,
+        )
 
 
 class RemoteCopy(Protocol):

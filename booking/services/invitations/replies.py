@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -36,6 +36,10 @@ from booking.services.invitations.delivery import (
 )
 from booking.services.meetings.booking import assign_attendee, release_attendee
 from booking.services.meetings.events import meeting_changed
+from booking.services.policies import policies_of
+
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,13 @@ LIVE = (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED)
 class RsvpPolicy:
     deputy_on_decline: bool = True
     reminder_working_days: tuple[int, ...] = (5, 2)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RsvpPolicy:
+        return cls(
+            deputy_on_decline=settings.deputy_on_decline,
+            reminder_working_days=settings.reminder_working_days,
+        )
 
 
 # ---------------------------------------------------------------- recording an answer
@@ -64,7 +75,7 @@ def record_reply(
     policy: RsvpPolicy | None = None,
 ) -> Attendee:
     """Record one answer and commit; then bring in a deputy and confirm the case if due."""
-    policy = policy or RsvpPolicy()
+    policy = policy or policies_of(db).rsvp
     value = str(partstat.value if isinstance(partstat, PartStat) else partstat).upper()
     if value not in rules.ANSWERED:
         raise Invalid(

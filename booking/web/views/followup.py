@@ -38,7 +38,7 @@ from booking.web.auth import current_user, requires
 from booking.web.messages import service_message
 from booking.web.svgchart import sv_number
 from booking.web.views.followup_charts import nki_grade, statistics_charts, term_label
-from booking.web_support import get_db, now, settings
+from booking.web_support import get_db, now, policies, settings
 
 STATUS_LABELS = {"open": _l("Open"), "done": _l("Done"), "overdue": _l("Overdue")}
 # A representative's answer to the invitation, beside their name in the minutes' attendance list.
@@ -237,7 +237,7 @@ def followup_minutes_approve(minutes_id: int) -> BaseResponse:
     minutes = db.get(Minutes, minutes_id) or abort(404)
     back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
     return _attempt(
-        lambda: minutes_svc.approve(db, minutes_id, _actor(), now(), settings()),
+        lambda: minutes_svc.approve(db, minutes_id, _actor(), now(), policies().followup),
         back,
         _("The minutes are approved and sent."),
     )
