@@ -95,17 +95,11 @@ def _worker_setup() -> object:
     from booking.services.worker import WorkerSetup
 
     ext = current_app.extensions
-    policies = _policies()
     return WorkerSetup(
         calendar_factory=ext["caldav_gateway_factory"],
         mailer=ext["mailer_factory"](),
-        config=policies.invitations,
-        followup=policies.followup,
-        outbox_policy=policies.outbox,
-        rsvp_policy=policies.rsvp,
-        rsvp_sync_seconds=policies.worker.rsvp_sync_seconds,
+        policies=_policies(),
         mailbox_factory=ext["mailbox_factory"],
-        horizon_months=policies.worker.horizon_months,
     )
 
 

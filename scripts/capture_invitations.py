@@ -101,8 +101,7 @@ def main(out: Path) -> None:
         WorkerSetup(
             calendar_factory=lambda: calendar,
             mailer=mailer,
-            config=app.extensions["policies"].invitations,
-            followup=app.extensions["policies"].followup,
+            policies=app.extensions["policies"],
         ),
     )
     actor = Actor.system("capture")

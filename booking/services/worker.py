@@ -22,20 +22,19 @@ from booking.clock import Clock
 from booking.models import Forum, KeyValue
 from booking.services.followup import points as followups
 from booking.services.followup import retention, surveys
-from booking.services.followup.policy import FollowupPolicy
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations import outbox
 from booking.services.invitations import replies as rsvp
-from booking.services.invitations.delivery import CalendarPort, InvitationConfig
+from booking.services.invitations.delivery import CalendarPort
 from booking.services.invitations.outbox import (
     MailPort,
-    OutboxPolicy,
     PermanentError,
     TransientError,
 )
 from booking.services.scheduling.sessions import extend_sessions
 
 if TYPE_CHECKING:
+    from booking.services.policies import Policies
     from config import Settings
 
 log = logging.getLogger(__name__)
@@ -71,17 +70,14 @@ class WorkerPolicy:
 
 @dataclass
 class WorkerSetup:
+    """The worker's ports and its policies (the app's, built once from the settings: the
+    invitations, outbox, RSVP, follow-through and worker policies are read from here)."""
+
     calendar_factory: Callable[[], CalendarPort | None]
     mailer: MailPort
-    config: InvitationConfig
-    # Follow-through jobs (surveys, follow-up reminders, retention) read their policy here.
-    followup: FollowupPolicy
-    outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
-    rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
-    rsvp_sync_seconds: int = 60
+    policies: Policies
     # The organizer's mailbox (IMAP), opened for each poll; None when no mailbox is set up.
     mailbox_factory: Callable[[], AbstractContextManager[rsvp.ReplyMailbox]] | None = None
-    horizon_months: int = 18
 
 
 @dataclass
@@ -135,7 +131,7 @@ class Worker:
         self.setup = setup
         self.calendar = setup.calendar_factory()  # one CalDAV session per worker
         self.handlers = invitations.handlers(
-            calendar=self.calendar, mailer=setup.mailer, config=setup.config
+            calendar=self.calendar, mailer=setup.mailer, config=setup.policies.invitations
         )
 
     def deliver(self, now: datetime, report: TickReport, *, max_rounds: int = 100) -> None:
@@ -143,7 +139,7 @@ class Worker:
         for _ in range(max_rounds):
             with self.session_factory() as db:
                 result = outbox.deliver_due(
-                    db, self.handlers, now, self.setup.outbox_policy, limit=10
+                    db, self.handlers, now, self.setup.policies.outbox, limit=10
                 )
             report.delivered += result.done
             report.retried += result.retried
@@ -163,7 +159,7 @@ class Worker:
             force,
             LAST_SYNC,
             "RSVP sync",
-            lambda db: rsvp.sync_caldav_replies(db, calendar, now, policy=self.setup.rsvp_policy),
+            lambda db: rsvp.sync_caldav_replies(db, calendar, now, policy=self.setup.policies.rsvp),
         )
 
     def mail_replies(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
@@ -174,7 +170,9 @@ class Worker:
 
         def read(db: Session) -> rsvp.ApplyReport:
             with factory() as mailbox:
-                return rsvp.import_mailbox_replies(db, mailbox, now, policy=self.setup.rsvp_policy)
+                return rsvp.import_mailbox_replies(
+                    db, mailbox, now, policy=self.setup.policies.rsvp
+                )
 
         self._read_replies(now, report, force, LAST_MAIL_REPLIES, "mail replies", read)
 
@@ -189,7 +187,7 @@ class Worker:
     ) -> None:
         """Every RSVP_SYNC_SECONDS: a source of answers that is down is reported and asked
         again at the next poll; the other jobs run on."""
-        every = timedelta(seconds=self.setup.rsvp_sync_seconds)
+        every = timedelta(seconds=self.setup.policies.worker.rsvp_sync_seconds)
         with self.session_factory() as db:
             if not force and not _due(db, last_key, now, every):
                 return
@@ -209,7 +207,10 @@ class Worker:
             if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
                 return
             report.reminders += rsvp.send_due_reminders(
-                db, now, self.setup.config, offsets=self.setup.rsvp_policy.reminder_working_days
+                db,
+                now,
+                self.setup.policies.invitations,
+                offsets=self.setup.policies.rsvp.reminder_working_days,
             )
             _mark(db, LAST_REMINDERS, now)
 
@@ -218,7 +219,9 @@ class Worker:
             if not force and not _due(db, LAST_HORIZON, now, HORIZON_EVERY):
                 return
             for forum in db.scalars(select(Forum)).all():
-                result = extend_sessions(db, forum, now.date(), self.setup.horizon_months)
+                result = extend_sessions(
+                    db, forum, now.date(), self.setup.policies.worker.horizon_months
+                )
                 report.sessions_created += result.created
             _mark(db, LAST_HORIZON, now)
 
@@ -227,9 +230,11 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_FOLLOW_THROUGH, now, FOLLOW_THROUGH_EVERY):
                 return
-            report.surveys += surveys.send_due_surveys(db, now=now, settings=self.setup.followup)
+            report.surveys += surveys.send_due_surveys(
+                db, now=now, settings=self.setup.policies.followup
+            )
             report.followup_reminders += followups.send_followup_reminders(
-                db, now=now, settings=self.setup.followup
+                db, now=now, settings=self.setup.policies.followup
             )
             _mark(db, LAST_FOLLOW_THROUGH, now)
 
@@ -238,7 +243,7 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
                 return
-            result = retention.run_retention(db, now=now, settings=self.setup.followup)
+            result = retention.run_retention(db, now=now, settings=self.setup.policies.followup)
             report.anonymised_cases += len(result.cases)
             _mark(db, LAST_RETENTION, now)
 

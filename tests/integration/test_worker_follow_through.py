@@ -42,8 +42,9 @@ def test_follow_through_job_sends_due_surveys_once_per_hour(app: Flask, db: Sess
     setup = WorkerSetup(
         calendar_factory=lambda: None,
         mailer=_NoMail(),  # type: ignore[arg-type]
-        config=app.extensions["policies"].invitations,
-        followup=FollowupPolicy.from_settings(settings),
+        policies=replace(
+            app.extensions["policies"], followup=FollowupPolicy.from_settings(settings)
+        ),
     )
     worker = Worker(app.extensions["session_factory"], setup)
     first = TickReport()
