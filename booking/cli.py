@@ -15,8 +15,8 @@ from booking.models import Forum
 from booking.services import demo
 from booking.services.access.users import create_user
 from booking.services.errors import ServiceError
-from booking.services.policies import Policies
 from booking.services.scheduling import sessions as session_service
+from booking.web_support import policies
 
 forum_cli = AppGroup("forum", help="Dörren in: administration commands.")
 
@@ -86,11 +86,6 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"user {user.email} ({user.role.value}) created")
 
 
-def _policies() -> Policies:
-    result: Policies = current_app.extensions["policies"]
-    return result
-
-
 def _worker_setup() -> object:
     from booking.services.worker import WorkerSetup
 
@@ -98,7 +93,7 @@ def _worker_setup() -> object:
     return WorkerSetup(
         calendar_factory=ext["caldav_gateway_factory"],
         mailer=ext["mailer_factory"](),
-        policies=_policies(),
+        policies=policies(),
         mailbox_factory=ext["mailbox_factory"],
     )
 
@@ -133,7 +128,7 @@ def worker_cmd(once: bool, poll: float | None) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        worker.run(clock, stop, poll if poll is not None else _policies().worker.poll_seconds)
+        worker.run(clock, stop, poll if poll is not None else policies().worker.poll_seconds)
     finally:
         worker.close()
 
@@ -150,7 +145,7 @@ def import_imip_cmd() -> None:
             db,
             sys.stdin.buffer.read(),
             current_app.extensions["clock"].now(),
-            policy=_policies().rsvp,
+            policy=policies().rsvp,
         )
     click.echo(f"applied {report.applied}, unchanged {report.unchanged}, skipped {report.skipped}")
 
