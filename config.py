@@ -6,7 +6,9 @@ and tests a missing SECRET_KEY stops the start-up instead of running with a gues
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,37 +21,6 @@ class ConfigError(RuntimeError):
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name).lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _env_int_list(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = _env(name)
-    if not raw:
-        return default
-    try:
-        return tuple(int(part) for part in raw.split(",") if part.strip())
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a comma-separated list of integers") from exc
 
 
 def _default_public_base_url(fallback: str) -> str:
@@ -152,73 +123,278 @@ class Settings:
         return self.env == "production"
 
 
-def _imap_security(value: str) -> str:
-    if value not in {"ssl", "starttls", "none"}:
-        raise ConfigError("IMAP_SECURITY must be ssl, starttls or none")
-    return value
+# ---------------------------------------------------------------- the schema
+
+SettingValue = str | int | bool | tuple[int, ...]
+
+TYPE_NAMES: dict[type, str] = {
+    str: "text",
+    int: "integer",
+    bool: "true/false",
+    tuple: "integers, comma-separated",
+}
+SECRET_MASK = "********"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, type, default and what it means.
+
+    ``type`` is str, int, bool or tuple (a comma-separated list of integers). ``field`` is the
+    Settings attribute (the variable's name in lower case unless given). ``shown_default`` is
+    the README's text for a default that depends on the machine. ``secret``: masked in
+    ``flask forum check``."""
+
+    name: str
+    type: type
+    default: SettingValue
+    help: str
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    field: str = ""
+    shown_default: str = ""
+
+    @property
+    def attr(self) -> str:
+        return self.field or self.name.lower()
+
+    def parse(self, raw: str) -> SettingValue:
+        """The value of the variable's text ``raw`` (already stripped); the default when empty."""
+        if not raw:
+            return self.default
+        if self.type is int:
+            try:
+                return int(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{self.name} must be an integer, got {raw!r}") from exc
+        if self.type is bool:
+            lowered = raw.lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ConfigError(f"{self.name} must be true or false, got {raw!r}")
+        if self.type is tuple:
+            try:
+                return tuple(int(part) for part in raw.split(",") if part.strip())
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{self.name} must be a comma-separated list of integers"
+                ) from exc
+        if self.choices and raw not in self.choices:
+            *first, last = self.choices
+            raise ConfigError(f"{self.name} must be {', '.join(first)} or {last}")
+        return raw
+
+    def text(self, value: object) -> str:
+        """``value`` as it is written in the environment."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, tuple):
+            return ",".join(str(part) for part in value)
+        return str(value)
+
+    def shown(self, value: object) -> str:
+        """``value`` for a report: a secret that is set is masked."""
+        if self.secret and value:
+            return SECRET_MASK
+        if value == "":
+            return "(empty)"
+        # A password inside a URL (DATABASE_URL=postgresql://user:password@host/db).
+        return re.sub(r"(://[^:/@]*):[^@/]*@", rf"\1:{SECRET_MASK}@", self.text(value))
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "APP_ENV",
+        str,
+        "development",
+        "`development`, `test` or `production` (production requires `SECRET_KEY` and sets "
+        "Secure cookies)",
+        choices=("development", "test", "production"),
+        field="env",
+    ),
+    Setting(
+        "SECRET_KEY",
+        str,
+        DEV_SECRET_KEY,
+        "signs sessions and CSRF tokens and derives link tokens; **required** in production: "
+        "at least 32 bytes and not the development default "
+        '(`python -c "import secrets; print(secrets.token_urlsafe(48))"`)',
+        secret=True,
+        shown_default="dev-only value",
+    ),
+    Setting(
+        "DATABASE_URL",
+        str,
+        f"sqlite:///{BASE_DIR / 'var' / 'booking.sqlite3'}",
+        "SQLAlchemy URL; production: `postgresql://user:pass@host/db` (psycopg 3)",
+        shown_default="`sqlite:///<repo>/var/booking.sqlite3`",
+    ),
+    Setting("FORUM_TIMEZONE", str, "Europe/Stockholm", "local time of the forums"),
+    Setting(
+        "PUBLIC_BASE_URL",
+        str,
+        "http://127.0.0.1:8000",
+        "absolute URL used in feeds, invitations and e-mails; when not set, it follows "
+        "`HOST` and `PORT` (where `make run` binds the server) if those are set",
+    ),
+    Setting("SESSION_HORIZON_MONTHS", int, 18, "how far ahead sessions are materialised"),
+    Setting(
+        "MIN_NOTICE_WORKING_DAYS", int, 5, "earliest bookable slot, in working days from today"
+    ),
+    Setting("FEED_REFRESH_MINUTES", int, 60, "REFRESH-INTERVAL / X-PUBLISHED-TTL of the feeds"),
+    Setting("FEED_WINDOW_DAYS_BACK", int, 60, "how far back feeds reach"),
+    Setting("FEED_WINDOW_MONTHS_AHEAD", int, 18, "how far ahead feeds reach"),
+    Setting(
+        "FEED_CANCELLED_KEEP_DAYS",
+        int,
+        30,
+        "cancelled meetings stay in feeds (STATUS:CANCELLED) this long",
+    ),
+    Setting(
+        "CALDAV_URL",
+        str,
+        "",
+        "the municipality's CalDAV server; empty: invitations by e-mail (iMIP) only",
+    ),
+    Setting("CALDAV_USERNAME", str, "", "the service's organizer account"),
+    Setting("CALDAV_PASSWORD", str, "", "its password", secret=True),
+    Setting(
+        "CALDAV_FEATURES",
+        str,
+        "",
+        "caldav compatibility profile (`cyrus`, `nextcloud`, `sogo`, …)",
+    ),
+    Setting(
+        "CALDAV_CALENDAR_URL",
+        str,
+        "",
+        "the organizer's calendar collection (default: found through the principal)",
+    ),
+    Setting(
+        "CALDAV_REMOTE_USER_HEADER",
+        bool,
+        False,
+        "authenticate with `X-Remote-User` (local Xandikos demo only)",
+    ),
+    Setting(
+        "ORGANIZER_EMAIL",
+        str,
+        "forum@dorren-in.example",
+        "ORGANIZER of the invitations when a forum has none",
+    ),
+    Setting("SMTP_HOST", str, "127.0.0.1", "mail server for iMIP and notifications"),
+    Setting("SMTP_PORT", int, 8025, "its port"),
+    Setting("SMTP_USERNAME", str, "", "SMTP login (empty: none)"),
+    Setting("SMTP_PASSWORD", str, "", "SMTP password", secret=True),
+    Setting("SMTP_STARTTLS", bool, False, "STARTTLS before the login"),
+    Setting(
+        "IMAP_HOST",
+        str,
+        "",
+        "the organizer's mailbox, where iMIP replies from Outlook/Exchange arrive; the worker "
+        "reads it (empty: off)",
+    ),
+    Setting("IMAP_PORT", int, 993, "its port"),
+    Setting(
+        "IMAP_SECURITY",
+        str,
+        "ssl",
+        "`ssl`, `starttls` or `none` (`none` only on 127.0.0.1 in production)",
+        choices=("ssl", "starttls", "none"),
+    ),
+    Setting("IMAP_USERNAME", str, "", "login to that mailbox"),
+    Setting("IMAP_PASSWORD", str, "", "its password", secret=True),
+    Setting("IMAP_FOLDER", str, "INBOX", "where replies wait"),
+    Setting("IMAP_DONE_FOLDER", str, "Dorren-in-behandlade", "where applied replies are moved"),
+    Setting(
+        "IMAP_OTHER_FOLDER",
+        str,
+        "Dorren-in-att-lasa",
+        "where mail the service did not understand is moved for a person to read",
+    ),
+    Setting("MAIL_FROM", str, "Dörren in <forum@dorren-in.example>", "sender of every e-mail"),
+    Setting("WORKER_POLL_SECONDS", int, 2, "how often the worker looks for due work"),
+    Setting(
+        "OUTBOX_LEASE_SECONDS",
+        int,
+        300,
+        "a claimed outbox message returns to the queue after this long (killed worker)",
+    ),
+    Setting(
+        "OUTBOX_MAX_ATTEMPTS",
+        int,
+        12,
+        "delivery attempts (exponential backoff) before a message is marked failed",
+    ),
+    Setting(
+        "RSVP_SYNC_SECONDS",
+        int,
+        60,
+        "how often the worker reads answers back from CalDAV and the mailbox",
+    ),
+    Setting(
+        "REMINDER_WORKING_DAYS",
+        tuple,
+        (5, 2),
+        "reminders to those who have not replied, working days before the meeting",
+    ),
+    Setting("DEPUTY_ON_DECLINE", bool, True, "a decline invites the department's deputy"),
+    Setting("SURVEY_DELAY_DAYS", int, 3, "NKI survey sent this many days after the meeting"),
+    Setting("SURVEY_SCALE", int, 6, "answer scale of the survey (1–k)"),
+    Setting(
+        "FOLLOWUP_REMINDER_DAYS",
+        tuple,
+        (7, 1),
+        "reminders to the owner of a follow-up point, days before its due date",
+    ),
+    Setting(
+        "RETENTION_YEARS",
+        int,
+        0,
+        "remove personal data of cases closed more than N years ago (0: off)",
+    ),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        int,
+        5,
+        "login lockout: at most this many guesses are checked per account, even when sent at "
+        "once; every failed login gets the same answer (a per-address limit, 10 attempts in "
+        "5 minutes, is counted in the database, shared by every worker and node)",
+    ),
+    Setting("LOGIN_LOCKOUT_MINUTES", int, 15, "how long a locked account stays locked"),
+)
+
+
+def _check_schema() -> None:
+    """The schema and the Settings dataclass declare the same settings with the same defaults
+    (checked on import: a setting added to one and not the other stops the start-up)."""
+    defaults = Settings()
+    fields = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    declared = [s.attr for s in SETTINGS]
+    if set(declared) != fields or len(declared) != len(fields):
+        raise ConfigError(f"config.SETTINGS and Settings differ: {set(declared) ^ fields}")
+    for setting in SETTINGS:
+        if getattr(defaults, setting.attr) != setting.default:
+            raise ConfigError(f"{setting.name}: the default differs from Settings'")
+
+
+_check_schema()
 
 
 def load_settings() -> Settings:
-    """Read every setting from the environment; raise ConfigError on a bad one."""
-    env = _env("APP_ENV", "development")
-    if env not in {"development", "test", "production"}:
-        raise ConfigError("APP_ENV must be development, test or production")
+    """Read every setting of SETTINGS from the environment; raise ConfigError on a bad one."""
+    values = {s.attr: s.parse(_env(s.name)) for s in SETTINGS}
+    env = values["env"]
     secret = _env("SECRET_KEY")
-    if not secret:
-        if env == "production":
-            raise ConfigError("SECRET_KEY is required when APP_ENV=production")
-        secret = DEV_SECRET_KEY
-    elif env == "production":
+    if not secret and env == "production":
+        raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+    if secret and env == "production":
         _check_production_secret(secret)
-    defaults = Settings()
-    settings = Settings(
-        env=env,
-        secret_key=secret,
-        database_url=_env("DATABASE_URL", defaults.database_url),
-        forum_timezone=_env("FORUM_TIMEZONE", defaults.forum_timezone),
-        public_base_url=(
-            _env("PUBLIC_BASE_URL") or _default_public_base_url(defaults.public_base_url)
-        ).rstrip("/"),
-        session_horizon_months=_env_int("SESSION_HORIZON_MONTHS", 18),
-        min_notice_working_days=_env_int("MIN_NOTICE_WORKING_DAYS", 5),
-        feed_refresh_minutes=_env_int("FEED_REFRESH_MINUTES", 60),
-        feed_window_days_back=_env_int("FEED_WINDOW_DAYS_BACK", 60),
-        feed_window_months_ahead=_env_int("FEED_WINDOW_MONTHS_AHEAD", 18),
-        feed_cancelled_keep_days=_env_int("FEED_CANCELLED_KEEP_DAYS", 30),
-        caldav_url=_env("CALDAV_URL"),
-        caldav_username=_env("CALDAV_USERNAME"),
-        caldav_password=_env("CALDAV_PASSWORD"),
-        caldav_features=_env("CALDAV_FEATURES"),
-        caldav_remote_user_header=_env_bool("CALDAV_REMOTE_USER_HEADER", False),
-        organizer_email=_env("ORGANIZER_EMAIL", defaults.organizer_email),
-        smtp_host=_env("SMTP_HOST", defaults.smtp_host),
-        smtp_port=_env_int("SMTP_PORT", defaults.smtp_port),
-        smtp_username=_env("SMTP_USERNAME"),
-        smtp_password=_env("SMTP_PASSWORD"),
-        smtp_starttls=_env_bool("SMTP_STARTTLS", False),
-        mail_from=_env("MAIL_FROM", defaults.mail_from),
-        imap_host=_env("IMAP_HOST"),
-        imap_port=_env_int("IMAP_PORT", defaults.imap_port),
-        imap_security=_imap_security(_env("IMAP_SECURITY", defaults.imap_security)),
-        imap_username=_env("IMAP_USERNAME"),
-        imap_password=_env("IMAP_PASSWORD"),
-        imap_folder=_env("IMAP_FOLDER", defaults.imap_folder),
-        imap_done_folder=_env("IMAP_DONE_FOLDER", defaults.imap_done_folder),
-        imap_other_folder=_env("IMAP_OTHER_FOLDER", defaults.imap_other_folder),
-        rsvp_sync_seconds=_env_int("RSVP_SYNC_SECONDS", 60),
-        reminder_working_days=_env_int_list("REMINDER_WORKING_DAYS", (5, 2)),
-        deputy_on_decline=_env_bool("DEPUTY_ON_DECLINE", True),
-        caldav_calendar_url=_env("CALDAV_CALENDAR_URL"),
-        worker_poll_seconds=_env_int("WORKER_POLL_SECONDS", 2),
-        outbox_lease_seconds=_env_int("OUTBOX_LEASE_SECONDS", 300),
-        outbox_max_attempts=_env_int("OUTBOX_MAX_ATTEMPTS", 12),
-        survey_delay_days=_env_int("SURVEY_DELAY_DAYS", 3),
-        survey_scale=_env_int("SURVEY_SCALE", 6),
-        retention_years=_env_int("RETENTION_YEARS", 0),
-        followup_reminder_days=_env_int_list("FOLLOWUP_REMINDER_DAYS", (7, 1)),
-        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
-        login_lockout_minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15),
-    )
+    url = _env("PUBLIC_BASE_URL") or _default_public_base_url(str(Settings.public_base_url))
+    values["public_base_url"] = url.rstrip("/")
+    settings = Settings(**values)  # type: ignore[arg-type]
     if (
         settings.is_production
         and settings.imap_security == "none"
@@ -226,3 +402,25 @@ def load_settings() -> Settings:
     ):
         raise ConfigError("IMAP_SECURITY=none would send the mailbox password in clear text")
     return settings
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Each setting's name and its value for a report, secrets masked (``flask forum check``)."""
+    return [(s.name, s.shown(getattr(settings, s.attr))) for s in SETTINGS]
+
+
+def settings_table() -> str:
+    """The README's table of settings (Markdown), generated from SETTINGS."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| variable | type | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = s.shown_default or (f"`{s.text(s.default)}`" if s.default != "" else "empty")
+        if s.choices:
+            kind = "one of " + ", ".join(f"`{c}`" for c in s.choices)
+        else:
+            kind = TYPE_NAMES[s.type]
+        lines.append(f"| `{s.name}` | {kind} | {cell(default)} | {cell(s.help)} |")
+    return "\n".join(lines) + "\n"

@@ -57,7 +57,9 @@ from booking.models import (  # noqa: E402
 from booking.services.access.api_tokens import create_token  # noqa: E402
 from booking.services.access.users import create_user  # noqa: E402
 from booking.services.meetings import proposals as proposal_service  # noqa: E402
+from booking.services.policies import Policies  # noqa: E402
 from booking.services.scheduling.sessions import extend_sessions  # noqa: E402
+from config import Settings  # noqa: E402
 
 FORUMS = ("alfa", "beta")
 DEPARTMENTS = 40
@@ -416,7 +418,7 @@ def main() -> None:
     print(f"database: {url.split('@')[-1]}  now: {now:%Y-%m-%d %H:%M} UTC")
     reset(url)
     engine = make_engine(url)
-    factory = make_session_factory(engine, FixedClock(now))
+    factory = make_session_factory(engine, FixedClock(now), Policies.from_settings(Settings()))
     t0 = time.perf_counter()
     with factory() as db:
         by_forum = build_world(db, now.date())

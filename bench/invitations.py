@@ -162,7 +162,10 @@ def main() -> None:
         # Answer → shown end to end, with the real worker loop running.
         stop = threading.Event()
         loop = make_worker(app, sink.port, caldav_url=server.url, caldav_user="forum")
-        loop.setup.rsvp_sync_seconds = args.sync  # type: ignore[attr-defined]
+        policies = loop.setup.policies
+        loop.setup.policies = replace(
+            policies, worker=replace(policies.worker, rsvp_sync_seconds=args.sync)
+        )
         thread = threading.Thread(target=loop.run, args=(SystemClock(), stop, 0.5))
         thread.start()
         latencies = []

@@ -35,12 +35,14 @@ from booking.models import (
     SurveyAnswer,
 )
 from booking.services.followup import statistics
+from booking.services.policies import Policies
+from config import Settings
 
 CASES = 2000  # about four years of a busy forum
 
 
 def seed(url: str, cases: int) -> None:
-    db = make_session_factory(make_engine(url), SystemClock())()
+    db = make_session_factory(make_engine(url), SystemClock(), Policies.from_settings(Settings()))()
     rng = random.Random(7)
     forum = Forum(slug="bench", name="Bench", municipality="Bench")
     db.add(forum)
@@ -125,7 +127,7 @@ def main() -> None:
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(url)
     seed(url, args.cases)
-    db = make_session_factory(make_engine(url), SystemClock())()
+    db = make_session_factory(make_engine(url), SystemClock(), Policies.from_settings(Settings()))()
     term = parse_term("2025-spring")
     timings = []
     for _ in range(5):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from booking.clock import Clock, SystemClock
 from booking.db import make_engine, make_session_factory
+from booking.services.policies import Policies
 from config import Settings, load_settings
 
 
@@ -36,9 +37,9 @@ def create_app(
     engine = make_engine(settings.database_url)
     app.extensions["engine"] = engine
     app.extensions["clock"] = clock = clock or SystemClock()
-    app.extensions["session_factory"] = make_session_factory(
-        engine, clock, _unit_of_work_info(settings)
-    )
+    # Every policy, built once: the web layers read it here, the services from their session.
+    app.extensions["policies"] = policies = Policies.from_settings(settings)
+    app.extensions["session_factory"] = make_session_factory(engine, clock, policies)
 
     @app.teardown_appcontext
     def _close_db(_exc: BaseException | None) -> None:
@@ -66,7 +67,6 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
-    from booking.services.invitations.ports import InvitationConfig
 
     def caldav_gateway_factory() -> CalDavGateway | None:
         if not settings.caldav_url:
@@ -108,7 +108,6 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
             )
         )
 
-    mail_domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "dorren-in.example"
     app.extensions["caldav_gateway_factory"] = caldav_gateway_factory
     app.extensions["mailer_factory"] = mailer_factory
     # The organizer's mailbox, read by the worker for iMIP replies; None when not set up.
@@ -117,12 +116,6 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
     # Fresh feed polls without the ORM (feeds.answer.reader_of makes one per engine).
     app.extensions["feed_reader_factory"] = FeedReader
-    app.extensions["invitation_config"] = InvitationConfig(
-        organizer_default=settings.organizer_email,
-        base_url=settings.public_base_url,
-        secret_key=settings.secret_key,
-        mail_domain=mail_domain,
-    )
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -141,23 +134,6 @@ def _register_blueprints(app: Flask) -> None:
     from feeds import register as register_feeds
 
     register_feeds(app)
-
-
-def _unit_of_work_info(settings: Settings) -> dict[str, Any]:
-    """What every session carries for the services (``Session.info``): the booking policy and
-    the feed settings, so the changing transaction can render feeds and apply the rules."""
-    from urllib.parse import urlsplit
-
-    from booking.services.feeds.policy import FeedConfig
-    from booking.services.meetings.policy import BookingPolicy
-
-    return {
-        "booking_policy": BookingPolicy(
-            min_notice_working_days=settings.min_notice_working_days,
-            uid_host=urlsplit(settings.public_base_url).hostname or "dorren-in.local",
-        ),
-        "feed_config": FeedConfig.from_settings(settings),
-    }
 
 
 def _register_health(app: Flask) -> None:

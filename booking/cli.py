@@ -16,6 +16,7 @@ from booking.services import demo
 from booking.services.access.users import create_user
 from booking.services.errors import ServiceError
 from booking.services.scheduling import sessions as session_service
+from booking.web_support import policies
 
 forum_cli = AppGroup("forum", help="Dörren in: administration commands.")
 
@@ -86,28 +87,14 @@ def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
 
 
 def _worker_setup() -> object:
-    from booking.services.invitations.outbox import OutboxPolicy
-    from booking.services.invitations.replies import RsvpPolicy
     from booking.services.worker import WorkerSetup
 
-    settings = current_app.config["SETTINGS"]
     ext = current_app.extensions
     return WorkerSetup(
         calendar_factory=ext["caldav_gateway_factory"],
         mailer=ext["mailer_factory"](),
-        config=ext["invitation_config"],
-        outbox_policy=OutboxPolicy(
-            lease_seconds=settings.outbox_lease_seconds,
-            max_attempts=settings.outbox_max_attempts,
-        ),
-        rsvp_policy=RsvpPolicy(
-            deputy_on_decline=settings.deputy_on_decline,
-            reminder_working_days=settings.reminder_working_days,
-        ),
-        rsvp_sync_seconds=settings.rsvp_sync_seconds,
+        policies=policies(),
         mailbox_factory=ext["mailbox_factory"],
-        horizon_months=settings.session_horizon_months,
-        settings=settings,
     )
 
 
@@ -141,8 +128,7 @@ def worker_cmd(once: bool, poll: float | None) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        settings = current_app.config["SETTINGS"]
-        worker.run(clock, stop, poll if poll is not None else settings.worker_poll_seconds)
+        worker.run(clock, stop, poll if poll is not None else policies().worker.poll_seconds)
     finally:
         worker.close()
 
@@ -153,16 +139,13 @@ def import_imip_cmd() -> None:
     import sys
 
     from booking.services.invitations.answers import import_imip_reply
-    from booking.services.invitations.replies import RsvpPolicy
 
-    settings = current_app.config["SETTINGS"]
-    policy = RsvpPolicy(
-        deputy_on_decline=settings.deputy_on_decline,
-        reminder_working_days=settings.reminder_working_days,
-    )
     with _db() as db:
         report = import_imip_reply(
-            db, sys.stdin.buffer.read(), current_app.extensions["clock"].now(), policy=policy
+            db,
+            sys.stdin.buffer.read(),
+            current_app.extensions["clock"].now(),
+            policy=policies().rsvp,
         )
     click.echo(f"applied {report.applied}, unchanged {report.unchanged}, skipped {report.skipped}")
 
@@ -303,9 +286,11 @@ forum_cli.add_command(feed_token_cli)
 
 @forum_cli.command("check")
 def check_cmd() -> None:
-    """Check the database and every configured server; exit 1 when something fails."""
+    """Check the database and every configured server, then list every setting's value
+    (secrets masked); exit 1 when something fails."""
     from booking.migrate import status
     from booking.services import diagnostics
+    from config import describe
 
     ext = current_app.extensions
     engine = ext["engine"]
@@ -317,6 +302,9 @@ def check_cmd() -> None:
     ]
     for check in checks:
         click.echo(f"{check.name:<9} {'ok' if check.ok else 'FAILED':<7} {check.detail}")
+    click.echo("settings (config.SETTINGS; secrets masked):")
+    for name, value in describe(current_app.config["SETTINGS"]):
+        click.echo(f"  {name:<26} {value}")
     if not all(check.ok for check in checks):
         raise SystemExit(1)
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from booking.clock import Clock
 
+if TYPE_CHECKING:
+    from booking.services.policies import Policies
+
 
 class Base(DeclarativeBase):
     pass
 
+
+# The key of ``Session.info`` under which every session carries its policies.
+POLICIES_KEY = "policies"
 
 # Column markers (``mapped_column(..., info=STAMP_ON_INSERT)``). Every timestamp the service
 # writes comes from the injected clock, never from the wall clock: a column default such as
@@ -69,12 +75,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(
-    engine: Engine, clock: Clock, info: dict[str, Any] | None = None
-) -> sessionmaker[Session]:
-    """Sessions whose timestamps come from ``clock``. ``info``: the configuration every unit
-    of work carries (``Session.info``), set by the composition root."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))
+def make_session_factory(engine: Engine, clock: Clock, policies: Policies) -> sessionmaker[Session]:
+    """Sessions whose timestamps come from ``clock`` and which carry ``policies``, built once
+    from the settings by the composition root (``Session.info["policies"]``, read by the
+    services through booking.services.policies.policies_of)."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info={POLICIES_KEY: policies})
 
     def _before_flush(db: Session, _context: Any, _instances: Any) -> None:
         stamp_timestamps(db, clock)

@@ -1,4 +1,5 @@
-"""Request-scoped helpers shared by every blueprint: the database session, the clock, settings."""
+"""Request-scoped helpers shared by every blueprint: the database session, the clock, settings
+and the policies."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from booking.models import User
 from booking.services.inputs import MAX_ID, control_characters
+from booking.services.policies import Policies
 from config import Settings
 
 
@@ -51,6 +53,12 @@ def freebusy() -> Any:
 
 def settings() -> Settings:
     result: Settings = current_app.config["SETTINGS"]
+    return result
+
+
+def policies() -> Policies:
+    """The policies create_app built once from the settings (the sessions carry the same)."""
+    result: Policies = current_app.extensions["policies"]
     return result
 
 

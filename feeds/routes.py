@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from booking.services.feeds.policy import FeedConfig
-from booking.web_support import get_db, now, settings
+from booking.web_support import get_db, now, policies
 from feeds import feeds_bp
 from feeds.access import WSGI_FEED_KEY
 from feeds.answer import FeedRequest, answer, reader_of
@@ -22,10 +22,8 @@ from feeds.asgi import FEED_KEY, FRESH_TRIED
 
 
 def feed_config() -> FeedConfig:
-    config: FeedConfig | None = current_app.extensions.get("feed_config")
-    if config is None:
-        config = current_app.extensions["feed_config"] = FeedConfig.from_settings(settings())
-    return config
+    """The app's feed settings: part of its policies, built once (booking.services.policies)."""
+    return policies().feeds
 
 
 @feeds_bp.get("/<segment>/<token>.ics")

@@ -102,8 +102,7 @@ def main(out: Path) -> None:
         WorkerSetup(
             calendar_factory=lambda: calendar,
             mailer=mailer,
-            config=app.extensions["invitation_config"],
-            settings=settings,
+            policies=app.extensions["policies"],
         ),
     )
     actor = Actor.system("capture")

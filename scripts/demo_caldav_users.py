@@ -17,6 +17,7 @@ from sqlalchemy import select
 from booking.clock import SystemClock
 from booking.db import make_engine, make_session_factory
 from booking.models import Forum, Representative
+from booking.services.policies import Policies
 from config import load_settings
 
 
@@ -31,7 +32,9 @@ def provision(url: str, user: str, addresses: list[str]) -> None:
 def main() -> None:
     url = sys.argv[1]
     settings = load_settings()
-    factory = make_session_factory(make_engine(settings.database_url), SystemClock())
+    factory = make_session_factory(
+        make_engine(settings.database_url), SystemClock(), Policies.from_settings(settings)
+    )
     with factory() as db:
         organizers = {f.organizer_email for f in db.scalars(select(Forum)) if f.organizer_email}
         organizers.add(settings.organizer_email)

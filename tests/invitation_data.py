@@ -4,7 +4,7 @@ and booked meetings (made with the models, as the booking service would leave th
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -232,10 +232,11 @@ def make_worker(
     setup = WorkerSetup(
         calendar_factory=calendar_factory,
         mailer=SmtpMailer(SmtpConfig(host="127.0.0.1", port=smtp_port, timeout=5)),
-        config=ext["invitation_config"],
-        settings=app.config["SETTINGS"],  # type: ignore[attr-defined]
-        outbox_policy=OutboxPolicy(lease_seconds=lease_seconds, backoff_base_seconds=1),
-        rsvp_policy=RsvpPolicy(deputy_on_decline=deputy_on_decline),
+        policies=replace(
+            ext["policies"],
+            outbox=OutboxPolicy(lease_seconds=lease_seconds, backoff_base_seconds=1),
+            rsvp=RsvpPolicy(deputy_on_decline=deputy_on_decline),
+        ),
         mailbox_factory=mailbox_factory,  # type: ignore[arg-type]
     )
     worker = Worker(ext["session_factory"], setup)

@@ -7,7 +7,6 @@ follow-up points marked as shown to them.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from flask import abort, render_template
@@ -15,6 +14,7 @@ from flask import abort, render_template
 from booking.domain.vocabulary import MeetingStatus
 from booking.models import Case
 from booking.public import public_bp
+from booking.services.feeds import tokens as feed_tokens
 from booking.services.followup import minutes as minutes_service
 from booking.services.followup import points as followups
 from booking.services.followup.common import local_date
@@ -36,11 +36,7 @@ def _case(token: str) -> Case:
 
 
 def _feed_url(case: Case) -> str | None:
-    """The case's ICS feed, when the feeds' token service is installed (else no link)."""
-    try:  # looked up at run time: the feeds work is an optional part of the deployment
-        feed_tokens = importlib.import_module("booking.services.feeds.tokens")
-    except ImportError:
-        return None
+    """The case's ICS feed (none when its token was revoked)."""
     try:
         token = feed_tokens.ensure(get_db(), "case", case.id, settings().secret_key, now())
     except Exception:  # a revoked feed (NotFound) or an unknown kind: show no link

@@ -17,7 +17,7 @@ from booking.services.errors import ServiceError
 from booking.services.invitations import replies as rsvp_service
 from booking.services.invitations.links import attendee_by_token
 from booking.services.invitations.texts import local_when
-from booking.web_support import get_db, now, settings
+from booking.web_support import get_db, now, policies
 
 ANSWERS = {"accept": "ACCEPTED", "decline": "DECLINED", "tentative": "TENTATIVE"}
 ANSWER_LABELS = {
@@ -69,11 +69,7 @@ def rsvp_answer(token: str) -> tuple[str, int]:
     answer = ANSWERS.get(request.form.get("answer", ""))
     if answer is None:
         return _page(token, error="Välj ja eller nej / Choose accept or decline.", status=422)
-    cfg = settings()
-    policy = rsvp_service.RsvpPolicy(
-        deputy_on_decline=cfg.deputy_on_decline,
-        reminder_working_days=cfg.reminder_working_days,
-    )
+    policy = policies().rsvp
     try:
         rsvp_service.record_reply(
             db,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,13 +28,15 @@ from booking.services.invitations import reminders as rsvp_reminders
 from booking.services.invitations import replies as rsvp
 from booking.services.invitations.outbox import (
     MailPort,
-    OutboxPolicy,
     PermanentError,
     TransientError,
 )
-from booking.services.invitations.ports import CalendarPort, InvitationConfig
+from booking.services.invitations.ports import CalendarPort
 from booking.services.scheduling.sessions import extend_sessions
-from config import Settings
+
+if TYPE_CHECKING:
+    from booking.services.policies import Policies
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +52,33 @@ LAST_RETENTION = "worker.last_retention"
 RETENTION_EVERY = timedelta(hours=24)
 
 
+@dataclass(frozen=True)
+class WorkerPolicy:
+    """How often the worker polls and reads replies, and how far ahead it keeps sessions."""
+
+    poll_seconds: float = 2.0
+    rsvp_sync_seconds: int = 60
+    horizon_months: int = 18
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerPolicy:
+        return cls(
+            poll_seconds=settings.worker_poll_seconds,
+            rsvp_sync_seconds=settings.rsvp_sync_seconds,
+            horizon_months=settings.session_horizon_months,
+        )
+
+
 @dataclass
 class WorkerSetup:
+    """The worker's ports and its policies (the app's, built once from the settings: the
+    invitations, outbox, RSVP, follow-through and worker policies are read from here)."""
+
     calendar_factory: Callable[[], CalendarPort | None]
     mailer: MailPort
-    config: InvitationConfig
-    # Follow-through jobs (surveys, follow-up reminders, retention) read their settings here.
-    settings: Settings
-    outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
-    rsvp_policy: rsvp.RsvpPolicy = field(default_factory=rsvp.RsvpPolicy)
-    rsvp_sync_seconds: int = 60
+    policies: Policies
     # The organizer's mailbox (IMAP), opened for each poll; None when no mailbox is set up.
     mailbox_factory: Callable[[], AbstractContextManager[answers.ReplyMailbox]] | None = None
-    horizon_months: int = 18
 
 
 @dataclass
@@ -115,7 +132,7 @@ class Worker:
         self.setup = setup
         self.calendar = setup.calendar_factory()  # one CalDAV session per worker
         self.handlers = invitations.handlers(
-            calendar=self.calendar, mailer=setup.mailer, config=setup.config
+            calendar=self.calendar, mailer=setup.mailer, config=setup.policies.invitations
         )
 
     def deliver(self, now: datetime, report: TickReport, *, max_rounds: int = 100) -> None:
@@ -123,7 +140,7 @@ class Worker:
         for _ in range(max_rounds):
             with self.session_factory() as db:
                 result = outbox.deliver_due(
-                    db, self.handlers, now, self.setup.outbox_policy, limit=10
+                    db, self.handlers, now, self.setup.policies.outbox, limit=10
                 )
             report.delivered += result.done
             report.retried += result.retried
@@ -144,7 +161,7 @@ class Worker:
             LAST_SYNC,
             "RSVP sync",
             lambda db: answers.sync_caldav_replies(
-                db, calendar, now, policy=self.setup.rsvp_policy
+                db, calendar, now, policy=self.setup.policies.rsvp
             ),
         )
 
@@ -157,7 +174,7 @@ class Worker:
         def read(db: Session) -> answers.ApplyReport:
             with factory() as mailbox:
                 return answers.import_mailbox_replies(
-                    db, mailbox, now, policy=self.setup.rsvp_policy
+                    db, mailbox, now, policy=self.setup.policies.rsvp
                 )
 
         self._read_replies(now, report, force, LAST_MAIL_REPLIES, "mail replies", read)
@@ -173,7 +190,7 @@ class Worker:
     ) -> None:
         """Every RSVP_SYNC_SECONDS: a source of answers that is down is reported and asked
         again at the next poll; the other jobs run on."""
-        every = timedelta(seconds=self.setup.rsvp_sync_seconds)
+        every = timedelta(seconds=self.setup.policies.worker.rsvp_sync_seconds)
         with self.session_factory() as db:
             if not force and not _due(db, last_key, now, every):
                 return
@@ -193,7 +210,10 @@ class Worker:
             if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
                 return
             report.reminders += rsvp_reminders.send_due_reminders(
-                db, now, self.setup.config, offsets=self.setup.rsvp_policy.reminder_working_days
+                db,
+                now,
+                self.setup.policies.invitations,
+                offsets=self.setup.policies.rsvp.reminder_working_days,
             )
             _mark(db, LAST_REMINDERS, now)
 
@@ -202,7 +222,9 @@ class Worker:
             if not force and not _due(db, LAST_HORIZON, now, HORIZON_EVERY):
                 return
             for forum in db.scalars(select(Forum)).all():
-                result = extend_sessions(db, forum, now.date(), self.setup.horizon_months)
+                result = extend_sessions(
+                    db, forum, now.date(), self.setup.policies.worker.horizon_months
+                )
                 report.sessions_created += result.created
             _mark(db, LAST_HORIZON, now)
 
@@ -211,9 +233,11 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_FOLLOW_THROUGH, now, FOLLOW_THROUGH_EVERY):
                 return
-            report.surveys += surveys.send_due_surveys(db, now=now, settings=self.setup.settings)
+            report.surveys += surveys.send_due_surveys(
+                db, now=now, settings=self.setup.policies.followup
+            )
             report.followup_reminders += followups.send_followup_reminders(
-                db, now=now, settings=self.setup.settings
+                db, now=now, settings=self.setup.policies.followup
             )
             _mark(db, LAST_FOLLOW_THROUGH, now)
 
@@ -222,7 +246,7 @@ class Worker:
         with self.session_factory() as db:
             if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
                 return
-            result = retention.run_retention(db, now=now, settings=self.setup.settings)
+            result = retention.run_retention(db, now=now, settings=self.setup.policies.followup)
             report.anonymised_cases += len(result.cases)
             _mark(db, LAST_RETENTION, now)
 

@@ -105,3 +105,32 @@ def test_a_database_behind_the_code_is_told_to_migrate(app: Flask) -> None:
 
     current, head = status(engine)  # the test database is migrated to the head
     assert current == head and check_database(engine, lambda: (current, head)).ok
+
+
+def test_the_report_lists_every_setting_with_secrets_masked(
+    app: Flask, settings: Settings, clock: FixedClock, smtp_sink: SmtpSink
+) -> None:
+    from config import SECRET_MASK, SETTINGS
+
+    configured = _app(
+        settings,
+        clock,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+        smtp_password="smtp-secret-word",
+        caldav_password="caldav-secret-word",
+        imap_password="imap-secret-word",
+        survey_delay_days=4,
+        reminder_working_days=(3, 1),
+    )
+    code, lines = _check(configured)
+    assert code == 0
+    report = "\n".join(lines.values())
+    assert "secret-word" not in report and settings.secret_key not in report
+    assert {s.name for s in SETTINGS} <= set(lines)  # one line per setting, by its variable
+    assert lines["SMTP_PASSWORD"].split() == ["SMTP_PASSWORD", SECRET_MASK]
+    assert lines["SECRET_KEY"].split() == ["SECRET_KEY", SECRET_MASK]
+    assert lines["SURVEY_DELAY_DAYS"].split() == ["SURVEY_DELAY_DAYS", "4"]
+    assert lines["REMINDER_WORKING_DAYS"].split() == ["REMINDER_WORKING_DAYS", "3,1"]
+    assert lines["SMTP_PORT"].split() == ["SMTP_PORT", str(smtp_sink.port)]
+    assert lines["CALDAV_URL"].split() == ["CALDAV_URL", "(empty)"]

@@ -227,8 +227,10 @@ def test_meeting_in_2040_keeps_its_offset(
     starts: datetime,
     offset_hours: int,
 ) -> None:
-    base = FeedConfig.from_settings(app.config["SETTINGS"])
-    app.extensions["feed_config"] = replace(base, months_ahead=12 * 15)
+    policies = app.extensions["policies"]
+    app.extensions["policies"] = replace(
+        policies, feeds=replace(policies.feeds, months_ahead=12 * 15)
+    )
     meeting = h.book(seeded, clock.now(), starts_at=starts)
     data = h.get_feed(client, h.url(seeded, "case", meeting.case_id, clock.now()))
     start = _vobject_start(data, meeting.uid)
@@ -408,7 +410,7 @@ def test_feed_rebuild_from_nothing_equals_incremental(
     seeded.query(FeedEvent).delete()
     seeded.query(FeedBody).delete()
     seeded.commit()
-    config = FeedConfig.from_settings(app.config["SETTINGS"])
+    config = app.extensions["policies"].feeds
     state = rebuild(seeded, key, now, config)
     assert feed_bytes(seeded, key).body == body  # type: ignore[union-attr]
     assert state.etag == client.get(path).headers["ETag"]
@@ -511,6 +513,7 @@ def test_retention_leaves_no_personal_data_in_stored_feeds_and_stops_the_case_fe
     client: FlaskClient, seeded: Db, clock: FixedClock
 ) -> None:
     from booking.domain.vocabulary import CaseStatus
+    from booking.services.followup.policy import FollowupPolicy
     from booking.services.followup.retention import run_retention
     from config import Settings
 
@@ -534,7 +537,11 @@ def test_retention_leaves_no_personal_data_in_stored_feeds_and_stops_the_case_fe
     case.status, case.closed_at = CaseStatus.CLOSED, now - timedelta(days=3 * 365 - 30)
     seeded.commit()
 
-    report = run_retention(seeded, now=now, settings=replace(Settings(), retention_years=2))
+    report = run_retention(
+        seeded,
+        now=now,
+        settings=FollowupPolicy.from_settings(replace(Settings(), retention_years=2)),
+    )
     assert report.cases == [case.reference]
 
     seeded.expire_all()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, PartStat
 from booking.models import FollowUpPoint, Minutes, OutboxMessage, SurveyAnswer
 from booking.services.followup import surveys
+from booking.services.followup.policy import FollowupPolicy
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -230,7 +231,9 @@ def test_survey_page_answer_once(
         status=CaseStatus.FOLLOW_UP,
         meeting_status=MeetingStatus.HELD,
     )
-    settings = replace(Settings(), public_base_url="http://forum.test")
+    settings = FollowupPolicy.from_settings(
+        replace(Settings(), public_base_url="http://forum.test")
+    )
     assert surveys.send_due_surveys(db, now=NOW, settings=settings) == 1
     text = db.scalars(select(OutboxMessage)).one().payload["text"]
     token = re.search(r"/s/([A-Za-z0-9_-]+)", text).group(1)  # type: ignore[union-attr]

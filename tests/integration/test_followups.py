@@ -14,10 +14,11 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import FollowUpPoint, OutboxMessage
 from booking.services.errors import Conflict, Forbidden, Invalid
 from booking.services.followup import points as svc
+from booking.services.followup.policy import FollowupPolicy
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November 2026, 09:00 local
-SETTINGS = replace(Settings(), followup_reminder_days=(7, 1))
+SETTINGS = FollowupPolicy.from_settings(replace(Settings(), followup_reminder_days=(7, 1)))
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, 
 from booking.models import AuditEvent, FollowUpPoint, Minutes, OutboxMessage
 from booking.services.errors import Conflict, Forbidden, Invalid
 from booking.services.followup import minutes as svc
+from booking.services.followup.policy import FollowupPolicy
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-SETTINGS = replace(Settings(), public_base_url="http://forum.test")
+SETTINGS = FollowupPolicy.from_settings(replace(Settings(), public_base_url="http://forum.test"))
 
 
 @pytest.fixture

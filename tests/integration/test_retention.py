@@ -25,11 +25,12 @@ from booking.models import (
 )
 from booking.services import audit
 from booking.services.followup import statistics
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.followup.retention import REMOVED, run_retention
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-ON = replace(Settings(), retention_years=2)
+ON = FollowupPolicy.from_settings(replace(Settings(), retention_years=2))
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def _snapshot(db: Session, case: Case) -> dict[str, Any]:
 def test_off_by_default(db: Session, world: World) -> None:
     case = _closed_case(db, world, NOW - timedelta(days=365 * 5))
     before = _snapshot(db, case)
-    report = run_retention(db, now=NOW, settings=Settings())
+    report = run_retention(db, now=NOW, settings=FollowupPolicy.from_settings(Settings()))
     assert not report.enabled and report.cases == []
     assert _snapshot(db, case) == before
 

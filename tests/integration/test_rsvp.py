@@ -22,7 +22,7 @@ COORDINATOR = Actor.system("test-coordinator")
 
 
 def _config(app: Any) -> Any:
-    return app.extensions["invitation_config"]
+    return app.extensions["policies"].invitations
 
 
 def _attendee(db: Session, meeting: Meeting, world: Any, user: str) -> Attendee:

@@ -16,10 +16,13 @@ from booking.models import OutboxMessage, Survey, SurveyAnswer
 from booking.public.messages import field_problems
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup import surveys as svc
+from booking.services.followup.policy import FollowupPolicy
 from config import Settings
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-SETTINGS = replace(Settings(), survey_delay_days=3, survey_scale=6, public_base_url="http://f.test")
+SETTINGS = FollowupPolicy.from_settings(
+    replace(Settings(), survey_delay_days=3, survey_scale=6, public_base_url="http://f.test")
+)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import OutboxMessage, Survey
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.worker import TickReport, Worker, WorkerSetup
 from config import Settings
 
@@ -41,8 +42,9 @@ def test_follow_through_job_sends_due_surveys_once_per_hour(app: Flask, db: Sess
     setup = WorkerSetup(
         calendar_factory=lambda: None,
         mailer=_NoMail(),  # type: ignore[arg-type]
-        config=app.extensions["invitation_config"],
-        settings=settings,
+        policies=replace(
+            app.extensions["policies"], followup=FollowupPolicy.from_settings(settings)
+        ),
     )
     worker = Worker(app.extensions["session_factory"], setup)
     first = TickReport()

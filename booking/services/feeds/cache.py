@@ -24,7 +24,8 @@ from booking.models import Attendee, Case, CaseDepartment, Department, Meeting, 
 from booking.models.feeds import FeedBody, FeedEvent
 from booking.services.feeds.build import event_row, upsert
 from booking.services.feeds.membership import feed_keys_for_meetings
-from booking.services.feeds.policy import AUDIENCE_OF, FeedConfig
+from booking.services.feeds.policy import AUDIENCE_OF
+from booking.services.policies import policies_of
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,9 @@ def _render_now(db: Session, meetings: Sequence[Meeting]) -> None:
     """Render the changed meetings for every feed audience in the changing transaction, so the
     first feed request after the commit only assembles stored pieces.
 
-    The app puts its FeedConfig into ``Session.info``; without it (a bare session, a script) the
-    renderings are left to the next feed build.
+    The feed settings come with the session's policies (booking.services.policies).
     """
-    config = db.info.get("feed_config")
-    if not isinstance(config, FeedConfig):
-        return
+    config = policies_of(db).feeds
     for meeting in meetings:
         try:
             rendered = {a: render_event(meeting, a, config.base_url) for a in AUDIENCE_OF.values()}

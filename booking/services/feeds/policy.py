@@ -1,8 +1,8 @@
 """What the feeds are built with: the settings (``FeedConfig``) and each feed kind's audience.
 
-The app builds one ``FeedConfig`` from the settings and puts it into every session's
-``Session.info["feed_config"]`` (booking/app.py), so the changing transaction can render the
-changed meetings (``cache``); the feed routes build the same from the settings.
+The app builds one ``FeedConfig`` from the settings (``FeedConfig.from_settings``) as part of
+the session's policies (booking.services.policies), so the changing transaction can render the
+changed meetings (``cache``); the feed routes take the same from the app.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from config import Settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from config import Settings
 
 # The audience each private feed kind is rendered for (booking.domain.visibility.Audience).
 AUDIENCE_OF = {

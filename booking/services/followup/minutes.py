@@ -24,7 +24,7 @@ from booking.services.cases.status import set_meeting_status
 from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
 from booking.services.followup.common import STAFF_ROLES, move_case
 from booking.services.followup.minutes_mail import send_minutes
-from config import Settings
+from booking.services.followup.policy import FollowupPolicy
 
 
 @dataclass
@@ -327,7 +327,7 @@ def start_correction(
 
 
 def approve(
-    db: Session, minutes_id: int, actor: Actor, now: datetime, settings: Settings
+    db: Session, minutes_id: int, actor: Actor, now: datetime, settings: FollowupPolicy
 ) -> Minutes:
     minutes = get_minutes(db, minutes_id)
     meeting = minutes.meeting

@@ -19,7 +19,7 @@ from booking.models import Minutes
 from booking.services.followup.common import enqueue_email, sv_datetime, unique_addresses
 from booking.services.invitations.links import customer_link
 from booking.services.mail.render import MailText, render
-from config import Settings
+from booking.services.followup.policy import FollowupPolicy
 
 
 def minutes_mail(
@@ -66,7 +66,7 @@ def confidential_minutes_mail(minutes: Minutes, link: str, *, login: bool = True
     )
 
 
-def send_minutes(db: Session, minutes: Minutes, now: datetime, settings: Settings) -> None:
+def send_minutes(db: Session, minutes: Minutes, now: datetime, settings: FollowupPolicy) -> None:
     """Mail the approved minutes to the customer and every attendee (through the outbox)."""
     meeting = minutes.meeting
     case = meeting.case

@@ -28,7 +28,7 @@ from booking.services.followup.common import (
 )
 from booking.services.inputs import checked, clean_email, clean_line, clean_text, day_problem
 from booking.services.mail.render import render
-from config import Settings
+from booking.services.followup.policy import FollowupPolicy
 
 
 @dataclass
@@ -308,7 +308,7 @@ def _owner_address(point: FollowUpPoint) -> str:
     return point.owner_department.email if point.owner_department else ""
 
 
-def send_followup_reminders(db: Session, *, now: datetime, settings: Settings) -> int:
+def send_followup_reminders(db: Session, *, now: datetime, settings: FollowupPolicy) -> int:
     """Remind owners before due dates (FOLLOWUP_REMINDER_DAYS); returns e-mails enqueued.
 
     Also moves cases whose meeting is over to follow-up, so the worker needs one call.

@@ -24,8 +24,8 @@ from booking.domain.vocabulary import CaseStatus
 from booking.models import AuditEvent, Case, Meeting, Minutes, OutboxMessage, Survey, SurveyAnswer
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.meetings import events as meeting_events
-from config import Settings
 
 REMOVED = "[gallrad]"
 CASE_FIELDS = ("contact_name", "contact_email", "contact_phone", "org_number", "description")
@@ -59,7 +59,7 @@ class RetentionReport:
         }
 
 
-def run_retention(db: Session, *, now: datetime, settings: Settings) -> RetentionReport:
+def run_retention(db: Session, *, now: datetime, settings: FollowupPolicy) -> RetentionReport:
     if settings.retention_years <= 0:
         return RetentionReport(enabled=False)
     cutoff = now - relativedelta(years=settings.retention_years)

@@ -23,7 +23,7 @@ from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup.common import enqueue_email
 from booking.services.inputs import checked, clean_text
 from booking.services.mail.render import render
-from config import Settings
+from booking.services.followup.policy import FollowupPolicy
 
 # Surveys are not sent for meetings older than this past the delay (e.g. when the feature is
 # switched on with a backlog): a survey about a meeting months ago measures nothing useful.
@@ -86,7 +86,7 @@ def survey_url(base_url: str, token: str) -> str:
 
 
 def create_survey(
-    db: Session, case: Case, now: datetime, settings: Settings, meeting_id: int | None = None
+    db: Session, case: Case, now: datetime, settings: FollowupPolicy, meeting_id: int | None = None
 ) -> tuple[Survey, str]:
     """A survey for the case's contact and its raw token (only shown in the e-mail)."""
     key = case.contact_email.strip().lower()
@@ -125,7 +125,7 @@ def _invite(db: Session, survey: Survey, case: Case, token: str, now: datetime, 
     )
 
 
-def send_due_surveys(db: Session, *, now: datetime, settings: Settings) -> int:
+def send_due_surveys(db: Session, *, now: datetime, settings: FollowupPolicy) -> int:
     """Create and e-mail the surveys that are due; returns how many were sent."""
     delay = timedelta(days=settings.survey_delay_days)
     earliest = now - delay - timedelta(days=SEND_WINDOW_DAYS)

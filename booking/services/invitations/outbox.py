@@ -18,12 +18,15 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from booking.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,13 @@ class OutboxPolicy:
     max_attempts: int = 12
     backoff_base_seconds: int = 30
     backoff_max_seconds: int = 3600
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutboxPolicy:
+        return cls(
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+        )
 
 
 @dataclass

@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from config import Settings
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,16 @@ class InvitationConfig:
     base_url: str  # settings.public_base_url
     secret_key: str  # derives the personal RSVP tokens
     mail_domain: str = "dorren-in.example"  # right-hand side of Message-IDs
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InvitationConfig:
+        domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "dorren-in.example"
+        return cls(
+            organizer_default=settings.organizer_email,
+            base_url=settings.public_base_url,
+            secret_key=settings.secret_key,
+            mail_domain=domain,
+        )
 
 
 class RemoteCopy(Protocol):

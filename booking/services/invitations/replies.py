@@ -10,6 +10,7 @@ by booking.services.invitations.answers, reminders sent by booking.services.invi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,12 +24,23 @@ from booking.services.cases.registry import transition
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.inputs import strip_controls
 from booking.services.invitations import deputies
+from booking.services.policies import policies_of
+
+if TYPE_CHECKING:
+    from config import Settings
 
 
 @dataclass(frozen=True)
 class RsvpPolicy:
     deputy_on_decline: bool = True
     reminder_working_days: tuple[int, ...] = (5, 2)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RsvpPolicy:
+        return cls(
+            deputy_on_decline=settings.deputy_on_decline,
+            reminder_working_days=settings.reminder_working_days,
+        )
 
 
 # ---------------------------------------------------------------- recording an answer
@@ -48,7 +60,7 @@ def record_reply(
     """Record one answer; a decline brings in a deputy and tells the coordinator; the case is
     confirmed if due. One unit of work, one commit: the answer, the deputy's invitation (in the
     outbox) and the coordinator's mail are stored together or not at all."""
-    policy = policy or RsvpPolicy()
+    policy = policy or policies_of(db).rsvp
     value = str(partstat.value if isinstance(partstat, PartStat) else partstat).upper()
     if value not in rules.ANSWERED:
         raise Invalid(

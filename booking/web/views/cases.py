@@ -3,7 +3,6 @@ status, replies recorded by phone, history."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from booking.services import audit
 from booking.services.cases import queries as case_queries
 from booking.services.cases import registry as case_service
 from booking.services.errors import Conflict, Invalid, NotFound, ServiceError
+from booking.services.invitations import replies as rsvp_service
 from booking.services.meetings import changes as meeting_changes
 from booking.services.meetings import overview as overview_service
 from booking.services.meetings.book import book
@@ -38,19 +38,11 @@ from booking.web.forms.fields import options
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can, case_visibility, reader
 from booking.web.views.admin.common import actor
-from booking.web_support import freebusy, get_db, now, settings
+from booking.web_support import freebusy, get_db, now, policies, settings
 
 PAGE_SIZE = 50
 # Statuses a coordinator sets by hand; booked/received follow booking and cancelling.
 MANUAL_STATUSES = (CaseStatus.CONFIRMED, CaseStatus.HELD, CaseStatus.FOLLOW_UP, CaseStatus.CLOSED)
-
-
-def rsvp_service() -> Any | None:
-    """The reply service of the invitations work, when it is installed (else no phone form)."""
-    try:
-        return importlib.import_module("booking.services.invitations.replies")
-    except ImportError:
-        return None
 
 
 def _case_or_404(case_id: int) -> Case:
@@ -352,15 +344,13 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         "replies": replies,
         "earlier": [m for m in case.meetings if m is not live],
         "history": audit.history(db, case.id) if seen.contact else None,
-        "rsvp_available": rsvp_service() is not None,
         # The follow-through pages (minutes, agreed timeline) when that work is installed.
         "followup_pages": "web.followup_timeline" in current_app.view_functions,
     }
     if can(user, "book") and live is not None:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)
         context["cancel_form"] = forms.get("cancel_form") or CancelMeetingForm(formdata=None)
-        if context["rsvp_available"]:
-            context["reply_form"] = forms.get("reply_form") or PhoneReplyForm(formdata=None)
+        context["reply_form"] = forms.get("reply_form") or PhoneReplyForm(formdata=None)
     if can(user, "edit_cases"):
         nxt = [s for s in MANUAL_STATUSES if s.value in allowed_next(case.status.value)]
         nxt += [CaseStatus.CANCELLED] if "cancelled" in allowed_next(case.status.value) else []
@@ -465,9 +455,6 @@ def case_status(case_id: int) -> Any:
 @web_bp.post("/cases/<int:case_id>/replies")
 @requires("record_reply")
 def case_record_reply(case_id: int) -> Any:
-    service = rsvp_service()
-    if service is None:
-        abort(404)
     case = _case_or_404(case_id)
     live = _live(case)
     form = PhoneReplyForm()
@@ -477,7 +464,7 @@ def case_record_reply(case_id: int) -> Any:
         if not raw.isdigit() or int(raw) not in attendee_ids:
             abort(400)
         try:
-            _record_phone_reply(service, int(raw), form.partstat.data or "", form.note.data or "")
+            _record_phone_reply(int(raw), form.partstat.data or "", form.note.data or "")
         except ServiceError as exc:
             get_db().rollback()
             form.form_errors.append(service_message(exc))
@@ -487,20 +474,7 @@ def case_record_reply(case_id: int) -> Any:
     return _case_page(case, 422, reply_form=form)
 
 
-def _record_phone_reply(service: Any, attendee_id: int, partstat: str, note: str) -> None:
-    """Through the invitations work's service: its phone entry point when it has one."""
-    if hasattr(service, "record_phone_reply"):
-        policy = None
-        if hasattr(service, "RsvpPolicy"):
-            cfg = settings()
-            policy = service.RsvpPolicy(
-                deputy_on_decline=cfg.deputy_on_decline,
-                reminder_working_days=cfg.reminder_working_days,
-            )
-        service.record_phone_reply(
-            get_db(), attendee_id, partstat, note, now(), actor=actor(), policy=policy
-        )
-    else:
-        service.record_reply(
-            get_db(), attendee_id, partstat, "phone", actor(), now=now(), note=note
-        )
+def _record_phone_reply(attendee_id: int, partstat: str, note: str) -> None:
+    rsvp_service.record_phone_reply(
+        get_db(), attendee_id, partstat, note, now(), actor=actor(), policy=policies().rsvp
+    )

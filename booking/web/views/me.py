@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from flask import render_template
 
 from booking.services.errors import ServiceError
+from booking.services.feeds import tokens as feed_tokens
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
@@ -24,25 +24,14 @@ class FeedLink:
     webcal: str
 
 
-def feed_tokens() -> Any | None:
-    """The feeds work's token service, when it is installed (else the page has no links)."""
-    try:
-        return importlib.import_module("booking.services.feeds.tokens")
-    except ImportError:
-        return None
-
-
 def _links(kind: str, subject_id: int, label: str) -> FeedLink | None:
-    service = feed_tokens()
-    if service is None:
-        return None
     cfg = settings()
     try:
-        token = service.ensure(get_db(), kind, subject_id, cfg.secret_key, now())
+        token = feed_tokens.ensure(get_db(), kind, subject_id, cfg.secret_key, now())
     except ServiceError:  # revoked by an administrator: no link until it is re-issued
         get_db().rollback()
         return None
-    https = cfg.public_base_url + service.feed_path(kind, token)
+    https = cfg.public_base_url + feed_tokens.feed_path(kind, token)
     webcal = "webcal://" + https.split("://", 1)[1]
     return FeedLink(label, https, webcal)
 
@@ -69,5 +58,4 @@ def my_meetings() -> Any:
         invitations=invitations,
         seen=seen,
         links=links,
-        feeds_available=feed_tokens() is not None,
     )
