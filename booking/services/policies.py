@@ -19,12 +19,12 @@ from booking.db import POLICIES_KEY
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from booking.services.feeds.cache import FeedConfig
+    from booking.services.feeds.policy import FeedConfig
     from booking.services.followup.policy import FollowupPolicy
-    from booking.services.invitations.delivery import InvitationConfig
     from booking.services.invitations.outbox import OutboxPolicy
+    from booking.services.invitations.ports import InvitationConfig
     from booking.services.invitations.replies import RsvpPolicy
-    from booking.services.meetings.booking import BookingPolicy
+    from booking.services.meetings.policy import BookingPolicy
     from booking.services.worker import WorkerPolicy
     from config import Settings
 
@@ -46,12 +46,12 @@ class Policies:
     @classmethod
     def from_settings(cls, settings: Settings) -> Policies:
         # Imported here, not at the top: the policy modules ask policies_of() themselves.
-        from booking.services.feeds.cache import FeedConfig
+        from booking.services.feeds.policy import FeedConfig
         from booking.services.followup.policy import FollowupPolicy
-        from booking.services.invitations.delivery import InvitationConfig
         from booking.services.invitations.outbox import OutboxPolicy
+        from booking.services.invitations.ports import InvitationConfig
         from booking.services.invitations.replies import RsvpPolicy
-        from booking.services.meetings.booking import BookingPolicy
+        from booking.services.meetings.policy import BookingPolicy
         from booking.services.worker import WorkerPolicy
 
         return cls(

@@ -25,7 +25,6 @@ from booking.services.followup import retention, surveys
 from booking.services.invitations import answers, outbox
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations import reminders as rsvp_reminders
-from booking.services.invitations import replies as rsvp
 from booking.services.invitations.outbox import (
     MailPort,
     PermanentError,

@@ -22,7 +22,6 @@ from booking.domain.visibility import ConsentScope
 from booking.models import Case, Representative
 from booking.models.feeds import FeedBody, FeedEvent
 from booking.services.feeds.build import rebuild
-from booking.services.feeds.policy import FeedConfig
 from booking.services.feeds.request import feed_bytes
 from booking.services.meetings import events as meeting_events
 

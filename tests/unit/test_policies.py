@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from booking.clock import FixedClock
 from booking.db import make_engine, make_session_factory
-from booking.services.meetings import booking as booking_service
+from booking.services.meetings import policy as booking_service
 from booking.services.policies import MissingPolicies, Policies, policies_of
 from config import Settings
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from booking.domain.visibility import Audience, is_municipal, visibility
 from booking.models import Minutes
 from booking.services.followup.common import enqueue_email, sv_datetime, unique_addresses
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.invitations.links import customer_link
 from booking.services.mail.render import MailText, render
-from booking.services.followup.policy import FollowupPolicy
 
 
 def minutes_mail(

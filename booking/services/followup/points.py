@@ -26,9 +26,9 @@ from booking.services.followup.common import (
     require_staff,
     sv_date,
 )
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.inputs import checked, clean_email, clean_line, clean_text, day_problem
 from booking.services.mail.render import render
-from booking.services.followup.policy import FollowupPolicy
 
 
 @dataclass

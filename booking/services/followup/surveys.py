@@ -21,9 +21,9 @@ from booking.models import Case, Survey, SurveyAnswer
 from booking.services.access.tokens import hash_token
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup.common import enqueue_email
+from booking.services.followup.policy import FollowupPolicy
 from booking.services.inputs import checked, clean_text
 from booking.services.mail.render import render
-from booking.services.followup.policy import FollowupPolicy
 
 # Surveys are not sent for meetings older than this past the delay (e.g. when the feature is
 # switched on with a backlog): a survey about a meeting months ago measures nothing useful.

@@ -38,7 +38,7 @@ from booking.web.forms.fields import options
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can, case_visibility, reader
 from booking.web.views.admin.common import actor
-from booking.web_support import freebusy, get_db, now, policies, settings
+from booking.web_support import freebusy, get_db, now, policies
 
 PAGE_SIZE = 50
 # Statuses a coordinator sets by hand; booked/received follow booking and cancelling.

@@ -24,7 +24,7 @@ from booking.web.views.followup.common import (
     date_field,
     int_field,
 )
-from booking.web_support import get_db, now, settings
+from booking.web_support import get_db, now, policies
 
 
 def _meeting_for_minutes(meeting_id: int) -> Meeting:
@@ -132,7 +132,7 @@ def followup_minutes_approve(minutes_id: int) -> BaseResponse:
     minutes = db.get(Minutes, minutes_id) or abort(404)
     back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
     return attempt(
-        lambda: minutes_svc.approve(db, minutes_id, current_actor(), now(), settings()),
+        lambda: minutes_svc.approve(db, minutes_id, current_actor(), now(), policies().followup),
         back,
         _("The minutes are approved and sent."),
     )
