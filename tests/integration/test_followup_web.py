@@ -369,3 +369,21 @@ def test_an_empty_point_gets_the_services_message_not_the_browsers(
     assert flashed is not None, refused.text[:500]
     assert "Rätta" in flashed.group(1) or "Ange" in flashed.group(1), flashed.group(1)
     assert db.scalars(select(FollowUpPoint).where(FollowUpPoint.case_id == case.id)).all() == []
+
+
+def test_the_case_page_links_only_to_what_the_reader_may_open(
+    client: FlaskClient, db: Session, world: World
+) -> None:
+    case = _in_follow_up(db, world)
+    meeting = case.meetings[0]
+    minutes_href = f'href="/meetings/{meeting.id}/minutes"'
+    timeline_href = f'href="/cases/{case.id}/followup"'
+    login(client, world, "coordinator")
+    page = client.get(f"/cases/{case.id}").text
+    assert minutes_href in page and timeline_href in page
+    assert client.get(f"/meetings/{meeting.id}/minutes").status_code == 200
+    login(client, world, "viewer")  # management reads the case, not its minutes
+    page = client.get(f"/cases/{case.id}")
+    assert page.status_code == 200
+    assert minutes_href not in page.text and timeline_href not in page.text
+    assert client.get(f"/meetings/{meeting.id}/minutes").status_code == 403

@@ -53,14 +53,14 @@ def private_imports() -> list[str]:
 def test_the_scan_finds_private_names_and_only_those() -> None:
     source = (
         "from __future__ import annotations\n"
-        "from booking.services.feeds.cache import _window_params, rebuild\n"
+        "from booking.services.feeds.invalidate import _window_params, rebuild\n"
         "from . import _helpers\n"
         "import booking._internal.thing\n"
         "from booking import __version__\n"
         "from flask_babel import lazy_gettext as _l\n"
     )
     assert private_names(ast.parse(source)) == [
-        "from booking.services.feeds.cache import _window_params",
+        "from booking.services.feeds.invalidate import _window_params",
         "from . import _helpers",
         "import booking._internal.thing",
     ]

@@ -226,7 +226,23 @@ def transition(
     now: datetime,
     note: str = "",
 ) -> Case:
-    """Move a case along its life cycle (see booking.domain.cases.TRANSITIONS)."""
+    """Move a case along its life cycle (see booking.domain.cases.TRANSITIONS); one commit."""
+    case = apply_transition(db, case_id, new_status, actor, now=now, note=note)
+    db.commit()
+    return case
+
+
+def apply_transition(
+    db: Db,
+    case_id: int,
+    new_status: str | CaseStatus,
+    actor: audit.Actor,
+    *,
+    now: datetime,
+    note: str = "",
+) -> Case:
+    """The move of ``transition`` inside the caller's unit of work (no commit): for a use case
+    that changes a case's status beside other things and commits them together."""
     try:
         target = CaseStatus(new_status)
     except ValueError:
@@ -254,5 +270,4 @@ def transition(
         )
     case_status.set_status(db, case, target, actor, now, note)
     case_changed(db, case, now)
-    db.commit()
     return case

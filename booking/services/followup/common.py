@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from booking.domain.vocabulary import CaseStatus, Role
 from booking.models import Case, OutboxMessage
 from booking.services.audit import Actor
-from booking.services.cases.registry import transition
+from booking.services.cases.registry import apply_transition
 from booking.services.errors import Forbidden
 
 SV_MONTHS = [
@@ -122,5 +122,5 @@ def move_case(
 def _transition(
     db: Session, case: Case, step: CaseStatus, actor: Actor, now: datetime, note: str
 ) -> None:
-    # The case life cycle owns the move (audit, meeting status, feeds); it commits.
-    transition(db, case.id, step, actor, now=now, note=note)
+    # The case life cycle owns the move (audit, meeting status, feeds); the caller commits.
+    apply_transition(db, case.id, step, actor, now=now, note=note)

@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, PartStat
+from booking.domain.vocabulary import (
+    LIVE_MEETING,
+    CaseStatus,
+    MeetingStatus,
+    MinutesStatus,
+    PartStat,
+)
 from booking.models import FollowUpPoint, Meeting, Minutes
 from booking.services import audit
 from booking.services.audit import Actor
@@ -380,7 +386,7 @@ def approve(
     if meeting.case.status in {CaseStatus.BOOKED, CaseStatus.CONFIRMED, CaseStatus.HELD}:
         # Last: the case life cycle marks the meeting held and commits the whole approval.
         move_case(db, meeting.case, CaseStatus.FOLLOW_UP, actor, now, "minutes approved")
-    elif meeting.status in (MeetingStatus.BOOKED, MeetingStatus.CONFIRMED):
+    elif meeting.status in LIVE_MEETING:
         set_meeting_status(db, meeting, MeetingStatus.HELD, actor, now)
     db.commit()
     return minutes

@@ -20,7 +20,7 @@ from booking.domain import rsvp as rules
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, MeetingStatus, PartStat
 from booking.models import Attendee, Meeting, Representative
 from booking.services import audit
-from booking.services.cases.registry import transition
+from booking.services.cases.registry import apply_transition
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.inputs import strip_controls
 from booking.services.invitations import deputies
@@ -165,8 +165,7 @@ def record_phone_reply(
 def update_confirmation(db: Session, meeting: Meeting, now: datetime) -> bool:
     """Mark the meeting and case confirmed when every required department has accepted.
 
-    Commits only when it confirms (the case life cycle commits the move, and with it the
-    caller's unit of work)."""
+    No commit: part of the caller's unit of work."""
     db.flush()  # the refresh reads the attendees as this unit of work has them
     db.refresh(meeting)
     if meeting.status != MeetingStatus.BOOKED:
@@ -177,7 +176,7 @@ def update_confirmation(db: Session, meeting: Meeting, now: datetime) -> bool:
     if not rules.is_confirmed(required_departments, _answers(meeting)):
         return False
     if meeting.case.status == CaseStatus.BOOKED:
-        transition(
+        apply_transition(
             db,
             meeting.case_id,
             CaseStatus.CONFIRMED,

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from booking.models import Case, Department, Meeting, Representative
-from booking.services.feeds import cache as feed_cache
+from booking.services.feeds import invalidate as feed_cache
 from booking.services.feeds import tokens as feed_tokens
 from booking.services.invitations import delivery as invitations
 
