@@ -64,8 +64,17 @@ test: lint typecheck importlint pytest test-any-date
 # tests on SQLite only; nothing that starts another process (CalDAV, IMAP, SMTP, gunicorn,
 # Chromium: marker "external") and nothing marked "slow" (whole-API fuzzing, the visibility
 # matrix, ...). `make test` stays the full gate.
+# The inner loop: the domain and the services (tests/unit and the service-level integration
+# tests), SQLite only, no other processes, no fuzzing (nor its plugins): under a minute on a
+# 2-core machine.
+# The API, web, front and concurrency tests run in `make test`, the full gate.
+FAST_IGNORE := test_concurrency test_login_security test_schemathesis test_hostile_input \
+  test_access_log_tokens test_feeds_asgi test_cases_api test_read_api test_followup_web \
+  test_case_visibility test_feeds_tokens
 test-fast: install-test translations
-	TEST_DATABASE_URL= $(BIN)/pytest -q -m "not external and not slow" tests/unit tests/integration
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:schemathesis -p no:hypothesispytest \
+	  -m "not external and not slow" tests/unit tests/integration \
+	  $(foreach t,$(FAST_IGNORE),--ignore=tests/integration/$(t).py)
 
 # Any date: the suite (SQLite, without the tests that start other processes) again with this
 # process's wall clock moved years ahead (TEST_WALL_CLOCK, time-machine), so a timestamp taken
