@@ -174,58 +174,52 @@ def _table_names() -> list[str]:
     return [t.name for t in Base.metadata.sorted_tables]
 
 
-def _attached(engine: Engine, name: str, folder: pytest.TempPathFactory) -> Any:
-    """A raw SQLite connection with the template file attached as ``tmpl`` (ATTACH cannot run
-    inside a transaction, so not through the ORM's connection)."""
+def _sqlite_copy(engine: Engine, path: Path, statement: str) -> None:
+    """Run ``statement`` (with ``{table}``) for every table, parents first, on a raw SQLite
+    connection with the template file attached as ``tmpl`` (ATTACH cannot run inside a
+    transaction, so not through the ORM's connection)."""
     raw = engine.raw_connection()
-    path = folder.getbasetemp() / f"{name}.sqlite3"
-    raw.cursor().execute("ATTACH DATABASE ? AS tmpl", (str(path),))
-    return raw
-
-
-def _save_template(engine: Engine, name: str, folder: pytest.TempPathFactory) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-            for table in _table_names():
-                conn.execute(text(f"CREATE TABLE {name}.{table} AS TABLE public.{table}"))
-        return
-    raw = _attached(engine, name, folder)
     try:
+        raw.cursor().execute("ATTACH DATABASE ? AS tmpl", (str(path),))
         for table in _table_names():
-            raw.cursor().execute(f"CREATE TABLE tmpl.{table} AS SELECT * FROM main.{table}")
+            raw.cursor().execute(statement.format(table=table))
         raw.commit()
         raw.cursor().execute("DETACH DATABASE tmpl")
     finally:
         raw.close()
+
+
+def _save_template(engine: Engine, name: str, folder: pytest.TempPathFactory) -> None:
+    path = folder.getbasetemp() / f"{name}.sqlite3"
+    if engine.dialect.name != "postgresql":
+        _sqlite_copy(engine, path, "CREATE TABLE tmpl.{table} AS SELECT * FROM main.{table}")
+        return
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+        for table in _table_names():
+            conn.execute(text(f"CREATE TABLE {name}.{table} AS TABLE public.{table}"))
 
 
 def _load_template(engine: Engine, name: str, folder: pytest.TempPathFactory) -> None:
     """Copy the template's rows into the emptied tables, parents first."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            for table in _table_names():
-                conn.execute(text(f"INSERT INTO public.{table} SELECT * FROM {name}.{table}"))
-            # The ids continue after the copied rows, as after a real seed.
-            for table in Base.metadata.sorted_tables:
-                for column in table.primary_key.columns:
-                    if column.autoincrement is True or (
-                        column.autoincrement == "auto" and column.type.python_type is int
-                    ):
-                        conn.execute(
-                            text(
-                                f"SELECT setval(pg_get_serial_sequence('{table.name}', "
-                                f"'{column.name}'), coalesce(max({column.name}), 0) + 1, false) "
-                                f"FROM {table.name}"
-                            )
-                        )
+    path = folder.getbasetemp() / f"{name}.sqlite3"
+    if engine.dialect.name != "postgresql":
+        _sqlite_copy(engine, path, "INSERT INTO main.{table} SELECT * FROM tmpl.{table}")
         return
-    raw = _attached(engine, name, folder)
-    try:
+    with engine.begin() as conn:
         for table in _table_names():
-            raw.cursor().execute(f"INSERT INTO main.{table} SELECT * FROM tmpl.{table}")
-        raw.commit()
-        raw.cursor().execute("DETACH DATABASE tmpl")
-    finally:
-        raw.close()
+            conn.execute(text(f"INSERT INTO public.{table} SELECT * FROM {name}.{table}"))
+        # The ids continue after the copied rows, as after a real seed.
+        for table in Base.metadata.sorted_tables:
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto" and column.type.python_type is int
+                ):
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{column.name}'), coalesce(max({column.name}), 0) + 1, false) "
+                            f"FROM {table.name}"
+                        )
+                    )
