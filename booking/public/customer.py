@@ -15,7 +15,7 @@ from booking.domain.vocabulary import MeetingStatus
 from booking.models import Case
 from booking.public import public_bp
 from booking.services.feeds import tokens as feed_tokens
-from booking.services.followup import minutes as minutes_service
+from booking.services.followup import minutes_access
 from booking.services.followup import points as followups
 from booking.services.followup.common import local_date
 from booking.services.invitations import links as invitations
@@ -53,7 +53,7 @@ def customer_case(token: str) -> str:
     today = local_date(now(), settings().forum_timezone)
     meetings: list[dict[str, Any]] = []
     for meeting in case.meetings:
-        approved = minutes_service.current_approved(db, meeting.id)
+        approved = minutes_access.current_approved(db, meeting.id)
         meetings.append(
             {
                 "meeting": meeting,

@@ -14,6 +14,7 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus, MinutesStatus, 
 from booking.models import AuditEvent, FollowUpPoint, Minutes, OutboxMessage
 from booking.services.errors import Conflict, Forbidden, Invalid
 from booking.services.followup import minutes as svc
+from booking.services.followup import minutes_access
 from booking.services.followup.policy import FollowupPolicy
 from config import Settings
 
@@ -144,13 +145,13 @@ def test_approved_minutes_are_read_only_and_a_correction_is_a_new_version(
     svc.approve(db, v2.id, world.actor("convener"), later, SETTINGS)
 
     db.expire_all()
-    rows = svc.versions(db, meeting_id)
+    rows = minutes_access.versions(db, meeting_id)
     assert [(m.version, m.status) for m in rows] == [
         (2, MinutesStatus.APPROVED),
         (1, MinutesStatus.SUPERSEDED),
     ]
     assert rows[1].decisions == "Kunden skickar in bygglovsansökan."  # v1 unchanged
-    assert svc.current_approved(db, meeting_id).id == v2.id  # type: ignore[union-attr]
+    assert minutes_access.current_approved(db, meeting_id).id == v2.id  # type: ignore[union-attr]
     mails = db.scalars(select(OutboxMessage)).all()
     assert mails and all("rättad version 2" in m.payload["subject"] for m in mails)
     # The same action points do not become follow-up points twice.

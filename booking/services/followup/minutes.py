@@ -27,8 +27,17 @@ from booking.models import FollowUpPoint, Meeting, Minutes
 from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.cases.status import set_meeting_status
-from booking.services.errors import Conflict, Forbidden, Invalid, NotFound
-from booking.services.followup.common import STAFF_ROLES, move_case
+from booking.services.errors import Conflict, Forbidden, Invalid
+from booking.services.followup.common import move_case
+from booking.services.followup.minutes_access import (
+    current_approved,
+    current_draft,
+    get_meeting,
+    get_minutes,
+    may_approve,
+    require_edit,
+    versions,
+)
 from booking.services.followup.minutes_mail import send_minutes
 from booking.services.followup.policy import FollowupPolicy
 
@@ -60,79 +69,6 @@ class MinutesInput:
     statements: dict[int, str] = field(default_factory=dict)  # department id → statement
     decisions: str = ""
     action_points: list[ActionPointInput] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- reading
-
-
-def get_meeting(db: Session, meeting_id: int) -> Meeting:
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Meeting {meeting_id} does not exist.")
-    return meeting
-
-
-def get_minutes(db: Session, minutes_id: int) -> Minutes:
-    minutes = db.get(Minutes, minutes_id)
-    if minutes is None:
-        raise NotFound(f"Minutes {minutes_id} do not exist.")
-    return minutes
-
-
-def versions(db: Session, meeting_id: int) -> list[Minutes]:
-    """All versions of a meeting's minutes, newest first."""
-    return list(
-        db.scalars(
-            select(Minutes).where(Minutes.meeting_id == meeting_id).order_by(Minutes.version.desc())
-        )
-    )
-
-
-def current_approved(db: Session, meeting_id: int) -> Minutes | None:
-    return db.scalar(
-        select(Minutes).where(
-            Minutes.meeting_id == meeting_id, Minutes.status == MinutesStatus.APPROVED
-        )
-    )
-
-
-def current_draft(db: Session, meeting_id: int) -> Minutes | None:
-    return db.scalar(
-        select(Minutes).where(
-            Minutes.meeting_id == meeting_id, Minutes.status == MinutesStatus.DRAFT
-        )
-    )
-
-
-# ---------------------------------------------------------------- permissions
-
-
-def _user_id_of(rep: Any) -> int | None:
-    return getattr(rep, "user_id", None) if rep is not None else None
-
-
-def may_edit(actor: Actor, meeting: Meeting) -> bool:
-    """Coordinators, administrators, the minute-taker and the convener write the minutes."""
-    user = actor.user
-    if user is None:
-        return False
-    if user.role in STAFF_ROLES:
-        return True
-    return user.id in {_user_id_of(meeting.minute_taker), _user_id_of(meeting.convener)} - {None}
-
-
-def may_approve(actor: Actor, meeting: Meeting) -> bool:
-    """Only the convener, who chaired the meeting, approves (justerar) its minutes."""
-    user = actor.user
-    return user is not None and user.id is not None and user.id == _user_id_of(meeting.convener)
-
-
-def _require_edit(actor: Actor, meeting: Meeting) -> None:
-    if not may_edit(actor, meeting):
-        raise Forbidden(
-            "Only the minute-taker, the convener or a coordinator may write these minutes.",
-            reason="minutes_not_yours",
-        )
 
 
 # ---------------------------------------------------------------- drafting
@@ -169,7 +105,7 @@ def prefill(meeting: Meeting) -> tuple[list[dict[str, Any]], list[dict[str, Any]
 def start(db: Session, meeting_id: int, actor: Actor, now: datetime) -> Minutes:
     """Create version 1 as a prefilled draft (or return the open draft)."""
     meeting = get_meeting(db, meeting_id)
-    _require_edit(actor, meeting)
+    require_edit(actor, meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise Invalid(
             "The meeting was cancelled; there are no minutes to write.", reason="meeting_cancelled"
@@ -240,7 +176,7 @@ def save_draft(
 ) -> Minutes:
     minutes = get_minutes(db, minutes_id)
     meeting = minutes.meeting
-    _require_edit(actor, meeting)
+    require_edit(actor, meeting)
     if minutes.status != MinutesStatus.DRAFT:
         raise Conflict(
             f"Version {minutes.version} is approved and read-only; start a correction instead.",
@@ -279,7 +215,7 @@ def start_correction(
 ) -> Minutes:
     """A new draft version copied from the approved one; the approved one stays as it was."""
     meeting = get_meeting(db, meeting_id)
-    _require_edit(actor, meeting)
+    require_edit(actor, meeting)
     if not reason.strip():
         raise Invalid(
             "Say why the minutes are corrected.",

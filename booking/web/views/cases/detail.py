@@ -15,7 +15,7 @@ from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.cases import registry as case_service
 from booking.services.errors import ServiceError
-from booking.services.followup import minutes as minutes_service
+from booking.services.followup import minutes_access
 from booking.services.invitations import replies as rsvp_service
 from booking.services.meetings import changes as meeting_changes
 from booking.services.meetings import overview as overview_service
@@ -75,7 +75,7 @@ def _minutes_links(case: Case) -> set[int]:
     return {
         m.id
         for m in case.meetings
-        if minutes_service.may_edit(actor, m) or minutes_service.may_approve(actor, m)
+        if minutes_access.may_edit(actor, m) or minutes_access.may_approve(actor, m)
     }
 
 

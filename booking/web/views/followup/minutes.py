@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from booking.models import Meeting, Minutes
 from booking.services.errors import Invalid
 from booking.services.followup import minutes as minutes_svc
+from booking.services.followup import minutes_access
 from booking.web import web_bp
 from booking.web.auth import requires
 from booking.web.views.followup.common import (
@@ -32,7 +33,7 @@ def _meeting_for_minutes(meeting_id: int) -> Meeting:
     if meeting is None:
         abort(404)
     actor = current_actor()
-    if not (minutes_svc.may_edit(actor, meeting) or minutes_svc.may_approve(actor, meeting)):
+    if not (minutes_access.may_edit(actor, meeting) or minutes_access.may_approve(actor, meeting)):
         abort(403)
     return meeting
 
@@ -43,16 +44,16 @@ def followup_minutes(meeting_id: int) -> str:
     meeting = _meeting_for_minutes(meeting_id)
     db = get_db()
     actor = current_actor()
-    draft = minutes_svc.current_draft(db, meeting.id)
+    draft = minutes_access.current_draft(db, meeting.id)
     return render_template(
         "followup/minutes.html",
         meeting=meeting,
         case=meeting.case,
         draft=draft,
-        approved=minutes_svc.current_approved(db, meeting.id),
-        versions=minutes_svc.versions(db, meeting.id),
-        may_edit=minutes_svc.may_edit(actor, meeting),
-        may_approve=minutes_svc.may_approve(actor, meeting),
+        approved=minutes_access.current_approved(db, meeting.id),
+        versions=minutes_access.versions(db, meeting.id),
+        may_edit=minutes_access.may_edit(actor, meeting),
+        may_approve=minutes_access.may_approve(actor, meeting),
         departments=sorted(
             {a.department for a in meeting.attendees} | set(meeting.case.departments),
             key=lambda d: d.name,
