@@ -16,7 +16,7 @@ from booking.services.audit import Actor
 from booking.services.errors import ServiceError
 from booking.services.invitations import replies as rsvp_service
 from booking.services.invitations.links import attendee_by_token
-from booking.services.invitations.texts import local_when
+from booking.services.invitations.texts import local_when, why_not_invited
 from booking.web_support import get_db, now, policies
 
 ANSWERS = {"accept": "ACCEPTED", "decline": "DECLINED", "tentative": "TENTATIVE"}
@@ -47,6 +47,7 @@ def _page(token: str, *, message: str = "", error: str = "", status: int = 200) 
         answer=ANSWER_LABELS.get(attendee.partstat.value, attendee.partstat.value),
         cancelled=meeting.status == MeetingStatus.CANCELLED,
         replaced=not attendee.active,
+        why=why_not_invited(meeting, attendee),
         open_for_answers=open_for_answers,
         count=rsvp_service.reply_count(meeting).label(),
         message=message,

@@ -98,8 +98,25 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "title": "INSTÄLLT: Forum Mora: Nyetablering, Ekens Café AB",
             "when": WHEN,
             "where": "Mora kommunhus",
+            "reason": "cancelled",
+            "replaced_by": "",
         },
     ),
+    **{
+        f"invitation_released_{reason}": (
+            "invitations/invitation_cancelled",
+            "sv",
+            {
+                "name": "Anna Lind",
+                "title": "Forum Mora: Nyetablering, Ekens Café AB",
+                "when": WHEN,
+                "where": "Mora kommunhus",
+                "reason": reason,
+                "replaced_by": "Oskar Falk" if "replaced" in reason else "",
+            },
+        )
+        for reason in ("declined_replaced", "declined", "replaced", "department_removed")
+    },
     "customer_confirmation": (
         "invitations/customer_confirmation",
         "sv",

@@ -8,10 +8,12 @@ to an external authority's representative): ``booking.ical.event.summary`` decid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from booking.domain.visibility import Audience, is_municipal
+from booking.domain.vocabulary import MeetingStatus, PartStat
 from booking.ical.event import department_names, location, summary
 from booking.models import Attendee, Meeting
 from booking.services.mail.render import MailText, render
@@ -39,6 +41,35 @@ def when(meeting: Meeting, starts_at: datetime, ends_at: datetime) -> str:
     )
 
 
+@dataclass(frozen=True)
+class WhyNotInvited:
+    """Why a representative no longer goes to a meeting, so every message can say it plainly.
+
+    ``reason``: "cancelled" (the meeting is cancelled), "declined_replaced" (they declined and
+    ``replaced_by`` goes instead), "declined", "replaced" (someone else from their department
+    goes), "department_removed" (their department is no longer needed at the meeting)."""
+
+    reason: str
+    replaced_by: str = ""
+
+
+def why_not_invited(meeting: Meeting, attendee: Attendee) -> WhyNotInvited:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return WhyNotInvited("cancelled")
+    instead = next(
+        (
+            a.representative.name
+            for a in meeting.attendees
+            if a.active and a.department_id == attendee.department_id and a.id != attendee.id
+        ),
+        "",
+    )
+    declined = attendee.partstat == PartStat.DECLINED
+    if declined:
+        return WhyNotInvited("declined_replaced" if instead else "declined", instead)
+    return WhyNotInvited("replaced" if instead else "department_removed", instead)
+
+
 def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: bool) -> MailText:
     """The representative's invitation (or its cancellation): the iMIP mail's text and HTML."""
     title = summary(meeting, Audience.ATTENDEE, is_municipal(attendee.department.kind))
@@ -49,7 +80,13 @@ def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: 
         "where": location(meeting),
     }
     if cancel:
-        return render("invitations/invitation_cancelled", **values)
+        why = why_not_invited(meeting, attendee)
+        return render(
+            "invitations/invitation_cancelled",
+            **values,
+            reason=why.reason,
+            replaced_by=why.replaced_by,
+        )
     return render(
         "invitations/invitation",
         **values,
