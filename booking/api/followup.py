@@ -25,6 +25,7 @@ from booking.api.operations import Link, operation
 from booking.domain.followup import point_status
 from booking.domain.vocabulary import CaseStatus
 from booking.models import FollowUpPoint
+from booking.services.cases.queries import get_case
 from booking.services.followup import points as followups
 from booking.services.followup.common import local_date
 from booking.services.inputs import MAX_ID, Id
@@ -172,7 +173,7 @@ _POINT = "$response.body#/id"
 )
 def followup_list(case_id: int) -> TimelineOut:
     db = get_db()
-    case = followups.get_case(db, case_id)
+    case = get_case(db, case_id)
     today = _today()
     rows = followups.timeline(db, case.id, today)
     return TimelineOut.model_validate(

@@ -18,6 +18,7 @@ from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import Case, FollowUpPoint, Meeting
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.cases.queries import get_case
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.followup.common import (
     enqueue_email,
@@ -49,13 +50,6 @@ class TimelineRow:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def get_case(db: Session, case_id: int) -> Case:
-    case = db.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"Case {case_id} does not exist.")
-    return case
 
 
 def get_point(db: Session, point_id: int) -> FollowUpPoint:
