@@ -78,6 +78,8 @@ def description(meeting: Meeting, audience: Audience, base_url: str, municipal: 
     lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
     if meeting.convener is not None:
         lines.append(f"Sammankallande / Convener: {meeting.convener.name}")
+    if meeting.minute_taker is not None:
+        lines.append(f"Protokollförare / Minute-taker: {meeting.minute_taker.name}")
     if meeting.status == MeetingStatus.CANCELLED and meeting.cancel_reason and seen.free_text:
         # Free text: it may name people or the business, so it goes only where the case's
         # description may (the customer; invited attendees when the customer consented).

@@ -46,12 +46,20 @@ def organizer_prop(meeting: Meeting, default: str) -> vCalAddress:
     return org
 
 
+def _role(attendee: Attendee) -> str:
+    """The convener chairs (RFC 5545 ROLE=CHAIR); the others are required or optional."""
+    meeting = attendee.meeting
+    if meeting is not None and meeting.convener_id == attendee.representative_id:
+        return "CHAIR"
+    return "REQ-PARTICIPANT" if attendee.required else "OPT-PARTICIPANT"
+
+
 def attendee_prop(attendee: Attendee, *, partstat: str | None = None) -> vCalAddress:
     rep = attendee.representative
     prop = vCalAddress(mailto(rep.address))
     prop.params["CN"] = f"{rep.name} ({attendee.department.name})"
     prop.params["CUTYPE"] = "INDIVIDUAL"
-    prop.params["ROLE"] = "REQ-PARTICIPANT" if attendee.required else "OPT-PARTICIPANT"
+    prop.params["ROLE"] = _role(attendee)
     prop.params["PARTSTAT"] = partstat or attendee.partstat.value
     prop.params["RSVP"] = "TRUE"
     return prop
@@ -74,11 +82,13 @@ def rsvp_text(link: str) -> str:
     )
 
 
-CALDAV_REPLY_TEXT = (
-    "Svara / Reply: acceptera eller avböj i din kalender (accept or decline in your calendar). "
-    "Din personliga svarslänk kommer i påminnelsen per e-post "
-    "(your personal reply link comes with the e-mail reminder)."
-)
+def caldav_reply_text(base_url: str) -> str:
+    """The CalDAV copy is one text for every attendee, so it cannot carry a personal link: it
+    points to "Mina möten", where a signed-in representative answers (channel "web")."""
+    return (
+        "Svara / Reply: acceptera eller avböj i din kalender eller under Mina möten "
+        f"(accept or decline in your calendar or under My meetings):\n{base_url}/me/meetings"
+    )
 
 
 def _event(
@@ -152,7 +162,7 @@ def organizer_copy(
         base_url=base_url,
         now=now,
         attendees=attendees,
-        extra=CALDAV_REPLY_TEXT,
+        extra=caldav_reply_text(base_url),
         partstats=partstats,
         # One copy for all: the server hands the same text to every attendee.
         municipal=all_municipal(attendees),

@@ -112,6 +112,8 @@ ACTIONS = {
     ("meeting", "reschedule"): _l("Meeting moved"),
     ("meeting", "cancel"): _l("Meeting cancelled"),
     ("meeting", "status"): _l("Meeting status changed"),
+    ("meeting", "attendees"): _l("Attendees changed"),
+    ("meeting", "roles"): _l("Convener or minute-taker changed"),
     ("attendee", "reply"): _l("Answer recorded"),
     ("attendee", "deputy"): _l("Deputy invited"),
 }

@@ -112,6 +112,9 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     "minutes_approved": lambda d: _(
         "These minutes are approved and cannot be changed. Start a correction to change them."
     ),
+    "roles_locked": lambda d: _(
+        "The minutes are approved; the convener and minute-taker can no longer change."
+    ),
     "correction_reason_required": lambda d: _("Say why the minutes are corrected."),
     "correction_open": lambda d: _(
         "A correction is already being written. Finish or approve it first."

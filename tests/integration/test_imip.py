@@ -60,7 +60,10 @@ def test_every_attendee_gets_one_imip_request(
         assert str(event["ORGANIZER"]).lower() == "mailto:forum@mora.example"
         attendees = event["ATTENDEE"]
         assert len(attendees) == 3
-        assert {a.params["ROLE"] for a in attendees} == {"REQ-PARTICIPANT"}
+        # Anna convenes: she chairs (ROLE=CHAIR), the others are required participants.
+        roles = {str(a).lower(): a.params["ROLE"] for a in attendees}
+        assert roles.pop(f"mailto:{world.reps['anna'].email}") == "CHAIR"
+        assert set(roles.values()) == {"REQ-PARTICIPANT"}
         assert {a.params["RSVP"] for a in attendees} == {"TRUE"}
         assert "/r/" in str(event["DESCRIPTION"])
         assert event["DTSTART"].params["TZID"] == "Europe/Stockholm"
@@ -193,7 +196,8 @@ def test_imip_reply_mail_is_applied_and_optional_attendee_is_opt_participant(
     _, cal = _calendar(smtp_sink.to(world.reps["sara"].email)[0])
     roles = {str(a): a.params["ROLE"] for a in next(iter(cal.walk("VEVENT")))["ATTENDEE"]}
     assert roles["mailto:sara@mora.example"] == "OPT-PARTICIPANT"
-    assert roles["mailto:anna@mora.example"] == "REQ-PARTICIPANT"
+    assert roles["mailto:anna@mora.example"] == "CHAIR"  # the convener
+    assert roles["mailto:oskar@mora.example"] == "REQ-PARTICIPANT"
 
     # Anna's mail client answers with an iMIP REPLY; the mail system pipes it to the service.
     anna = next(a for a in meeting.attendees if a.representative_id == world.reps["anna"].id)

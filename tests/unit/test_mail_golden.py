@@ -74,8 +74,31 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "departments": DEPARTMENTS,
             "link": LINK,
             "moved": False,
+            "role": None,
+            "convener": "Eva Sammankallande",
+            "minute_taker": None,
         },
     ),
+    **{
+        f"invitation_as_{role}": (
+            "invitations/invitation",
+            "sv",
+            {
+                "name": "Eva Sammankallande",
+                "department": "Näringsliv",
+                "title": "Forum Mora: Nyetablering, Ekens Café AB",
+                "when": WHEN,
+                "where": "Mora kommunhus",
+                "departments": DEPARTMENTS,
+                "link": LINK,
+                "moved": False,
+                "role": role,
+                "convener": "Eva Sammankallande",
+                "minute_taker": "Nils Åberg",
+            },
+        )
+        for role in ("convener", "minute_taker")
+    },
     "invitation_moved": (
         "invitations/invitation",
         "sv",
@@ -88,6 +111,9 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "departments": DEPARTMENTS,
             "link": LINK,
             "moved": True,
+            "role": None,
+            "convener": None,
+            "minute_taker": None,
         },
     ),
     "invitation_cancelled": (
@@ -115,7 +141,13 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
                 "replaced_by": "Oskar Falk" if "replaced" in reason else "",
             },
         )
-        for reason in ("declined_replaced", "declined", "replaced", "department_removed")
+        for reason in (
+            "declined_replaced",
+            "declined",
+            "replaced",
+            "department_removed",
+            "role_removed",
+        )
     },
     "customer_confirmation": (
         "invitations/customer_confirmation",

@@ -9,12 +9,15 @@ from booking.models import Attendee, Meeting, Representative
 from booking.services.invitations.texts import why_not_invited
 
 
-def _meeting(status: MeetingStatus, *, declined: bool, deputy: bool) -> tuple[Meeting, Attendee]:
+def _meeting(
+    status: MeetingStatus, *, declined: bool, deputy: bool, required: bool = True
+) -> tuple[Meeting, Attendee]:
     meeting = Meeting(status=status)
     gone = Attendee(
         id=1,
         department_id=7,
         active=False,
+        required=required,
         partstat=PartStat.DECLINED if declined else PartStat.ACCEPTED,
         representative=Representative(name="Anna Lind"),
     )
@@ -58,3 +61,10 @@ def test_the_reason_names_what_happened(
     meeting, gone = _meeting(status, declined=declined, deputy=deputy)
     why = why_not_invited(meeting, gone)
     assert (why.reason, why.replaced_by) == (reason, instead)
+
+
+@pytest.mark.parametrize("deputy", [True, False])
+def test_an_optional_attendee_taken_off_lost_their_role(deputy: bool) -> None:
+    """Convener or minute-taker (optional attendees) replaced: not "your department"."""
+    meeting, gone = _meeting(MeetingStatus.BOOKED, declined=False, deputy=deputy, required=False)
+    assert why_not_invited(meeting, gone).reason == "role_removed"

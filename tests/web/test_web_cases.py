@@ -370,3 +370,56 @@ def test_my_meetings_offers_feed_links(login_as: LoginAs, seeded: Db) -> None:
     client.post("/logout")
     feed = client.get(department.group(1))
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+
+
+def test_convener_chosen_once_on_the_proposals_and_changed_on_the_case_page(
+    login_as: LoginAs, seeded: Db
+) -> None:
+    client = login_as("coordinator")
+    case = register(client, seeded)
+    html = client.get(f"/cases/{case.id}/book").get_data(as_text=True)
+    # One choice of convener and minute-taker for the whole page, not one per proposal.
+    assert html.count('name="convener_id"') == 2  # the proposals' form and "choose yourself"
+    assert html.count("<select id=\"convener_id\"") == 1
+    meeting = book_first(client, seeded, case)
+    assert meeting.convener_id is None
+    page = page_text(client, f"/cases/{case.id}")
+    assert "Välj sammankallande: den som är sammankallande leder mötet" in page
+    attendee_ids = {a.representative_id for a in meeting.attendees if a.active}
+    chair = next(r for r in seeded.scalars(select(Representative)) if r.id in attendee_ids)
+    other = next(
+        r for r in seeded.scalars(select(Representative)) if r.active and r.id not in attendee_ids
+    )
+    response = client.post(
+        f"/cases/{case.id}/meetings/{meeting.id}/roles",
+        data={"convener_id": str(chair.id), "minute_taker_id": str(other.id)},
+    )
+    assert response.status_code == 302, text_of(response.get_data(as_text=True))
+    seeded.expire_all()
+    assert (meeting.convener_id, meeting.minute_taker_id) == (chair.id, other.id)
+    assert other.id in {a.representative_id for a in meeting.attendees if a.active}
+    page = page_text(client, f"/cases/{case.id}")
+    assert f"Sammankallande: {chair.name}" in page
+    assert "Sammankallande eller protokollförare ändrad" in page  # the history line
+    # An unknown person is refused with a message, and nothing changes.
+    response = client.post(
+        f"/cases/{case.id}/meetings/{meeting.id}/roles",
+        data={"convener_id": "999999", "minute_taker_id": "0"},
+    )
+    assert response.status_code in (404, 409, 422)
+    seeded.expire_all()
+    assert meeting.convener_id == chair.id
+
+
+def test_a_viewer_cannot_change_the_convener(login_as: LoginAs, seeded: Db) -> None:
+    case = register(login_as("coordinator"), seeded)
+    meeting = book_first(login_as("coordinator"), seeded, case)
+    viewer = login_as("viewer")
+    response = viewer.post(
+        f"/cases/{case.id}/meetings/{meeting.id}/roles",
+        data={"convener_id": "0", "minute_taker_id": "0"},
+    )
+    assert response.status_code == 403
+    assert "Sammankallande och protokollförare</h3>" not in viewer.get(
+        f"/cases/{case.id}"
+    ).get_data(as_text=True)

@@ -326,6 +326,7 @@ def render_meetings(
                 joinedload(Meeting.case).selectinload(Case.departments),
                 selectinload(Meeting.attendees).joinedload(Attendee.department),
                 joinedload(Meeting.convener),
+                joinedload(Meeting.minute_taker),
             )
         ).unique()
         for meeting in meetings:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from booking.ical.feed import render_event
@@ -114,7 +114,16 @@ def drop_bodies(db: Session, keys: Iterable[str]) -> None:
 
 def invalidate_representative(db: Session, representative: Representative) -> None:
     """Drop the feeds that show this representative: their own feed (its name) and the
-    meetings they convene (the convener's name is in every audience's text)."""
+    meetings they convene or keep the minutes of (both names are in every audience's text)."""
     db.flush()
-    ids = list(db.scalars(select(Meeting.id).where(Meeting.convener_id == representative.id)))
+    ids = list(
+        db.scalars(
+            select(Meeting.id).where(
+                or_(
+                    Meeting.convener_id == representative.id,
+                    Meeting.minute_taker_id == representative.id,
+                )
+            )
+        )
+    )
     _invalidate(db, ids, [f"representative:{representative.id}"])

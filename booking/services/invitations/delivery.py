@@ -13,6 +13,7 @@ Delivery goes from what each recipient last received to the meeting as it is now
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,6 +83,15 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
             now,
             meeting_id=meeting.id,
         )
+
+
+def send_again(attendees: Iterable[Attendee]) -> None:
+    """These attendees must receive the current version even though they hold an earlier one
+    (their task in the meeting changed: they now chair it, or no longer do). No commit."""
+    for attendee in attendees:
+        if attendee.active:
+            attendee.delivery_state = PENDING
+            flag_modified(attendee, "delivery_state")
 
 
 # ---------------------------------------------------------------- delivery (worker)

@@ -47,7 +47,8 @@ class WhyNotInvited:
 
     ``reason``: "cancelled" (the meeting is cancelled), "declined_replaced" (they declined and
     ``replaced_by`` goes instead), "declined", "replaced" (someone else from their department
-    goes), "department_removed" (their department is no longer needed at the meeting)."""
+    goes), "department_removed" (their department is no longer needed at the meeting),
+    "role_removed" (invited as convener or minute-taker, and someone else has the role now)."""
 
     reason: str
     replaced_by: str = ""
@@ -65,6 +66,10 @@ def why_not_invited(meeting: Meeting, attendee: Attendee) -> WhyNotInvited:
         "",
     )
     declined = attendee.partstat == PartStat.DECLINED
+    if not attendee.required and not declined:
+        # Invited as convener or minute-taker, and no longer holds that role
+        # (booking.services.meetings.roles).
+        return WhyNotInvited("role_removed")
     if declined:
         return WhyNotInvited("declined_replaced" if instead else "declined", instead)
     return WhyNotInvited("replaced" if instead else "department_removed", instead)
@@ -94,7 +99,19 @@ def invitation_text(meeting: Meeting, attendee: Attendee, link: str, *, cancel: 
         departments=department_names(meeting),
         link=link,
         moved=meeting.sequence > 0,
+        role=_role_of(meeting, attendee),
+        convener=meeting.convener.name if meeting.convener else None,
+        minute_taker=meeting.minute_taker.name if meeting.minute_taker else None,
     )
+
+
+def _role_of(meeting: Meeting, attendee: Attendee) -> str | None:
+    """ "convener" or "minute_taker" when the invitation gives the attendee that task."""
+    if meeting.convener_id == attendee.representative_id:
+        return "convener"
+    if meeting.minute_taker_id == attendee.representative_id:
+        return "minute_taker"
+    return None
 
 
 def customer_text(meeting: Meeting, link: str, *, cancel: bool, previously: str = "") -> MailText:

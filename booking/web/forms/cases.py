@@ -134,6 +134,14 @@ class BookForm(FlaskForm):
     submit = SubmitField(_l("Book this time"))
 
 
+class RolesForm(FlaskForm):
+    """Who chairs the meeting and who keeps the minutes; 0 means "decide later"."""
+
+    convener_id = SelectField(_l("Convener (chairs the meeting)"), coerce=int)
+    minute_taker_id = SelectField(_l("Minute-taker"), coerce=int)
+    submit = SubmitField(_l("Save convener and minute-taker"))
+
+
 class RescheduleForm(FlaskForm):
     slot = SelectField(_l("New time"), validators=[DataRequired(_l("Choose a new time."))])
     override_reason = LineField(

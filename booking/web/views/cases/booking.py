@@ -22,7 +22,7 @@ from booking.web.forms.cases import (
 from booking.web.messages import booking_problem, service_message
 from booking.web.views.admin.common import actor
 from booking.web.views.cases.common import (
-    all_departments,
+    active_representatives,
     case_or_404,
     live_meeting_of,
     when_text,
@@ -53,14 +53,10 @@ def _proposal_page(case: Case, form: BookForm | None = None, status: int = 200) 
             problem=problem,
             others=others,
             form=form,
-            representatives=_all_representatives(),
+            representatives=active_representatives(),
         ),
         status,
     )
-
-
-def _all_representatives() -> list[Any]:
-    return [r for d in all_departments() if d.active for r in d.representatives if r.active]
 
 
 @web_bp.route("/cases/<int:case_id>/book", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import abort
 from booking.domain.visibility import Visibility
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, Role
 from booking.i18n import long_date, time_range
-from booking.models import Case, Department, Meeting
+from booking.models import Case, Department, Meeting, Representative
 from booking.services.directory.admin import list_departments
 from booking.services.meetings import overview as overview_service
 from booking.web.auth import current_user
@@ -45,6 +45,11 @@ def seen_of(case: Case) -> Visibility:
 
 def all_departments() -> list[Department]:
     return list_departments(get_db())
+
+
+def active_representatives() -> list[Representative]:
+    """Everyone who may chair or keep the minutes: active representatives of active departments."""
+    return [r for d in all_departments() if d.active for r in d.representatives if r.active]
 
 
 def when_text(meeting: Meeting) -> str:

@@ -19,6 +19,7 @@ from booking.services.followup import minutes_access
 from booking.services.invitations import replies as rsvp_service
 from booking.services.meetings import changes as meeting_changes
 from booking.services.meetings import overview as overview_service
+from booking.services.meetings import roles as meeting_roles
 from booking.services.meetings.context import earliest_bookable_date
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
@@ -26,6 +27,7 @@ from booking.web.forms.cases import (
     CancelMeetingForm,
     PhoneReplyForm,
     RescheduleForm,
+    RolesForm,
     TransitionForm,
 )
 from booking.web.forms.fields import options
@@ -34,6 +36,7 @@ from booking.web.policy import can
 from booking.web.views.admin.common import actor
 from booking.web.views.cases.common import (
     MANUAL_STATUSES,
+    active_representatives,
     case_or_404,
     live_meeting_of,
     seen_of,
@@ -101,6 +104,10 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)
         context["cancel_form"] = forms.get("cancel_form") or CancelMeetingForm(formdata=None)
         context["reply_form"] = forms.get("reply_form") or PhoneReplyForm(formdata=None)
+    roles_meeting = meeting_roles.changeable_meeting(db, case) if can(user, "book") else None
+    if roles_meeting is not None:
+        context["roles_meeting"] = roles_meeting
+        context["roles_form"] = forms.get("roles_form") or _roles_form(roles_meeting)
     if can(user, "edit_cases"):
         nxt = [s for s in MANUAL_STATUSES if s.value in allowed_next(case.status.value)]
         nxt += [CaseStatus.CANCELLED] if "cancelled" in allowed_next(case.status.value) else []
@@ -111,6 +118,21 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
             form.status.choices = options([(s.value, case_status_label(s)) for s in nxt])
             context["status_form"] = form
     return render_template("web/cases/detail.html", **context), status
+
+
+def _roles_form(meeting: Meeting, formdata: bool = False) -> RolesForm:
+    form = RolesForm() if formdata else RolesForm(formdata=None)
+    choices = [(0, _("Decide later"))] + [
+        (r.id, f"{r.name}, {r.department.name}") for r in active_representatives()
+    ]
+    for select, current in (
+        (form.convener_id, meeting.convener_id),
+        (form.minute_taker_id, meeting.minute_taker_id),
+    ):
+        select.choices = options(choices)
+        if not formdata:
+            select.data = current or 0
+    return form
 
 
 @web_bp.get("/cases/<int:case_id>")
@@ -175,6 +197,33 @@ def case_cancel_meeting(case_id: int, meeting_id: int) -> Any:
             flash(_("The meeting is cancelled. Everyone invited is told."), "success")
             return redirect(url_for("web.case_detail", case_id=case_id))
     return _case_page(case_or_404(case_id), 422, cancel_form=form)
+
+
+@web_bp.post("/cases/<int:case_id>/meetings/<int:meeting_id>/roles")
+@requires("book")
+def case_meeting_roles(case_id: int, meeting_id: int) -> Any:
+    """Choose or change the convener and the minute-taker (until the minutes are approved)."""
+    case = case_or_404(case_id)
+    meeting = _meeting_of(case, meeting_id)
+    form = _roles_form(meeting, formdata=True)
+    if form.validate_on_submit():
+        try:
+            changed = meeting_roles.set_roles(
+                get_db(),
+                meeting,
+                form.convener_id.data or None,
+                form.minute_taker_id.data or None,
+                actor(),
+                now(),
+            )
+        except ServiceError as exc:
+            get_db().rollback()
+            form.form_errors.append(service_message(exc))
+        else:
+            if changed:
+                flash(_("The convener and minute-taker are saved; they are told."), "success")
+            return redirect(url_for("web.case_detail", case_id=case_id))
+    return _case_page(case_or_404(case_id), 409 if form.form_errors else 422, roles_form=form)
 
 
 @web_bp.post("/cases/<int:case_id>/status")
