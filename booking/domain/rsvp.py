@@ -14,7 +14,7 @@ from booking.domain.vocabulary import PartStat
 
 ANSWERED: frozenset[str] = frozenset(PartStat) - {PartStat.NEEDS_ACTION}
 VALID_PARTSTATS: frozenset[str] = frozenset(PartStat)
-CHANNELS = ("caldav", "email", "link", "phone")
+CHANNELS = ("caldav", "email", "link", "phone", "web")
 
 # Reminders go out at the start of the working day (local time).
 REMINDER_LOCAL_TIME = time(8, 0)

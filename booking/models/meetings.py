@@ -103,7 +103,9 @@ class Attendee(Base):
         str_enum(PartStat, "partstat"), default=PartStat.NEEDS_ACTION
     )
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reply_channel: Mapped[str] = mapped_column(String(32), default="")  # caldav/email/link/phone
+    reply_channel: Mapped[str] = mapped_column(
+        String(32), default=""
+    )  # caldav/email/link/phone/web
     reply_note: Mapped[str] = mapped_column(Text, default="")
     rsvp_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)

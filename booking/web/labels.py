@@ -55,6 +55,7 @@ CHANNEL = {
     "email": _l("e-mail"),
     "link": _l("answer link"),
     "phone": _l("phone, recorded by the coordinator"),
+    "web": _l("on My meetings or the case page"),
 }
 
 

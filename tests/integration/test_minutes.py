@@ -174,3 +174,38 @@ def test_validation_and_meeting_in_the_future(db: Session, world: World) -> None
     }
     with pytest.raises(Invalid, match="not taken place"):
         svc.approve(db, minutes.id, world.actor("convener"), NOW, SETTINGS)
+
+
+def test_the_convener_is_asked_by_mail_to_approve_a_draft(db: Session, world: World) -> None:
+    from booking.services.followup.minutes_mail import ask_for_approval
+
+    case = _held_case(db, world)
+    meeting = case.meetings[0]
+    minutes = svc.start(db, meeting.id, world.actor("taker"), NOW)
+    with pytest.raises(Forbidden):
+        ask_for_approval(db, minutes.id, world.actor("viewer"), NOW, SETTINGS)
+    db.rollback()
+    assert ask_for_approval(db, minutes.id, world.actor("taker"), NOW, SETTINGS) == (
+        meeting.convener.name  # type: ignore[union-attr]
+    )
+    (mail,) = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email")).all()
+    assert mail.payload["to"] == [meeting.convener.email]  # type: ignore[union-attr]
+    assert (
+        mail.payload["subject"] == f"Protokoll att justera / Minutes to approve: {case.reference}"
+    )
+    assert f"http://forum.test/meetings/{meeting.id}/minutes" in mail.payload["text"]
+    assert case.org_name not in mail.payload["text"]  # only the reference: it may be confidential
+    asked = db.scalar(select(AuditEvent).where(AuditEvent.action == "approval_requested"))
+    assert asked is not None and asked.actor == world.users["taker"].email
+    # Approved: nothing left to ask; without a convener: say so.
+    svc.approve(db, minutes.id, world.actor("convener"), NOW, SETTINGS)
+    with pytest.raises(Conflict):
+        ask_for_approval(db, minutes.id, world.actor("taker"), NOW, SETTINGS)
+    db.rollback()
+    other = _held_case(db, world)
+    other.meetings[0].convener_id = None
+    db.commit()
+    draft = svc.start(db, other.meetings[0].id, world.actor("coordinator"), NOW)
+    with pytest.raises(Invalid) as refused:
+        ask_for_approval(db, draft.id, world.actor("coordinator"), NOW, SETTINGS)
+    assert refused.value.reason == "no_convener"

@@ -231,6 +231,21 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "login": True,
         },
     ),
+    **{
+        f"approval_request_v{version}": (
+            "followup/approval_request",
+            "sv",
+            {
+                "name": "Eva Sammankallande",
+                "reference": "MORA-2026-0042",
+                "when": "tisdag 15 december 2026 kl. 13:00",
+                "by": "Nils Åberg",
+                "version": version,
+                "link": "http://forum.test/meetings/7/minutes",
+            },
+        )
+        for version in (1, 2)
+    },
     "minutes_confidential_customer": (
         "followup/minutes_confidential",
         "sv",

@@ -380,7 +380,7 @@ def test_convener_chosen_once_on_the_proposals_and_changed_on_the_case_page(
     html = client.get(f"/cases/{case.id}/book").get_data(as_text=True)
     # One choice of convener and minute-taker for the whole page, not one per proposal.
     assert html.count('name="convener_id"') == 2  # the proposals' form and "choose yourself"
-    assert html.count("<select id=\"convener_id\"") == 1
+    assert html.count('<select id="convener_id"') == 1
     meeting = book_first(client, seeded, case)
     assert meeting.convener_id is None
     page = page_text(client, f"/cases/{case.id}")

@@ -22,6 +22,7 @@ PAGES: dict[str, tuple[int, int, int, int]] = {
     "/cases/{case}/book": (302, 302, 403, 403),  # booked already: back to the case page
     "/cases/{case}/edit": (200, 200, 403, 403),
     "/me/meetings": (403, 403, 200, 403),
+    "/me/todo": (200, 200, 200, 200),
     "/admin/departments": (200, 200, 403, 200),
     "/admin/departments/new": (200, 403, 403, 403),
     "/admin/departments/{department}": (200, 403, 403, 403),

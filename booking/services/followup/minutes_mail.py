@@ -1,4 +1,5 @@
-"""The approved minutes by e-mail: to the customer's contact and to every attendee.
+"""The minutes by e-mail: the approved minutes to the customer's contact and to every attendee,
+and the convener's request to approve a draft.
 
 The wording is in templates/minutes.sv.txt and templates/minutes_confidential.sv.txt
 (booking.services.mail.render); this module decides who gets which version. A confidential
@@ -15,8 +16,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from booking.domain.visibility import Audience, is_municipal, visibility
+from booking.domain.vocabulary import MinutesStatus
 from booking.models import Minutes
+from booking.services import audit
+from booking.services.audit import Actor
+from booking.services.errors import Conflict, Invalid
 from booking.services.followup.common import enqueue_email, sv_datetime, unique_addresses
+from booking.services.followup.minutes_access import get_minutes, require_edit
 from booking.services.followup.policy import FollowupPolicy
 from booking.services.invitations.links import customer_link
 from booking.services.mail.render import MailText, render
@@ -115,3 +121,49 @@ def send_minutes(db: Session, minutes: Minutes, now: datetime, settings: Followu
         enqueue_email(
             db, to=address, subject=mail.subject, text=mail.text, now=now, meeting_id=meeting.id
         )
+
+
+def ask_for_approval(
+    db: Session, minutes_id: int, actor: Actor, now: datetime, settings: FollowupPolicy
+) -> str:
+    """Mail the convener that the draft waits for their approval (through the outbox,
+    audited). Returns the convener's name."""
+    minutes = get_minutes(db, minutes_id)
+    meeting = minutes.meeting
+    require_edit(actor, meeting)
+    if minutes.status != MinutesStatus.DRAFT:
+        raise Conflict(
+            f"Version {minutes.version} is already approved.",
+            {"version": minutes.version},
+            reason="already_approved",
+        )
+    convener = meeting.convener
+    if convener is None:
+        raise Invalid(
+            "The meeting has no convener; choose one on the case page first.",
+            reason="no_convener",
+        )
+    mail = render(
+        "followup/approval_request",
+        name=convener.name,
+        reference=meeting.case.reference,
+        when=sv_datetime(meeting.starts_at, settings.forum_timezone),
+        by=actor.user.name if actor.user is not None else actor.label,
+        version=minutes.version,
+        link=f"{settings.public_base_url.rstrip('/')}/meetings/{meeting.id}/minutes",
+    )
+    enqueue_email(
+        db, to=convener.email, subject=mail.subject, text=mail.text, now=now, meeting_id=meeting.id
+    )
+    audit.record(
+        db,
+        actor,
+        "minutes",
+        minutes.id,
+        "approval_requested",
+        after={"version": minutes.version, "convener_id": convener.id},
+        case_id=meeting.case_id,
+        at=now,
+    )
+    db.commit()
+    return convener.name

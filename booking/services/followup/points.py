@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from booking.domain.followup import DONE, OPEN, OVERDUE, point_status, reminder_due
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
-from booking.models import Case, FollowUpPoint, Meeting
+from booking.models import Case, FollowUpPoint, Meeting, Representative
 from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.cases.queries import get_case
@@ -198,10 +198,21 @@ def update_point(
     return point
 
 
+def is_owner(db: Session, actor: Actor, point: FollowUpPoint) -> bool:
+    """The point is the actor's own: its owner address is the user's or one of their
+    representatives' (a point's owner is a name and an address, not a user)."""
+    if actor.user is None or not point.owner_email:
+        return False
+    reps = db.scalars(select(Representative.email).where(Representative.user_id == actor.user.id))
+    return point.owner_email.lower() in {actor.user.email.lower(), *(e.lower() for e in reps)}
+
+
 def mark_done(db: Session, point_id: int, actor: Actor, now: datetime) -> FollowUpPoint:
-    """Done; when it was the last open point of a case in follow-up, the case closes."""
-    require_staff(actor, "mark follow-up points done")
+    """Done (by a coordinator or the point's owner); when it was the last open point of a case
+    in follow-up, the case closes."""
     point = get_point(db, point_id)
+    if not is_owner(db, actor, point):
+        require_staff(actor, "mark follow-up points done")
     if point.status == DONE:
         return point
     _require_open_case(point.case)

@@ -1,6 +1,6 @@
-"""All must reply: record answers (CalDAV, e-mail, link, phone) and count them.
+"""All must reply: record answers (CalDAV, e-mail, link, phone, web) and count them.
 
-Answers arrive through four channels and all go through ``record_reply``: audited, with the
+Answers arrive through five channels and all go through ``record_reply``: audited, with the
 channel and an optional note. A decline brings in the department's deputy (when configured,
 booking.services.invitations.deputies) and tells the coordinator; the case is confirmed once
 every required department has an accepting representative. Answers in calendar data are read
@@ -160,6 +160,25 @@ def record_phone_reply(
             "Say who answered and when in the note.", {"note": "required"}, reason="note_required"
         )
     return record_reply(db, attendee, partstat, "phone", now, actor=actor, note=note, policy=policy)
+
+
+def record_own_reply(
+    db: Session,
+    user_id: int,
+    attendee_id: int,
+    partstat: str,
+    note: str,
+    now: datetime,
+    *,
+    actor: audit.Actor,
+    policy: RsvpPolicy | None = None,
+) -> Attendee:
+    """A signed-in representative answers their own invitation on "Mina möten" or the case
+    page (channel "web"). Someone else's invitation is answered as if it did not exist."""
+    attendee = db.get(Attendee, attendee_id)
+    if attendee is None or attendee.representative.user_id != user_id:
+        raise NotFound(f"You have no invitation with id {attendee_id}.", {"attendee": attendee_id})
+    return record_reply(db, attendee, partstat, "web", now, actor=actor, note=note, policy=policy)
 
 
 def update_confirmation(db: Session, meeting: Meeting, now: datetime) -> bool:

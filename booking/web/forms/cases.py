@@ -134,6 +134,23 @@ class BookForm(FlaskForm):
     submit = SubmitField(_l("Book this time"))
 
 
+class OwnAnswerForm(FlaskForm):
+    """A representative answers their own invitation; the buttons carry the answer."""
+
+    partstat = SelectField(
+        _l("Your answer"),
+        choices=options(
+            [
+                ("ACCEPTED", _l("Accept")),
+                ("TENTATIVE", _l("Tentative")),
+                ("DECLINED", _l("Decline")),
+            ]
+        ),
+        validators=[DataRequired()],
+    )
+    note = LineField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)])
+
+
 class RolesForm(FlaskForm):
     """Who chairs the meeting and who keeps the minutes; 0 means "decide later"."""
 

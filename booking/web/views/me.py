@@ -58,4 +58,5 @@ def my_meetings() -> Any:
         invitations=invitations,
         seen=seen,
         links=links,
+        now=now(),
     )

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from booking.domain.cases import allowed_next
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus
-from booking.models import Case, Meeting
+from booking.models import Attendee, Case, Meeting
 from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.cases import registry as case_service
@@ -82,6 +82,16 @@ def _minutes_links(case: Case) -> set[int]:
     }
 
 
+def _own_invitation(live: Meeting | None) -> Attendee | None:
+    """The signed-in user's own open invitation to the coming meeting, to answer here."""
+    user = current_user()
+    if user is None or live is None or live.ends_at <= now():
+        return None
+    return next(
+        (a for a in live.attendees if a.active and a.representative.user_id == user.id), None
+    )
+
+
 def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
     seen = seen_of(case)
     user = current_user()
@@ -99,6 +109,7 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         # minutes of a meeting for whoever writes or approves them (never a link to a 403).
         "timeline_link": can(user, "edit_cases"),
         "minutes_links": _minutes_links(case),
+        "own_invitation": _own_invitation(live),
     }
     if can(user, "book") and live is not None:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from booking.models import Meeting, Minutes
 from booking.services.errors import Invalid
 from booking.services.followup import minutes as minutes_svc
-from booking.services.followup import minutes_access
+from booking.services.followup import minutes_access, minutes_mail
 from booking.web import web_bp
 from booking.web.auth import requires
 from booking.web.views.followup.common import (
@@ -136,6 +136,21 @@ def followup_minutes_approve(minutes_id: int) -> BaseResponse:
         lambda: minutes_svc.approve(db, minutes_id, current_actor(), now(), policies().followup),
         back,
         _("The minutes are approved and sent."),
+    )
+
+
+@web_bp.post("/minutes/<int:minutes_id>/ask-approval")
+@requires()
+def followup_minutes_ask_approval(minutes_id: int) -> BaseResponse:
+    db = get_db()
+    minutes = db.get(Minutes, minutes_id) or abort(404)
+    back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
+    return attempt(
+        lambda: minutes_mail.ask_for_approval(
+            db, minutes_id, current_actor(), now(), policies().followup
+        ),
+        back,
+        _("The convener is asked by e-mail to approve the minutes."),
     )
 
 
