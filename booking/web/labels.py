@@ -158,6 +158,55 @@ def case_title(case: Any, seen: visibility.Visibility) -> str:
     )
 
 
+# The service's own actors (booking.services.audit.Actor.system) named for people.
+SYSTEM_ACTORS = {
+    "caldav": _l("the calendar (CalDAV)"),
+    "email": _l("an answer by e-mail"),
+    "rsvp": _l("the service"),
+    "worker": _l("the service"),
+    "cli": _l("the command line"),
+    "retention": _l("the retention routine"),
+    "login": _l("the login protection"),
+}
+# Notes the service itself writes into the trail (English in the database, as the
+# audit log's other machine text), shown in the reader's language.
+SYSTEM_NOTES = {
+    "the meeting has taken place": _l("the meeting has taken place"),
+    "minutes approved": _l("the minutes are approved"),
+    "every follow-up point is done": _l("every follow-up point is done"),
+    "closed by coordinator": _l("closed by the coordinator"),
+    "alla förvaltningar har tackat ja / every department accepted": _l("every department accepted"),
+}
+
+
+def actor_label(actor: str) -> str:
+    """Who acted, for a history line: a person's address, or what the service's actor is."""
+    if actor.startswith("rsvp-link:"):
+        return str(gettext("%(who)s, by the answer link", who=actor.split(":", 1)[1]))
+    return _lookup(SYSTEM_ACTORS, actor) if actor in SYSTEM_ACTORS else actor
+
+
+def history_detail(entity_type: str, action: str, after: dict[str, Any] | None, note: str) -> str:
+    """What happened, in the reader's language: who answered what, who declined and who goes
+    instead; a note the service wrote translated, a person's note as written."""
+    after = after or {}
+    if (entity_type, action) == ("attendee", "reply") and after.get("partstat") in PARTSTAT:
+        answer = partstat_label(PartStat(after["partstat"]))
+        channel = channel_label(after.get("channel", ""))
+        said = f"{answer} ({channel})" if channel else answer
+        said = f"{after['name']}: {said}" if after.get("name") else said
+        return f"{said} – {note}" if note else said  # the answer's own comment, as written
+    if (entity_type, action) == ("attendee", "deputy") and after.get("declined"):
+        return str(
+            gettext(
+                "%(declined)s declined; %(deputy)s is invited instead",
+                declined=after["declined"],
+                deputy=after.get("deputy", ""),
+            )
+        )
+    return _lookup(SYSTEM_NOTES, note) if note in SYSTEM_NOTES else note
+
+
 def field_label(name: str) -> str:
     return _lookup(FIELDS, name) if name in FIELDS else name
 
@@ -179,4 +228,6 @@ def init_app(app: Flask) -> None:
         meeting_status_label=meeting_status_label,
         partstat_label=partstat_label,
         channel_label=channel_label,
+        actor_label=actor_label,
+        history_detail=history_detail,
     )

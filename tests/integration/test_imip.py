@@ -141,7 +141,11 @@ def test_reply_through_rsvp_link_is_recorded(
     assert oskar.partstat == PartStat.ACCEPTED
     assert oskar.reply_channel == "link" and oskar.replied_at == clock.now()
     audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "reply")).all()
-    assert len(audit) == 1 and audit[0].after == {"partstat": "ACCEPTED", "channel": "link"}
+    assert len(audit) == 1 and audit[0].after == {
+        "partstat": "ACCEPTED",
+        "channel": "link",
+        "name": "Oskar Falk",
+    }
     assert client.get("/r/not-a-token").status_code == 404
     assert client.post("/r/not-a-token", data={"answer": "accept"}).status_code == 404
 

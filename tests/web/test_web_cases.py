@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, page_text, text_of
 
+from booking.clock import FixedClock
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import Case, Department, Meeting, Representative
 
@@ -423,3 +424,43 @@ def test_a_viewer_cannot_change_the_convener(login_as: LoginAs, seeded: Db) -> N
     assert "Sammankallande och protokollförare</h3>" not in viewer.get(
         f"/cases/{case.id}"
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("locale", "answered", "deputy"),
+    [
+        ("sv", "Tackat nej (kalender)", "tackade nej; {deputy} bjuds in i stället"),
+        ("en", "Declined (calendar)", "declined; {deputy} is invited instead"),
+    ],
+)
+def test_history_says_who_answered_what_in_the_readers_language(
+    login_as: LoginAs, seeded: Db, clock: FixedClock, locale: str, answered: str, deputy: str
+) -> None:
+    from booking.services.audit import Actor
+    from booking.services.invitations.replies import RsvpPolicy, record_reply
+
+    client = login_as("coordinator")
+    case = register(client, seeded)
+    meeting = book_first(client, seeded, case)
+    attendee = next(a for a in meeting.attendees if a.active and a.required)
+    name = attendee.representative.name
+    record_reply(
+        seeded,
+        attendee,
+        "DECLINED",
+        "caldav",
+        clock.now(),
+        actor=Actor.system("caldav"),
+        policy=RsvpPolicy(deputy_on_decline=True),
+    )
+    seeded.expire_all()
+    stand_in = next(
+        a.representative.name
+        for a in meeting.attendees
+        if a.active and a.department_id == attendee.department_id
+    )
+    client.post("/language", data={"locale": locale, "next": f"/cases/{case.id}"})
+    text = page_text(client, f"/cases/{case.id}")
+    history = text.split("Historik" if locale == "sv" else "History")[-1]
+    assert f"{name}: {answered}" in history, history
+    assert f"{name} {deputy.format(deputy=stand_in)}" in history

@@ -83,7 +83,11 @@ def bring_deputy(
         "attendee",
         attendee.id,
         "deputy",
-        after={"deputy_id": chosen.id, "deputy": chosen.name},
+        after={
+            "deputy_id": chosen.id,
+            "deputy": chosen.name,
+            "declined": attendee.representative.name,
+        },
         case_id=meeting.case_id,
         note=f"{attendee.representative.name} declined; {chosen.name} invited",
         at=now,

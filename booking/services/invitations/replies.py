@@ -124,7 +124,7 @@ def _record(
         attendee.id,
         "reply",
         before=before,
-        after={"partstat": value, "channel": channel},
+        after={"partstat": value, "channel": channel, "name": attendee.representative.name},
         case_id=attendee.meeting.case_id,
         note=note,
         at=now,
