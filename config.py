@@ -101,6 +101,7 @@ class Settings:
     imap_other_folder: str = "Dorren-in-att-lasa"
     # worker
     rsvp_sync_seconds: int = 60
+    caldav_sync_seconds: int = 5
     reminder_working_days: tuple[int, ...] = (5, 2)
     deputy_on_decline: bool = True
     # invitations (issue 5): the organizer's calendar (discovered when empty), outbox retries
@@ -332,7 +333,15 @@ SETTINGS: tuple[Setting, ...] = (
         "RSVP_SYNC_SECONDS",
         int,
         60,
-        "how often the worker reads answers back from CalDAV and the mailbox",
+        "how often the worker reads iMIP answers from the organizer's mailbox (IMAP)",
+    ),
+    Setting(
+        "CALDAV_SYNC_SECONDS",
+        int,
+        5,
+        "how often the worker asks the CalDAV server what changed in the organizer's calendar "
+        "(one sync-token REPORT, a few hundred bytes when nothing changed), so an answer given "
+        "in a calendar shows within seconds",
     ),
     Setting(
         "REMINDER_WORKING_DAYS",

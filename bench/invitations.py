@@ -80,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meetings", type=int, default=100)
     parser.add_argument("--answers", type=int, default=20)
-    parser.add_argument("--sync", type=int, default=5, help="RSVP sync interval, seconds")
+    parser.add_argument("--sync", type=int, default=5, help="CALDAV_SYNC_SECONDS")
     parser.add_argument("--workers", type=int, default=1, help="delivery workers in parallel")
     args = parser.parse_args()
 
@@ -97,7 +97,7 @@ def main() -> None:
         server.add_user("forum", ORGANIZER)
         for user, (_, _, mail, _) in PEOPLE.items():
             server.add_user(user, mail)
-        settings = replace(Settings(), env="test", database_url=url, rsvp_sync_seconds=args.sync)
+        settings = replace(Settings(), env="test", database_url=url, caldav_sync_seconds=args.sync)
         app = create_app(settings, clock=SystemClock())
         factory = app.extensions["session_factory"]
         with factory() as db:
@@ -164,7 +164,7 @@ def main() -> None:
         loop = make_worker(app, sink.port, caldav_url=server.url, caldav_user="forum")
         policies = loop.setup.policies
         loop.setup.policies = replace(
-            policies, worker=replace(policies.worker, rsvp_sync_seconds=args.sync)
+            policies, worker=replace(policies.worker, caldav_sync_seconds=args.sync)
         )
         thread = threading.Thread(target=loop.run, args=(SystemClock(), stop, 0.5))
         thread.start()

@@ -67,6 +67,8 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
+    from booking.adapters.outbox_wakeup import OutboxWakeup
+    from booking.services.invitations.outbox import WAKEUP_CHANNEL
 
     def caldav_gateway_factory() -> CalDavGateway | None:
         if not settings.caldav_url:
@@ -108,7 +110,14 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
             )
         )
 
+    def outbox_wakeup_factory() -> OutboxWakeup | None:
+        """PostgreSQL wakes the worker at each commit that queues work; SQLite is polled."""
+        if not settings.database_url.startswith("postgresql"):
+            return None
+        return OutboxWakeup(settings.database_url, WAKEUP_CHANNEL)
+
     app.extensions["caldav_gateway_factory"] = caldav_gateway_factory
+    app.extensions["outbox_wakeup_factory"] = outbox_wakeup_factory
     app.extensions["mailer_factory"] = mailer_factory
     # The organizer's mailbox, read by the worker for iMIP replies; None when not set up.
     app.extensions["mailbox_factory"] = mailbox_factory if settings.imap_host else None

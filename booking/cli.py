@@ -90,11 +90,13 @@ def _worker_setup() -> object:
     from booking.services.worker import WorkerSetup
 
     ext = current_app.extensions
+    wakeup = ext["outbox_wakeup_factory"]()
     return WorkerSetup(
         calendar_factory=ext["caldav_gateway_factory"],
         mailer=ext["mailer_factory"](),
         policies=policies(),
         mailbox_factory=ext["mailbox_factory"],
+        wait_for_work=wakeup.wait if wakeup is not None else None,
     )
 
 

@@ -56,7 +56,8 @@ class WorkerPolicy:
     """How often the worker polls and reads replies, and how far ahead it keeps sessions."""
 
     poll_seconds: float = 2.0
-    rsvp_sync_seconds: int = 60
+    rsvp_sync_seconds: int = 60  # the mailbox (IMAP)
+    caldav_sync_seconds: int = 5  # the organizer's calendar (a cheap sync-token REPORT)
     horizon_months: int = 18
 
     @classmethod
@@ -64,6 +65,7 @@ class WorkerPolicy:
         return cls(
             poll_seconds=settings.worker_poll_seconds,
             rsvp_sync_seconds=settings.rsvp_sync_seconds,
+            caldav_sync_seconds=settings.caldav_sync_seconds,
             horizon_months=settings.session_horizon_months,
         )
 
@@ -78,6 +80,9 @@ class WorkerSetup:
     policies: Policies
     # The organizer's mailbox (IMAP), opened for each poll; None when no mailbox is set up.
     mailbox_factory: Callable[[], AbstractContextManager[answers.ReplyMailbox]] | None = None
+    # Waits up to N seconds and returns early when work is queued (PostgreSQL LISTEN/NOTIFY,
+    # booking.adapters.outbox_wakeup); None: the worker polls.
+    wait_for_work: Callable[[float], bool] | None = None
 
 
 @dataclass
@@ -158,6 +163,7 @@ class Worker:
             report,
             force,
             LAST_SYNC,
+            self.setup.policies.worker.caldav_sync_seconds,
             "RSVP sync",
             lambda db: answers.sync_caldav_replies(
                 db, calendar, now, policy=self.setup.policies.rsvp
@@ -176,7 +182,8 @@ class Worker:
                     db, mailbox, now, policy=self.setup.policies.rsvp
                 )
 
-        self._read_replies(now, report, force, LAST_MAIL_REPLIES, "mail replies", read)
+        every = self.setup.policies.worker.rsvp_sync_seconds
+        self._read_replies(now, report, force, LAST_MAIL_REPLIES, every, "mail replies", read)
 
     def _read_replies(
         self,
@@ -184,12 +191,13 @@ class Worker:
         report: TickReport,
         force: bool,
         last_key: str,
+        every_seconds: int,
         label: str,
         read: Callable[[Session], answers.ApplyReport],
     ) -> None:
-        """Every RSVP_SYNC_SECONDS: a source of answers that is down is reported and asked
+        """Every ``every_seconds``: a source of answers that is down is reported and asked
         again at the next poll; the other jobs run on."""
-        every = timedelta(seconds=self.setup.policies.worker.rsvp_sync_seconds)
+        every = timedelta(seconds=every_seconds)
         with self.session_factory() as db:
             if not force and not _due(db, last_key, now, every):
                 return
@@ -273,6 +281,15 @@ class Worker:
                 report.errors.append(f"{getattr(job, '__name__', job)}: {exc}")
         return report
 
+    def _pause(self, stop: threading.Event, seconds: float) -> None:
+        """Until the next round: the poll interval, cut short when work is queued (a waiter
+        such as PostgreSQL's LISTEN/NOTIFY) or the worker is told to stop."""
+        wait = self.setup.wait_for_work
+        if wait is None or stop.is_set():
+            stop.wait(seconds)
+            return
+        wait(seconds)
+
     def run(self, clock: Clock, stop: threading.Event, poll_seconds: float = 2.0) -> None:
         log.info("worker started")
         while not stop.is_set():
@@ -285,7 +302,7 @@ class Worker:
                 or (report.followup_reminders or report.anonymised_cases or report.errors)
             ):
                 log.info("worker: %s", report.summary())
-            stop.wait(poll_seconds)
+            self._pause(stop, poll_seconds)
         log.info("worker stopped")
 
     def close(self) -> None:

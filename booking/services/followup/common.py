@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from booking.models import Case, OutboxMessage
 from booking.services.audit import Actor
 from booking.services.cases.registry import apply_transition
 from booking.services.errors import Forbidden
+from booking.services.invitations import outbox
 
 SV_MONTHS = [
     *("januari", "februari", "mars", "april", "maj", "juni"),
@@ -57,20 +57,18 @@ def enqueue_email(
     meeting_id: int | None = None,
     ics: str | None = None,
 ) -> OutboxMessage:
-    """One e-mail to one recipient, delivered by the worker after the commit."""
-    payload: dict[str, Any] = {
-        "to": [to],  # a list, as the invitations worker's e-mail handler expects
-        "subject": subject,
-        "text": text,
-        "html": html_body if html_body is not None else text_to_html(text),
-    }
-    if ics:
-        payload["ics"] = ics
-    message = OutboxMessage(
-        kind="email", payload=payload, meeting_id=meeting_id, next_attempt_at=now, created_at=now
+    """One e-mail to one recipient, delivered by the worker after the commit (the outbox's
+    generic e-mail kind; the HTML part made from the text unless given)."""
+    return outbox.enqueue_email(
+        db,
+        now,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html_body if html_body is not None else text_to_html(text),
+        ics=ics,
+        meeting_id=meeting_id,
     )
-    db.add(message)
-    return message
 
 
 def text_to_html(text: str) -> str:

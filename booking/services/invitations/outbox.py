@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from booking.models import OutboxMessage
@@ -111,7 +111,9 @@ def enqueue(
         )
         if existing is not None:
             existing.next_attempt_at = min(existing.next_attempt_at, now)
+            wake_workers(db)
             return existing
+    wake_workers(db)
     message = OutboxMessage(
         kind=kind,
         payload=dict(payload),
@@ -123,6 +125,18 @@ def enqueue(
     )
     db.add(message)
     return message
+
+
+# The channel a waiting worker listens on (booking.adapters.outbox_wakeup).
+WAKEUP_CHANNEL = "dorren_outbox"
+
+
+def wake_workers(db: Session) -> None:
+    """On PostgreSQL, tell waiting workers there is work: NOTIFY is sent at the commit and
+    dropped with a rollback, so a worker never wakes for work that was not written. Other
+    databases rely on the worker's poll."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"NOTIFY {WAKEUP_CHANNEL}"))
 
 
 def enqueue_email(
