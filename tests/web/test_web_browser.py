@@ -246,7 +246,7 @@ PAGES_BY_ROLE = {
         "/admin/departments/1",
         "/admin/representatives/new",
     ],
-    "representative": ["/me/meetings", "/admin/sessions"],
+    "representative": ["/me/meetings", "/me/todo", "/admin/sessions"],
     "viewer": ["/overview", "/cases"],
 }
 
@@ -257,6 +257,33 @@ SCREENSHOT_OF = {
     ("coordinator", "/cases"): "cases",
     ("admin", "/admin/users"): "admin-users",
 }
+
+
+# Content that spills out of its box: the page scrolling sideways, or a card, a value, a table
+# cell or a label wider than its box without a scroll bar of its own (a .table-wrap scrolls).
+OVERFLOW_JS = """() => {
+  const found = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+  }
+  const boxes = 'main .card, main dd, main td, main th, main label';
+  for (const el of document.querySelectorAll(boxes)) {
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(style.overflowX)) continue;
+    if (el.closest('.table-wrap') && el.matches('td, th')) continue;
+    if (el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${el.tagName.toLowerCase()}.${el.className}: `
+        + `${el.scrollWidth} > ${el.clientWidth}: ${el.textContent.trim().slice(0, 40)}`);
+    }
+  }
+  for (const wrap of document.querySelectorAll('main .table-wrap')) {
+    if (getComputedStyle(wrap).overflowX === 'hidden' && wrap.scrollWidth > wrap.clientWidth + 1) {
+      found.push(`a table is cut off: ${wrap.scrollWidth} > ${wrap.clientWidth}`);
+    }
+  }
+  return found;
+}"""
 
 
 def _axe(page: object) -> list[dict[str, object]]:
@@ -281,6 +308,7 @@ def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: obj
     context = _context(browser, bypass_csp=True)
     page = context.new_page()  # type: ignore[attr-defined]
     problems: dict[str, list[dict[str, object]]] = {}
+    spilled: dict[str, list[str]] = {}
     page.goto(f"{server.url}/login")
     problems.update({"/login": _axe(page)})
     for role, urls in test_pages.items():
@@ -290,6 +318,7 @@ def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: obj
             if (role, url) in SCREENSHOT_OF:
                 _shot(page, SCREENSHOT_OF[(role, url)])
             problems[f"{role} {url}"] = _axe(page)
+            spilled.update(_spills(page, f"{role} {url}"))
         _logout(page)
     serious = {
         where: [v for v in found if v["impact"] in ("serious", "critical")]
@@ -297,4 +326,19 @@ def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: obj
     }
     serious = {k: v for k, v in serious.items() if v}
     assert not serious, json.dumps(serious, indent=1, ensure_ascii=False)
+    assert not spilled, json.dumps(spilled, indent=1, ensure_ascii=False)
     context.close()  # type: ignore[attr-defined]
+
+
+def _spills(page: object, where: str) -> dict[str, list[str]]:
+    """What spills out of its box on this page at desktop and at phone width (issue 13:
+    values overflowing their card at 1280 px, a clipped statistics table, /admin/sessions
+    scrolling sideways at 390 px)."""
+    found: dict[str, list[str]] = {}
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+        spilled = page.evaluate(OVERFLOW_JS)  # type: ignore[attr-defined]
+        if spilled:
+            found[f"{where} at {width} px"] = spilled
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    return found

@@ -156,7 +156,7 @@ class RolesForm(FlaskForm):
 
     convener_id = SelectField(_l("Convener (chairs the meeting)"), coerce=int)
     minute_taker_id = SelectField(_l("Minute-taker"), coerce=int)
-    submit = SubmitField(_l("Save convener and minute-taker"))
+    submit = SubmitField(_l("Save"))
 
 
 class RescheduleForm(FlaskForm):
