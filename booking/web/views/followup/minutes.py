@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import (
     abort,
+    flash,
+    redirect,
     render_template,
     request,
     url_for,
@@ -12,11 +17,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from booking.models import Meeting, Minutes
-from booking.services.errors import Invalid
+from booking.services.errors import Forbidden, Invalid, ServiceError
 from booking.services.followup import minutes as minutes_svc
 from booking.services.followup import minutes_access, minutes_mail
 from booking.web import web_bp
 from booking.web.auth import requires
+from booking.web.messages import service_message
 from booking.web.views.followup.common import (
     ANSWER_LABELS,
     VERSION_LABELS,
@@ -41,6 +47,10 @@ def _meeting_for_minutes(meeting_id: int) -> Meeting:
 @web_bp.get("/meetings/<int:meeting_id>/minutes")
 @requires()
 def followup_minutes(meeting_id: int) -> str:
+    return _minutes_page(meeting_id)
+
+
+def _minutes_page(meeting_id: int, typed: TypedMinutes | None = None) -> str:
     meeting = _meeting_for_minutes(meeting_id)
     db = get_db()
     actor = current_actor()
@@ -50,6 +60,7 @@ def followup_minutes(meeting_id: int) -> str:
         meeting=meeting,
         case=meeting.case,
         draft=draft,
+        typed=typed,
         approved=minutes_access.current_approved(db, meeting.id),
         versions=minutes_access.versions(db, meeting.id),
         may_edit=minutes_access.may_edit(actor, meeting),
@@ -62,6 +73,46 @@ def followup_minutes(meeting_id: int) -> str:
         answer_labels=ANSWER_LABELS,
         version_labels=VERSION_LABELS,
     )
+
+
+@dataclass(frozen=True)
+class TypedMinutes:
+    """What was typed into the minutes form, shown again when saving it was refused, so that
+    nothing is lost (the draft in the database is left as it was)."""
+
+    present: list[dict[str, Any]]
+    customer_present: str
+    statements: list[dict[str, Any]]
+    decisions: str
+    action_points: list[dict[str, Any]]
+
+    @classmethod
+    def from_request(cls, minutes: Minutes) -> TypedMinutes:
+        form = request.form
+        rows = len(minutes.action_points) + 3
+        return cls(
+            present=[
+                {**r, "present": f"present_{r['representative_id']}" in form}
+                for r in minutes.present
+            ],
+            customer_present=form.get("customer_present", ""),
+            statements=[
+                {**s, "text": form.get(f"statement_{s['department_id']}", "")}
+                for s in minutes.statements
+            ],
+            decisions=form.get("decisions", ""),
+            action_points=[
+                {
+                    "title": form.get(f"ap_title_{i}", ""),
+                    "owner_department_id": int_field(f"ap_dep_{i}"),
+                    "owner_name": form.get(f"ap_owner_{i}", ""),
+                    "owner_email": form.get(f"ap_email_{i}", ""),
+                    "due_date": form.get(f"ap_due_{i}", ""),
+                }
+                for i in range(rows)
+                if form.get(f"ap_title_{i}", "").strip()
+            ],
+        )
 
 
 @web_bp.post("/meetings/<int:meeting_id>/minutes/start")
@@ -113,17 +164,20 @@ def _minutes_form(minutes: Minutes) -> minutes_svc.MinutesInput:
 
 @web_bp.post("/minutes/<int:minutes_id>")
 @requires()
-def followup_minutes_save(minutes_id: int) -> BaseResponse:
+def followup_minutes_save(minutes_id: int) -> BaseResponse | tuple[str, int]:
     db = get_db()
     minutes = db.get(Minutes, minutes_id) or abort(404)
     back = url_for("web.followup_minutes", meeting_id=minutes.meeting_id)
-    return attempt(
-        lambda: minutes_svc.save_draft(
-            db, minutes_id, _minutes_form(minutes), current_actor(), now()
-        ),
-        back,
-        _("The draft is saved."),
-    )
+    try:
+        minutes_svc.save_draft(db, minutes_id, _minutes_form(minutes), current_actor(), now())
+    except Forbidden as exc:
+        abort(403, exc.message)
+    except ServiceError as exc:
+        db.rollback()
+        flash(service_message(exc), "error")
+        return _minutes_page(minutes.meeting_id, TypedMinutes.from_request(minutes)), 422
+    flash(_("The draft is saved."), "success")
+    return redirect(back)
 
 
 @web_bp.post("/minutes/<int:minutes_id>/approve")
