@@ -286,6 +286,13 @@ def feed_token_list(kind: str | None, show_links: bool) -> None:
 forum_cli.add_command(feed_token_cli)
 
 
+def _organizers() -> dict[str, str]:
+    """Each forum's ORGANIZER address (the forum's own, or ORGANIZER_EMAIL)."""
+    default = current_app.config["SETTINGS"].organizer_email
+    with _db() as db:
+        return {f.name: f.organizer_email or default for f in db.scalars(select(Forum))}
+
+
 @forum_cli.command("check")
 def check_cmd() -> None:
     """Check the database and every configured server, then list every setting's value
@@ -299,6 +306,7 @@ def check_cmd() -> None:
     checks = [
         diagnostics.check_database(engine, lambda: status(engine)),
         diagnostics.check_calendar(ext["caldav_gateway_factory"]),
+        diagnostics.check_organizers(ext["caldav_gateway_factory"], _organizers()),
         diagnostics.check_mail(ext["mailer_factory"]()),
         diagnostics.check_mailbox(ext["mailbox_factory"]),
     ]

@@ -143,6 +143,17 @@ class CalDavGateway:
             )
         return self._scheduling
 
+    def own_addresses(self) -> list[str]:
+        """The organizer account's calendar-user addresses (calendar-user-address-set,
+        RFC 6638), without "mailto:", lower case; empty when the server does not tell."""
+
+        def read() -> list[str]:
+            principal: Any = self._connect().get_principal()
+            found = principal.calendar_user_address_set() or []
+            return [bare_address(str(a)) for a in found if a]
+
+        return list(self._call("calendar-user-address-set", read))
+
     def href_for(self, uid: str) -> str:
         return urljoin(self.calendar_url().rstrip("/") + "/", quote(uid, safe="") + ".ics")
 
@@ -336,3 +347,11 @@ def freebusy_port(factory: Callable[[], CalDavGateway | None]) -> Any:
 def _address(rep: Any) -> str:
     address = str(getattr(rep, "address", "") or f"mailto:{rep.email}")
     return (address if address.lower().startswith("mailto:") else f"mailto:{address}").lower()
+
+
+def bare_address(address: str) -> str:
+    """ "mailto:Forum@Mora.example" → "forum@mora.example"."""
+    address = address.strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    return address.lower()

@@ -29,6 +29,8 @@ class CalendarCheckPort(Protocol):
 
     def supports_scheduling(self) -> bool: ...
 
+    def own_addresses(self) -> list[str]: ...
+
 
 class MailCheckPort(Protocol):
     def check(self) -> str: ...
@@ -67,6 +69,42 @@ def check_calendar(factory: Callable[[], CalendarCheckPort | None]) -> Check:
             close()
     how = "server schedules (RFC 6638)" if scheduling else "no scheduling: attendees get e-mail"
     return Check("caldav", True, f"organizer calendar {url}; {how}")
+
+
+def check_organizers(
+    factory: Callable[[], CalendarCheckPort | None], organizers: dict[str, str]
+) -> Check:
+    """Each forum's ORGANIZER (``organizers``: forum name → address) must be an address of the
+    CalDAV account: otherwise the server schedules nothing for that forum and every attendee
+    is mailed instead, without an error anywhere."""
+    gateway = factory()
+    if gateway is None:
+        return Check("organizer", True, "no CalDAV server: invitations go by e-mail")
+    try:
+        own = {a.lower() for a in gateway.own_addresses()}
+    except Exception as exc:
+        return Check("organizer", False, str(exc))
+    finally:
+        close = getattr(gateway, "close", None)
+        if callable(close):
+            close()
+    if not own:
+        return Check("organizer", True, "the server does not list the account's addresses")
+    wrong = {
+        forum: address
+        for forum, address in organizers.items()
+        if address.strip().lower().removeprefix("mailto:") not in own
+    }
+    if wrong:
+        listed = "; ".join(f"{forum}: {address}" for forum, address in sorted(wrong.items()))
+        return Check(
+            "organizer",
+            False,
+            f"not an address of the CalDAV account ({', '.join(sorted(own))}): {listed}. "
+            "The server schedules nothing for these forums; set the forum's organizer address "
+            "to one of the account's, or add the address to the account",
+        )
+    return Check("organizer", True, f"every forum's organizer is {', '.join(sorted(own))}")
 
 
 def check_mail(mailer: MailCheckPort) -> Check:

@@ -8,11 +8,14 @@ from dataclasses import replace
 from caldav_servers import (  # noqa: F401
     CyrusServer,
     SmtpSink,
+    XandikosServer,
     closed_port,
     cyrus_mailbox_fixture,
     cyrus_server_fixture,
     smtp_sink_fixture,
+    xandikos_fixture,
 )
+from sqlalchemy.orm import Session
 from flask import Flask
 
 from booking.app import create_app
@@ -134,3 +137,31 @@ def test_the_report_lists_every_setting_with_secrets_masked(
     assert lines["REMINDER_WORKING_DAYS"].split() == ["REMINDER_WORKING_DAYS", "3,1"]
     assert lines["SMTP_PORT"].split() == ["SMTP_PORT", str(smtp_sink.port)]
     assert lines["CALDAV_URL"].split() == ["CALDAV_URL", "(empty)"]
+
+
+def test_a_forum_whose_organizer_is_not_the_accounts_address_is_named(
+    app: Flask,
+    settings: Settings,
+    clock: FixedClock,
+    seeded: Session,
+    xandikos: XandikosServer,
+    smtp_sink: SmtpSink,
+) -> None:
+    """Issue 13: Forum Orsa's ORGANIZER (forum@orsa.example) is not an address of the CalDAV
+    account (forum@mora.example): the server then schedules nothing and everyone is mailed."""
+    xandikos.add_user("forum", "forum@mora.example")
+    configured = _app(
+        settings,
+        clock,
+        caldav_url=xandikos.url,
+        caldav_username="forum",
+        caldav_remote_user_header=True,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+    )
+    code, lines = _check(configured)
+    assert code == 1
+    assert "FAILED" in lines["organizer"]
+    assert "Forum Orsa: forum@orsa.example" in lines["organizer"]
+    assert "Forum Mora" not in lines["organizer"]
+    assert "forum@mora.example" in lines["organizer"]  # what the account's address is
