@@ -15,8 +15,8 @@ from caldav_servers import (  # noqa: F401
     smtp_sink_fixture,
     xandikos_fixture,
 )
-from sqlalchemy.orm import Session
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from booking.app import create_app
 from booking.clock import FixedClock

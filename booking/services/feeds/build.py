@@ -47,6 +47,7 @@ from booking.models import (
 )
 from booking.models import Session as ForumSession
 from booking.models.feeds import FeedBody, FeedEvent
+from booking.services.feeds import single_flight
 from booking.services.feeds.membership import (
     feed_query,
     members_digest,
@@ -105,14 +106,15 @@ def rebuild(db: Session, key: str, now: datetime, config: FeedConfig) -> FeedSta
     Retried when a concurrent writer gets in the way (SQLite's busy snapshot, a lost race on
     PostgreSQL): the data it read may be out of date, so it starts again from a fresh read.
     """
-    for attempt in range(3):
-        try:
-            return _rebuild_once(db, key, now, config)
-        except (OperationalError, IntegrityError):
-            db.rollback()
-            if attempt == 2:
-                raise
-            log.info("feed %s: rebuild raced with a writer, retrying", key)
+    with single_flight.one_at_a_time(key):
+        for attempt in range(3):
+            try:
+                return _rebuild_once(db, key, now, config)
+            except (OperationalError, IntegrityError):
+                db.rollback()
+                if attempt == 2:
+                    raise
+                log.info("feed %s: rebuild raced with a writer, retrying", key)
     raise AssertionError("unreachable")
 
 
@@ -123,6 +125,13 @@ def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> F
     # rebuilds if lost: on SQLite it skips the WAL fsync for this commit (synchronous=NORMAL);
     # every other transaction keeps full durability.
     relaxed = _sqlite_synchronous(db, "NORMAL")
+    single_flight.lock_across_processes(db, key)
+    done = single_flight.fresh_row(db, key, now)
+    if done is not None:  # rebuilt by the request this one waited for: serve that
+        db.commit()
+        if relaxed:
+            _sqlite_synchronous(db, "FULL")
+        return FeedState(key, done.etag, done.last_modified)
     old = db.connection().execute(_OLD_BY_KEY, {"feed_key": key}).first()
     if kind == "availability":
         head, pieces, ids = _availability(db, int(ident), day, config)

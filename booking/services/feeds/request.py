@@ -22,6 +22,7 @@ from booking.models import Forum
 from booking.models.feeds import FeedBody, FeedToken
 from booking.services.feeds.build import FeedBytes, FeedState, rebuild
 from booking.services.feeds.policy import FeedConfig
+from booking.services.feeds.single_flight import STATE_BY_KEY, is_fresh
 
 # Columns: feed_key, etag, last_modified, stale, valid_until (None from etag on when not built).
 PRIVATE_STATE = (
@@ -39,15 +40,6 @@ PRIVATE_STATE = (
 BYTES_BY_KEY = select(FeedBody.etag, FeedBody.last_modified, FeedBody.body_gzip).where(
     FeedBody.feed_key == bindparam("feed_key")
 )
-_STATE_BY_KEY = select(
-    FeedBody.etag, FeedBody.last_modified, FeedBody.stale, FeedBody.valid_until
-).where(FeedBody.feed_key == bindparam("feed_key"))
-
-
-def _fresh(
-    etag: str | None, stale: bool | None, valid_until: datetime | None, now: datetime
-) -> bool:
-    return etag is not None and not stale and valid_until is not None and valid_until > now
 
 
 def fresh_state(
@@ -57,7 +49,7 @@ def fresh_state(
 ) -> FeedState | None:
     """A ``PRIVATE_STATE`` row as validators when it is a built, fresh feed of this kind."""
     key, etag, last_modified, stale, valid_until = row
-    if not key.startswith(f"{kind}:") or not _fresh(etag, stale, valid_until, now):
+    if not key.startswith(f"{kind}:") or not is_fresh(etag, stale, valid_until, now):
         return None
     assert etag is not None and last_modified is not None
     return FeedState(key, etag, last_modified)
@@ -79,7 +71,7 @@ def private_feed_state(
     row = db.execute(PRIVATE_STATE, {"token_hash": token_hash}).first()
     if row is None or not row.feed_key.startswith(f"{kind}:"):
         return None
-    if not _fresh(row.etag, row.stale, row.valid_until, now):
+    if not is_fresh(row.etag, row.stale, row.valid_until, now):
         return rebuild(db, row.feed_key, now, config)
     return FeedState(row.feed_key, row.etag, row.last_modified)
 
@@ -92,8 +84,8 @@ def availability_state(
     if forum_id is None:
         return None
     key = f"availability:{forum_id}"
-    row: Any = db.execute(_STATE_BY_KEY, {"feed_key": key}).first()
-    if row is None or not _fresh(row.etag, row.stale, row.valid_until, now):
+    row: Any = db.execute(STATE_BY_KEY, {"feed_key": key}).first()
+    if row is None or not is_fresh(row.etag, row.stale, row.valid_until, now):
         return rebuild(db, key, now, config)
     return FeedState(key, row.etag, row.last_modified)
 
