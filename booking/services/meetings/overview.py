@@ -99,10 +99,11 @@ def representative_for_user(db: DbSession, user_id: int) -> list[Representative]
 
 
 def meetings_of_representatives(
-    db: DbSession, representative_ids: list[int], since: datetime
+    db: DbSession, representative_ids: list[int], since: datetime, *, limit: int = 100
 ) -> list[Attendee]:
     """The representatives' invitations to meetings from ``since`` on (cancelled ones too,
-    so the representative sees that a meeting went away), soonest first."""
+    so the representative sees that a meeting went away), soonest first; at most ``limit``,
+    so the page costs what it shows, not what the representative has ever been invited to."""
     if not representative_ids:
         return []
     return list(
@@ -120,6 +121,7 @@ def meetings_of_representatives(
                 .selectinload(Attendee.department),
             )
             .order_by(Meeting.starts_at)
+            .limit(limit)
         )
     )
 

@@ -36,6 +36,10 @@ def _links(kind: str, subject_id: int, label: str) -> FeedLink | None:
     return FeedLink(label, https, webcal)
 
 
+# The page lists the coming meetings up to this many; the feed holds them all.
+SHOWN = 100
+
+
 @web_bp.get("/me/meetings")
 @requires("my_meetings")
 def my_meetings() -> Any:
@@ -44,7 +48,7 @@ def my_meetings() -> Any:
     db = get_db()
     reps = overview_service.representative_for_user(db, user.id)
     invitations = overview_service.meetings_of_representatives(
-        db, [r.id for r in reps], now() - timedelta(days=1)
+        db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN
     )
     seen = {a.id: case_visibility(user, a.meeting.case, participant=True) for a in invitations}
     links: list[FeedLink] = []
@@ -59,4 +63,6 @@ def my_meetings() -> Any:
         seen=seen,
         links=links,
         now=now(),
+        more=len(invitations) == SHOWN,
+        shown=SHOWN,
     )
