@@ -36,6 +36,8 @@ def migrate_cmd() -> None:
     """Bring the database schema up to date (Alembic upgrade head)."""
     migrations.upgrade(current_app.config["SETTINGS"].database_url)
     click.echo("database schema is up to date")
+    if migrations.refresh_statistics(current_app.extensions["engine"]):
+        click.echo("planner statistics refreshed (ANALYZE)")
 
 
 @forum_cli.command("seed-demo")
@@ -297,14 +299,16 @@ def _organizers() -> dict[str, str]:
 def check_cmd() -> None:
     """Check the database and every configured server, then list every setting's value
     (secrets masked); exit 1 when something fails."""
-    from booking.migrate import status
+    from booking.migrate import status, tables_never_analysed
     from booking.services import diagnostics
     from config import describe
 
     ext = current_app.extensions
     engine = ext["engine"]
     checks = [
-        diagnostics.check_database(engine, lambda: status(engine)),
+        diagnostics.check_database(
+            engine, lambda: status(engine), lambda: tables_never_analysed(engine)
+        ),
         diagnostics.check_calendar(ext["caldav_gateway_factory"]),
         diagnostics.check_organizers(ext["caldav_gateway_factory"], _organizers()),
         diagnostics.check_mail(ext["mailer_factory"]()),

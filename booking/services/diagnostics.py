@@ -36,12 +36,17 @@ class MailCheckPort(Protocol):
     def check(self) -> str: ...
 
 
-def check_database(engine: Engine, migration_status: Callable[[], tuple[str | None, str]]) -> Check:
+def check_database(
+    engine: Engine,
+    migration_status: Callable[[], tuple[str | None, str]],
+    never_analysed: Callable[[], list[str]] = list,
+) -> Check:
     where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         current, head = migration_status()
+        unanalysed = never_analysed()
     except Exception as exc:  # any driver error: say it, do not crash the report
         return Check("database", False, f"{where}: {exc}")
     if current != head:
@@ -50,6 +55,14 @@ def check_database(engine: Engine, migration_status: Callable[[], tuple[str | No
             False,
             f"{where}: migrations at {current or 'none'}, the code needs {head}: "
             "run `flask --app wsgi forum migrate`",
+        )
+    if unanalysed:
+        return Check(
+            "database",
+            False,
+            f"{where}: no planner statistics for {', '.join(unanalysed)}: run "
+            "`flask --app wsgi forum migrate` (it runs ANALYZE) or ANALYZE; without them "
+            "large feeds and proposals are many times slower",
         )
     return Check("database", True, f"{where}, migrations at {head}")
 

@@ -165,3 +165,19 @@ def test_a_forum_whose_organizer_is_not_the_accounts_address_is_named(
     assert "Forum Orsa: forum@orsa.example" in lines["organizer"]
     assert "Forum Mora" not in lines["organizer"]
     assert "forum@mora.example" in lines["organizer"]  # what the account's address is
+
+
+def test_migrate_gathers_planner_statistics_and_check_names_tables_without(app: Flask) -> None:
+    """Issue 16: a never-analysed PostgreSQL database made a 10,000-event feed 18× slower."""
+    from booking.migrate import refresh_statistics, tables_never_analysed
+    from booking.services.diagnostics import check_database
+
+    engine = app.extensions["engine"]
+    unanalysed = check_database(engine, lambda: ("head", "head"), lambda: ["meetings"])
+    assert not unanalysed.ok and "meetings" in unanalysed.detail
+    assert "ANALYZE" in unanalysed.detail
+    if engine.dialect.name == "postgresql":
+        assert refresh_statistics(engine) is True
+        assert tables_never_analysed(engine, min_rows=0) == []
+    else:
+        assert refresh_statistics(engine) is False and tables_never_analysed(engine) == []
