@@ -70,6 +70,55 @@ def extend_sessions_cmd(slug: str | None) -> None:
             )
 
 
+@forum_cli.command("setup")
+@click.option("--admin-email", prompt="Administrator's e-mail")
+@click.option("--admin-name", prompt="Administrator's name")
+@click.password_option("--password", prompt="Administrator's password (10 characters or more)")
+@click.option("--forum-name", prompt="Forum name (e.g. Forum Orsa)")
+@click.option("--forum-slug", prompt="Forum address name (e.g. orsa)")
+@click.option("--municipality", prompt="Municipality (e.g. Orsa kommun)")
+@click.option("--place", default="", help="Where the forum meets.")
+@click.option("--organizer-email", default="", help="The forum's ORGANIZER address.")
+def setup_cmd(
+    admin_email: str,
+    admin_name: str,
+    password: str,
+    forum_name: str,
+    forum_slug: str,
+    municipality: str,
+    place: str,
+    organizer_email: str,
+) -> None:
+    """First run from an empty database: the first administrator and the first forum (with an
+    every-other-Tuesday series, 13:00–17:00, from the next Tuesday). Refused once an
+    administrator exists."""
+    from booking.services.scheduling.first_run import FirstRun, first_run
+    from booking.services.scheduling.forums import ForumData
+
+    data = FirstRun(
+        admin_email=admin_email,
+        admin_name=admin_name,
+        password=password,
+        forum=ForumData(
+            name=forum_name,
+            slug=forum_slug,
+            municipality=municipality,
+            location=place,
+            organizer_email=organizer_email,
+        ),
+    )
+    settings = current_app.config["SETTINGS"]
+    clock = current_app.extensions["clock"]
+    with _db() as db:
+        try:
+            admin, forum = first_run(db, data, clock.now(), settings.session_horizon_months)
+        except ServiceError as exc:
+            db.rollback()
+            raise click.ClickException(f"{exc.message} {exc.details or ''}".strip()) from exc
+        click.echo(f"administrator {admin.email} and forum {forum.name} ({forum.slug}) created")
+        click.echo("next: sign in and set up series, pauses and departments at /admin/forums")
+
+
 @forum_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

@@ -38,9 +38,79 @@ class Pause:
     start_date: date
     end_date: date
     reason: str
+    yearly: bool = False  # repeats every year on the same dates
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
+
+
+def _same_day_in(year: int, day: date) -> date:
+    """The day in another year (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def expand_pauses(pauses: Iterable[Pause], start: date, end: date) -> list[Pause]:
+    """The pauses as dated periods over [start, end]: a yearly pause once for every year it can
+    touch (one that spans the new year, such as jul 23 Dec–6 Jan, ends in the next year)."""
+    dated: list[Pause] = []
+    for pause in pauses:
+        if not pause.yearly:
+            dated.append(pause)
+            continue
+        length = pause.end_date - pause.start_date
+        for year in range(start.year - 1, end.year + 1):
+            first = _same_day_in(year, pause.start_date)
+            dated.append(Pause(first, first + length, pause.reason))
+    return [p for p in dated if p.end_date >= start and p.start_date <= end]
+
+
+def overlapping_pause(new: Pause, existing: Iterable[Pause]) -> Pause | None:
+    """An existing pause whose dates overlap the new one's, over the years both can touch."""
+    span_start = new.start_date - timedelta(days=366)
+    span_end = new.end_date + timedelta(days=3 * 366)
+    new_dates = expand_pauses([new], span_start, span_end)
+    for other in existing:
+        for a in expand_pauses([other], span_start, span_end):
+            if any(a.start_date <= b.end_date and b.start_date <= a.end_date for b in new_dates):
+                return other
+    return None
+
+
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def series_problems(
+    weekday: int,
+    anchor: date,
+    every_weeks: int,
+    start_time: time,
+    end_time: time,
+    meeting_minutes: int,
+    buffer_minutes: int,
+) -> dict[str, str]:
+    """What is wrong with a series as an administrator typed it: field → reason code
+    (the UI words each; booking.web.messages). Empty when the series can be saved."""
+    problems: dict[str, str] = {}
+    if not 0 <= weekday <= 6:
+        problems["weekday"] = "unknown_weekday"
+    elif anchor.weekday() != weekday:
+        problems["anchor_date"] = "anchor_not_weekday"
+    if not 1 <= every_weeks <= 8:
+        problems["every_weeks"] = "every_weeks_range"
+    if end_time <= start_time:
+        problems["end_time"] = "end_before_start"
+    if meeting_minutes < 5:
+        problems["meeting_minutes"] = "meeting_too_short"
+    elif end_time > start_time:
+        afternoon = datetime.combine(anchor, end_time) - datetime.combine(anchor, start_time)
+        if timedelta(minutes=meeting_minutes) > afternoon:
+            problems["meeting_minutes"] = "meeting_longer_than_afternoon"
+    if buffer_minutes < 0:
+        problems["buffer_minutes"] = "buffer_negative"
+    return problems
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +37,8 @@ class Forum(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     location: Mapped[str] = mapped_column(String(300), default="")
     organizer_email: Mapped[str] = mapped_column(String(320), default="")
+    # Whom businesses and staff contact about the forum (shown on its pages).
+    contact_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
     series: Mapped[list[SessionSeries]] = relationship(back_populates="forum")
@@ -78,6 +82,8 @@ class PausePeriod(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200))
+    # Repeats every year on the same dates (booking.domain.schedule.expand_pauses).
+    yearly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     series: Mapped[SessionSeries] = relationship(back_populates="pauses")
 

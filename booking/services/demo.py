@@ -171,6 +171,26 @@ def is_empty(db: Session) -> bool:
     return not db.scalar(select(func.count()).select_from(Forum))
 
 
+def _demo_pauses() -> list[PausePeriod]:
+    """Dalarna's school breaks, set once and repeated every year (the demo works whatever the
+    date), and Easter, which moves, for the coming years."""
+    yearly = [
+        (date(2027, 3, 1), date(2027, 3, 7), "sportlov"),
+        (date(2027, 6, 21), date(2027, 8, 15), "sommaruppehåll"),
+        (date(2027, 10, 28), date(2027, 11, 3), "höstlov"),
+        (date(2026, 12, 23), date(2027, 1, 6), "jul och nyår"),
+    ]
+    easter = [
+        (date(2027, 4, 5), date(2027, 4, 9)),
+        (date(2028, 4, 17), date(2028, 4, 21)),
+        (date(2029, 4, 2), date(2029, 4, 6)),
+        (date(2030, 4, 22), date(2030, 4, 26)),
+    ]
+    return [PausePeriod(start_date=a, end_date=b, reason=r, yearly=True) for a, b, r in yearly] + [
+        PausePeriod(start_date=a, end_date=b, reason="påsklov") for a, b in easter
+    ]
+
+
 def _forums(db: Session) -> dict[str, Forum]:
     mora = Forum(
         slug="mora",
@@ -200,15 +220,7 @@ def _forums(db: Session) -> dict[str, Forum]:
             meeting_minutes=60,
             buffer_minutes=15,
         )
-        series.pauses = [
-            PausePeriod(start_date=date(2027, 3, 1), end_date=date(2027, 3, 7), reason="sportlov"),
-            PausePeriod(
-                start_date=date(2027, 6, 21), end_date=date(2027, 8, 15), reason="sommaruppehåll"
-            ),
-            PausePeriod(
-                start_date=date(2028, 6, 19), end_date=date(2028, 8, 13), reason="sommaruppehåll"
-            ),
-        ]
+        series.pauses = _demo_pauses()
         db.add(series)
     return {"mora": mora, "orsa": orsa}
 

@@ -207,6 +207,21 @@ def history_detail(entity_type: str, action: str, after: dict[str, Any] | None, 
     return _lookup(SYSTEM_NOTES, note) if note in SYSTEM_NOTES else note
 
 
+WEEKDAY = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+
+
+def weekday_label(weekday: int) -> str:
+    return str(WEEKDAY[weekday])
+
+
 def field_label(name: str) -> str:
     return _lookup(FIELDS, name) if name in FIELDS else name
 
@@ -230,4 +245,5 @@ def init_app(app: Flask) -> None:
         channel_label=channel_label,
         actor_label=actor_label,
         history_detail=history_detail,
+        weekday_label=weekday_label,
     )

@@ -46,6 +46,33 @@ def _point_problems(details: Details) -> str:
 
 
 BY_REASON: dict[str, Callable[[Details], str]] = {
+    # forum setup (issue 15)
+    "required": lambda d: _("This is required."),
+    "anchor_not_weekday": lambda d: _(
+        "The first afternoon must fall on the chosen weekday: pick a date on that day."
+    ),
+    "end_before_start": lambda d: _("The end must come after the start."),
+    "meeting_longer_than_afternoon": lambda d: _(
+        "A meeting cannot be longer than the afternoon: shorten it or lengthen the afternoon."
+    ),
+    "meeting_too_short": lambda d: _("A meeting must be at least 5 minutes."),
+    "buffer_negative": lambda d: _("The break between meetings cannot be negative."),
+    "every_weeks_range": lambda d: _("Use between 1 and 8 weeks."),
+    "unknown_weekday": lambda d: _("Choose a weekday."),
+    "pauses_overlap": lambda d: _(
+        "The pause overlaps %(reason)s (%(start)s – %(end)s): change the dates or remove that "
+        "pause first.",
+        reason=d.get("reason", ""),
+        start=d.get("start", ""),
+        end=d.get("end", ""),
+    ),
+    "pause_too_long": lambda d: _("A pause can be at most 180 days."),
+    "slug_format": lambda d: _(
+        "Use 2–64 lower-case letters, digits and hyphens, starting with a letter or digit."
+    ),
+    "forum_slug_taken": lambda d: _("Another forum already has this address name."),
+    "unknown_timezone": lambda d: _("Unknown time zone: use e.g. Europe/Stockholm."),
+    "already_set_up": lambda d: _("The service is already set up. Sign in instead."),
     "cancel_reason_required": lambda d: _("Give a reason for the cancellation."),
     "session_has_meetings": lambda d: _(
         "The afternoon has booked meetings. Reschedule or cancel them first, "

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_absences": frozenset({ADMIN, COORD}),
     "manage_sessions": frozenset({ADMIN, COORD}),
     "manage_users": frozenset({ADMIN}),
+    "manage_forums": frozenset({ADMIN}),
     "my_meetings": frozenset({REP}),
 }
 

@@ -19,6 +19,7 @@ from booking.domain.schedule import (
     Pause,
     PlannedSession,
     SeriesSpec,
+    expand_pauses,
     local_to_utc,
     plan_sessions,
     slots_for_day,
@@ -37,6 +38,9 @@ class ExtendResult:
     unchanged: int = 0
     kept_booked: int = 0
     skipped_dates: list[date] = field(default_factory=list)
+    # Sessions holding a meeting that the series would move or drop: left as they are.
+    kept_booked_dates: list[date] = field(default_factory=list)
+    removed: int = 0
 
 
 def spec_of(series: SessionSeries, timezone: str) -> SeriesSpec:
@@ -104,8 +108,14 @@ def extend_sessions(
             if series.skip_half_days
             else {d: r for d, r in holidays.items() if "halvdag" not in r}
         )
-        pauses = [Pause(p.start_date, p.end_date, p.reason) for p in series.pauses]
-        for planned in plan_sessions(spec_of(series, forum.timezone), today, end, halfdays, pauses):
+        pauses = expand_pauses(
+            [Pause(p.start_date, p.end_date, p.reason, p.yearly) for p in series.pauses],
+            today,
+            end,
+        )
+        plan = plan_sessions(spec_of(series, forum.timezone), today, end, halfdays, pauses)
+        _retire_off_plan(db, series, {p.local_date for p in plan}, existing, result)
+        for planned in plan:
             if planned.skipped:
                 result.skipped_dates.append(planned.local_date)
             current = existing.get(planned.local_date)
@@ -125,12 +135,36 @@ def extend_sessions(
                 result.unchanged += 1
             elif _has_meetings(db, current):
                 result.kept_booked += 1
+                result.kept_booked_dates.append(current.local_date)
             else:
                 _apply(current, planned)
                 result.updated += 1
     if commit:
         db.commit()
     return result
+
+
+def _retire_off_plan(
+    db: DbSession,
+    series: SessionSeries,
+    planned_dates: set[date],
+    existing: dict[date, Session],
+    result: ExtendResult,
+) -> None:
+    """Sessions of the series on dates it no longer has (its weekday or interval changed):
+    removed when empty, left alone (and reported) when they hold a meeting."""
+    for day, session in list(existing.items()):
+        if session.series_id != series.id or session.is_extra or day in planned_dates:
+            continue
+        if session.status == SessionStatus.CANCELLED:
+            continue
+        if _has_meetings(db, session):
+            result.kept_booked += 1
+            result.kept_booked_dates.append(day)
+            continue
+        db.delete(session)
+        del existing[day]
+        result.removed += 1
 
 
 def get_forum(db: DbSession, slug: str) -> Forum:

@@ -29,7 +29,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from booking.web.forms.fields import Email, LineField, MultiCheckboxField, options
+from booking.web.forms.fields import Email, LineField, MultiCheckboxField, TextField, options
 
 
 class CancelSessionForm(FlaskForm):
@@ -182,3 +182,131 @@ class UserForm(FlaskForm):
     )
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+# ---------------------------------------------------------------- forum setup (issue 15)
+
+WEEKDAY_CHOICES = [
+    (0, _l("Monday")),
+    (1, _l("Tuesday")),
+    (2, _l("Wednesday")),
+    (3, _l("Thursday")),
+    (4, _l("Friday")),
+]
+
+
+class ForumForm(FlaskForm):
+    name = LineField(
+        _l("Name"), validators=[DataRequired(_l("Give the forum a name.")), Length(max=200)]
+    )
+    slug = LineField(
+        _l("Address name"),
+        validators=[DataRequired(_l("Give the address name, e.g. orsa.")), Length(max=64)],
+    )
+    municipality = LineField(
+        _l("Municipality"),
+        validators=[DataRequired(_l("Name the municipality.")), Length(max=200)],
+    )
+    location = LineField(_l("Where the forum meets"), validators=[Optional(), Length(max=300)])
+    organizer_email = EmailField(
+        _l("Organizer address (invitations come from it)"),
+        validators=[Optional(), Email(_l("Enter a valid e-mail address."))],
+    )
+    timezone = LineField(_l("Time zone"), default="Europe/Stockholm", validators=[Length(max=64)])
+    contact_text = TextField(
+        _l("Contact (shown on the forum's pages)"), validators=[Optional(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class SeriesForm(FlaskForm):
+    name = LineField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+    weekday = SelectField(_l("Weekday"), coerce=int, choices=options(WEEKDAY_CHOICES), default=1)
+    anchor_date = DateField(
+        _l("First afternoon (anchor date)"),
+        validators=[InputRequired(_l("Enter the first afternoon as YYYY-MM-DD."))],
+    )
+    every_weeks = IntegerField(
+        _l("Every how many weeks"),
+        default=2,
+        validators=[
+            InputRequired(_l("Enter how many weeks apart, 2 for every other week.")),
+            NumberRange(1, 8, _l("Use between %(min)s and %(max)s weeks.")),
+        ],
+    )
+    start_time = TimeField(
+        _l("Starts"),
+        default=time(13, 0),
+        validators=[InputRequired(_l("Enter the start time as HH:MM."))],
+    )
+    end_time = TimeField(
+        _l("Ends"),
+        default=time(17, 0),
+        validators=[InputRequired(_l("Enter the end time as HH:MM."))],
+    )
+    meeting_minutes = IntegerField(
+        _l("Meeting length (minutes)"),
+        default=60,
+        validators=[
+            InputRequired(_l("Enter the meeting length in minutes.")),
+            NumberRange(5, 480, _l("Use between %(min)s and %(max)s minutes.")),
+        ],
+    )
+    buffer_minutes = IntegerField(
+        _l("Break between meetings (minutes)"),
+        default=15,
+        validators=[
+            InputRequired(_l("Enter the break in minutes (0 for none).")),
+            NumberRange(0, 120, _l("Use between %(min)s and %(max)s minutes.")),
+        ],
+    )
+    active = BooleanField(_l("Active"), default=True)
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save"))
+
+
+class PauseForm(FlaskForm):
+    reason = LineField(
+        _l("Reason (e.g. sportlov, jul)"),
+        validators=[DataRequired(_l("Name the pause, e.g. sommar.")), Length(max=200)],
+    )
+    start_date = DateField(
+        _l("From"), validators=[InputRequired(_l("Enter the first day as YYYY-MM-DD."))]
+    )
+    end_date = DateField(
+        _l("To (inclusive)"), validators=[InputRequired(_l("Enter the last day as YYYY-MM-DD."))]
+    )
+    yearly = BooleanField(_l("Every year on these dates"))
+    submit = SubmitField(_l("Add the pause"))
+
+
+class SetupForm(FlaskForm):
+    admin_name = LineField(
+        _l("Your name"), validators=[DataRequired(_l("Give your name.")), Length(max=200)]
+    )
+    admin_email = EmailField(
+        _l("Your e-mail (your login)"),
+        validators=[
+            DataRequired(_l("Give your e-mail address.")),
+            Email(_l("Enter a valid e-mail address.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password (10 characters or more)"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(min=10, message=_l("Use at least %(min)d characters.")),
+        ],
+    )
+    forum_name = LineField(
+        _l("Forum name"), validators=[DataRequired(_l("Give the forum a name.")), Length(max=200)]
+    )
+    forum_slug = LineField(
+        _l("Address name"),
+        validators=[DataRequired(_l("Give the address name, e.g. orsa.")), Length(max=64)],
+    )
+    municipality = LineField(
+        _l("Municipality"),
+        validators=[DataRequired(_l("Name the municipality.")), Length(max=200)],
+    )
+    submit = SubmitField(_l("Set up the service"))

@@ -4,4 +4,13 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from booking.web.views import account, admin, cases, followup, me, overview, todo  # noqa: F401
+    from booking.web.views import (  # noqa: F401
+        account,
+        admin,
+        cases,
+        followup,
+        me,
+        overview,
+        setup,
+        todo,
+    )
