@@ -196,3 +196,19 @@ def test_pauses_skip_afternoons_once_or_every_year_and_may_not_overlap(
     db.expire_all()
     held = db.get(ForumSession, first.id)
     assert held is not None and held.status == SessionStatus.SCHEDULED and held.slots
+
+
+def test_flask_forum_setup_from_the_command_line(app: object, db: Session) -> None:
+    runner = app.test_cli_runner()  # type: ignore[attr-defined]
+    args = [
+        "forum", "setup",
+        "--admin-email", "it@orsa.example", "--admin-name", "Ingrid IT",
+        "--password", "orsa-forum-2027",
+        "--forum-name", "Forum Orsa", "--forum-slug", "orsa", "--municipality", "Orsa kommun",
+    ]  # fmt: skip
+    done = runner.invoke(args=args)
+    assert done.exit_code == 0, done.output
+    assert "forum Forum Orsa (orsa) created" in done.output
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1 and "already set up" in again.output
+    assert _count(db, User) == 1
