@@ -89,6 +89,10 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "Dörren in <forum@dorren-in.example>"
+    # the accessibility statement (tillgänglighetsredogörelse, issue 15)
+    accessibility_contact: str = "forum@dorren-in.example"
+    accessibility_owner: str = "Mora kommun"
+    accessibility_assessed: str = "2026-12-05"
     # The organizer's mailbox, where iMIP replies from Outlook, Exchange and others arrive
     # (empty host: not read; replies come by CalDAV, the RSVP link or `forum import-imip`).
     imap_host: str = ""
@@ -316,6 +320,24 @@ SETTINGS: tuple[Setting, ...] = (
         "where mail the service did not understand is moved for a person to read",
     ),
     Setting("MAIL_FROM", str, "Dörren in <forum@dorren-in.example>", "sender of every e-mail"),
+    Setting(
+        "ACCESSIBILITY_CONTACT",
+        str,
+        "forum@dorren-in.example",
+        "where the accessibility statement tells people to report a shortcoming",
+    ),
+    Setting(
+        "ACCESSIBILITY_OWNER",
+        str,
+        "Mora kommun",
+        "who is responsible for the service in the accessibility statement",
+    ),
+    Setting(
+        "ACCESSIBILITY_ASSESSED",
+        str,
+        "2026-12-05",
+        "date of the latest accessibility assessment (YYYY-MM-DD), shown in the statement",
+    ),
     Setting("WORKER_POLL_SECONDS", int, 2, "how often the worker looks for due work"),
     Setting(
         "OUTBOX_LEASE_SECONDS",

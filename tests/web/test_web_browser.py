@@ -245,6 +245,10 @@ PAGES_BY_ROLE = {
         "/admin/departments/new",
         "/admin/departments/1",
         "/admin/representatives/new",
+        "/admin/forums",
+        "/admin/forums/1",
+        "/admin/series/1",
+        "/admin/forums/1/series/new",
     ],
     "representative": ["/me/meetings", "/me/todo", "/admin/sessions"],
     "viewer": ["/overview", "/cases"],
@@ -309,8 +313,10 @@ def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: obj
     page = context.new_page()  # type: ignore[attr-defined]
     problems: dict[str, list[dict[str, object]]] = {}
     spilled: dict[str, list[str]] = {}
-    page.goto(f"{server.url}/login")
-    problems.update({"/login": _axe(page)})
+    for public in ("/login", "/tillganglighet"):
+        page.goto(server.url + public)
+        problems[public] = _axe(page)
+        spilled.update(_spills(page, public))
     for role, urls in test_pages.items():
         _login(page, server.url, role)
         for url in urls:

@@ -163,3 +163,41 @@ def test_a_series_change_over_a_booked_afternoon_names_it(login_as: LoginAs, see
     text = text_of(moved.get_data(as_text=True))
     assert "Dessa eftermiddagar har möten och lämnades som de var" in text
     assert meeting.starts_at.date().isoformat() in text
+
+
+def test_every_page_links_the_accessibility_statement(
+    client: FlaskClient, login_as: LoginAs, seeded: Db
+) -> None:
+    """Issue 15: the statement required by the law on accessibility of digital public service,
+    linked from every public page (login, RSVP, survey, customer page) and every staff page."""
+    from datetime import timedelta
+
+    from booking.services.followup.surveys import create_survey
+    from booking.services.invitations.links import customer_link, rsvp_link
+
+    statement = page_text(client, "/tillganglighet")
+    for part in (
+        "Tillgänglighetsredogörelse för Dörren in",
+        "Digg",
+        "WCAG 2.1",
+        "Tillsyn",
+        "Senaste bedömningen gjordes 2026-12-05",
+    ):
+        assert part in statement, part
+    meeting = book_directly(seeded)
+    now = meeting.starts_at - timedelta(days=3)
+    settings = client.application.config["SETTINGS"]
+    attendee = meeting.attendees[0]
+    invitations = client.application.extensions["policies"].invitations
+    rsvp = rsvp_link(attendee, invitations).removeprefix(invitations.base_url)
+    customer = customer_link(seeded, meeting.case, base_url="", secret_key=settings.secret_key)
+    policy = client.application.extensions["policies"].followup
+    _survey, token = create_survey(seeded, meeting.case, now, policy, meeting_id=meeting.id)
+    seeded.commit()
+    public = ["/login", rsvp, customer, f"/s/{token}", "/tillganglighet"]
+    for url in public:
+        html = client.get(url).get_data(as_text=True)
+        assert 'href="/tillganglighet"' in html, url
+    staff = login_as("coordinator")
+    for url in ("/overview", f"/cases/{meeting.case_id}", "/me/todo"):
+        assert 'href="/tillganglighet"' in staff.get(url).get_data(as_text=True), url

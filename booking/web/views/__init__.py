@@ -12,5 +12,6 @@ def register() -> None:
         me,
         overview,
         setup,
+        statement,
         todo,
     )
