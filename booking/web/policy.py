@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_sessions": frozenset({ADMIN, COORD}),
     "manage_users": frozenset({ADMIN}),
     "manage_forums": frozenset({ADMIN}),
+    "hand_out_feeds": frozenset({ADMIN, COORD}),
     "my_meetings": frozenset({REP}),
 }
 

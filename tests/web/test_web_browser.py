@@ -238,6 +238,7 @@ PAGES_BY_ROLE = {
         "/statistics",
         "/followup/overdue",
         "/cases/1/followup",
+        "/admin/feeds",
     ],
     "admin": [
         "/admin/users",

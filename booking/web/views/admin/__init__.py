@@ -3,6 +3,7 @@ API tokens; importing the package registers their routes on web_bp."""
 
 from booking.web.views.admin import (
     departments,
+    feeds,
     forums,
     representatives,
     sessions,
@@ -10,4 +11,4 @@ from booking.web.views.admin import (
     users,
 )
 
-__all__ = ["departments", "forums", "representatives", "sessions", "tokens", "users"]
+__all__ = ["departments", "feeds", "forums", "representatives", "sessions", "tokens", "users"]
