@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({ADMIN}),
     "manage_forums": frozenset({ADMIN}),
     "hand_out_feeds": frozenset({ADMIN, COORD}),
+    # The whole trail holds every case's recorded states: those who may see every case.
+    "view_audit": frozenset({ADMIN}),
     "my_meetings": frozenset({REP}),
 }
 

@@ -250,6 +250,7 @@ PAGES_BY_ROLE = {
         "/admin/forums/1",
         "/admin/series/1",
         "/admin/forums/1/series/new",
+        "/admin/audit",
     ],
     "representative": ["/me/meetings", "/me/todo", "/admin/sessions"],
     "viewer": ["/overview", "/cases"],

@@ -310,3 +310,14 @@ class SetupForm(FlaskForm):
         validators=[DataRequired(_l("Name the municipality.")), Length(max=200)],
     )
     submit = SubmitField(_l("Set up the service"))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (GET, no CSRF: it changes nothing)."""
+
+    actor = LineField(_l("Who (e-mail or part of it)"), validators=[Optional(), Length(max=320)])
+    entity_type = SelectField(_l("What"), validate_choice=False, validators=[Optional()])
+    action = SelectField(_l("Action"), validate_choice=False, validators=[Optional()])
+    case = LineField(_l("Case (id or reference)"), validators=[Optional(), Length(max=64)])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To (inclusive)"), validators=[Optional()])

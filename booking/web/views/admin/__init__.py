@@ -2,6 +2,7 @@
 API tokens; importing the package registers their routes on web_bp."""
 
 from booking.web.views.admin import (
+    audit,
     departments,
     feeds,
     forums,
@@ -11,4 +12,13 @@ from booking.web.views.admin import (
     users,
 )
 
-__all__ = ["departments", "feeds", "forums", "representatives", "sessions", "tokens", "users"]
+__all__ = [
+    "audit",
+    "departments",
+    "feeds",
+    "forums",
+    "representatives",
+    "sessions",
+    "tokens",
+    "users",
+]
