@@ -18,3 +18,6 @@ from booking.api import (  # noqa: E402,F401  (follow-through, issue 7)
 
 # isort: split
 from booking.api import tokens  # noqa: E402,F401  (API tokens: list and revoke, issue 11)
+
+# isort: split
+from booking.api import forum_setup  # noqa: E402,F401  (forum setup, issue 15)

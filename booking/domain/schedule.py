@@ -183,7 +183,9 @@ def plan_sessions(
     non_working: Mapping[date, str],
     pauses: Iterable[Pause] = (),
 ) -> list[PlannedSession]:
-    """The series' sessions in [start, end]; skipped dates carry their reason and no slots."""
+    """The series' sessions in [start, end], none before its anchor (the first afternoon);
+    skipped dates carry their reason and no slots."""
+    start = max(start, spec.anchor_date)
     pause_list = list(pauses)
     planned: list[PlannedSession] = []
     for day in series_dates(spec, start, end):
