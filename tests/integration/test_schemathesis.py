@@ -14,6 +14,7 @@ Bounded (MAX_EXAMPLES per operation and caller, a few short stateful runs) and d
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -299,6 +300,39 @@ def _token_ids(app: Flask, headers: dict[str, dict[str, str]]) -> set[int]:
     return {t["id"] for t in listed["tokens"]}
 
 
+_UNIQUE = itertools.count(1)
+_SERIES_BODY = {
+    "weekday": 1,
+    "anchor_date": "2026-12-15",
+    "every_weeks": 2,
+    "start_time": "13:00",
+    "end_time": "17:00",
+}
+# Forum setup (issue 15): generated bodies are almost never a coherent series (the anchor must
+# fall on the weekday), so one call in three sends a valid one and the deeper code runs too.
+VALID_SETUP_BODIES: dict[tuple[str, str], Any] = {
+    ("POST", f"{API}/forums"): lambda: {
+        "name": "Forum X",
+        "slug": f"forum-x{next(_UNIQUE)}",
+        "municipality": "X kommun",
+    },
+    ("PUT", f"{API}/forums/{{slug}}"): lambda: {
+        "name": "Forum Mora",
+        "slug": "mora",
+        "municipality": "Mora kommun",
+    },
+    ("POST", f"{API}/forums/{{slug}}/series"): lambda: dict(_SERIES_BODY),
+    ("POST", f"{API}/forums/{{slug}}/series/preview"): lambda: dict(_SERIES_BODY),
+    ("PUT", f"{API}/series/{{series_id}}"): lambda: dict(_SERIES_BODY),
+    ("POST", f"{API}/series/{{series_id}}/preview"): lambda: dict(_SERIES_BODY),
+    ("POST", f"{API}/series/{{series_id}}/pauses"): lambda: {
+        "reason": "extra",
+        "start_date": f"2031-0{1 + next(_UNIQUE) % 9}-10",
+        "end_date": f"2031-0{1 + next(_UNIQUE) % 9}-10",
+    },
+}
+
+
 def _aim(case: Any, small_id: int, world: dict[str, Any]) -> None:
     """Two times in three aim path ids at existing rows, so deeper code runs too; one new case
     in three is a valid one (a made-up forum slug never is); never revoke the callers' own
@@ -308,6 +342,9 @@ def _aim(case: Any, small_id: int, world: dict[str, Any]) -> None:
     case.cookies = case.cookies or {}
     if (case.method.upper(), case.path) == ("POST", f"{API}/cases") and small_id == 1:
         case.body = dict(world["case_body"])
+    valid = VALID_SETUP_BODIES.get((case.method.upper(), case.path))
+    if valid is not None and small_id == 1:
+        case.body = valid()
     for name in case.path_parameters or {}:
         if small_id == 3:
             continue
