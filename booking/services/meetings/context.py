@@ -234,6 +234,34 @@ def world_between(db: Db, ctx: AllocationContext, start: datetime, end: datetime
     return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
 
 
+_NEXT_FREE = (
+    select(func.min(Slot.starts_at))
+    .join(Session, Session.id == Slot.session_id)
+    .outerjoin(Meeting, Meeting.slot_id == Slot.id)
+    .where(
+        Session.forum_id == bindparam("forum"),
+        Session.status == SessionStatus.SCHEDULED,
+        Session.local_date >= bindparam("not_before"),
+        Slot.starts_at > bindparam("now"),
+        Slot.starts_at >= bindparam("lo"),
+        Meeting.id.is_(None),
+    )
+)
+
+
+def next_free_start(
+    db: Db, forum_id: int, now: datetime, not_before: date, start: datetime
+) -> datetime | None:
+    """When the forum's next free slot from ``start`` on begins (None: there is none), so a
+    search can jump over weeks that are fully booked instead of reading them one by one."""
+    found: datetime | None = (
+        db.connection()
+        .execute(_NEXT_FREE, {"forum": forum_id, "not_before": not_before, "now": now, "lo": start})
+        .scalar()
+    )
+    return found
+
+
 def free_slots(
     db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
 ) -> list[alloc.Candidate]:
