@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from booking.web.views import account, admin, cases, followup, me, overview  # noqa: F401
+    from booking.web.views import account, admin, cases, followup, me, overview, sso  # noqa: F401

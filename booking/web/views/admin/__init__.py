@@ -1,6 +1,6 @@
 """Administration pages: departments, representatives (absences, deputies), sessions, users,
-API tokens; importing the package registers their routes on web_bp."""
+API tokens, single sign-on rules; importing the package registers their routes on web_bp."""
 
-from booking.web.views.admin import departments, representatives, sessions, tokens, users
+from booking.web.views.admin import departments, representatives, sessions, sso, tokens, users
 
-__all__ = ["departments", "representatives", "sessions", "tokens", "users"]
+__all__ = ["departments", "representatives", "sessions", "sso", "tokens", "users"]
