@@ -46,6 +46,13 @@ def _point_problems(details: Details) -> str:
 
 
 BY_REASON: dict[str, Callable[[Details], str]] = {
+    "sso_rule_exists": lambda d: _(
+        "There is already a rule for %(value)s. Remove it first to change its role.",
+        value=d.get("value", ""),
+    ),
+    "sso_rule_bad_domain": lambda d: _(
+        "%(value)s is not an e-mail domain. Write it as mora.se.", value=d.get("value", "")
+    ),
     "cancel_reason_required": lambda d: _("Give a reason for the cancellation."),
     "session_has_meetings": lambda d: _(
         "The afternoon has booked meetings. Reschedule or cancel them first, "
