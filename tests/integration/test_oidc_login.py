@@ -439,3 +439,63 @@ def test_passwords_off_refuses_password_logins_but_links_and_tokens_work(
         assert logged_in_as(client, db) == "dan@example.org"
     finally:
         app.extensions["engine"].dispose()
+
+
+def test_the_admin_page_adds_and_removes_rules(client: FlaskClient, db: Session) -> None:
+    db.add_all(
+        [
+            User(
+                email="admin@kommun.se",
+                name="Admin",
+                role=Role.ADMIN,
+                password_hash=hash_password("admin-password-1"),
+            ),
+            User(
+                email="sam@kommun.se",
+                name="Sam",
+                role=Role.COORDINATOR,
+                password_hash=hash_password("coord-password-1"),
+            ),
+        ]
+    )
+    db.commit()
+    client.post("/login", data={"email": "sam@kommun.se", "password": "coord-password-1"})
+    assert client.get("/admin/sso").status_code == 403
+    client.post("/logout")
+    client.post("/login", data={"email": "admin@kommun.se", "password": "admin-password-1"})
+    page = client.get("/admin/sso")
+    assert page.status_code == 200 and CALLBACK in page.text and "Inga regler" in page.text
+
+    added = client.post(
+        "/admin/sso", data={"kind": "group", "value": " Bygglov ", "role": "coordinator"}
+    )
+    assert added.status_code == 302
+    assert (
+        client.post(
+            "/admin/sso", data={"kind": "email_domain", "value": "@Mora.SE", "role": "viewer"}
+        ).status_code
+        == 302
+    )
+    rules = sso_rules.list_rules(db)
+    assert [(r.kind, r.value, r.role) for r in rules] == [
+        (SsoMatch.EMAIL_DOMAIN, "mora.se", Role.VIEWER),
+        (SsoMatch.GROUP, "Bygglov", Role.COORDINATOR),
+    ]
+    twice = client.post("/admin/sso", data={"kind": "group", "value": "Bygglov", "role": "admin"})
+    assert twice.status_code == 409 and "Det finns redan en regel för Bygglov" in twice.text
+    bad = client.post(
+        "/admin/sso", data={"kind": "email_domain", "value": "inte en domän", "role": "viewer"}
+    )
+    assert bad.status_code == 422 and "är ingen e-postdomän" in bad.text
+    empty = client.post("/admin/sso", data={"kind": "group", "value": "", "role": "viewer"})
+    assert empty.status_code == 422 and "Skriv gruppen" in empty.text
+    assert len(sso_rules.list_rules(db)) == 2  # nothing half-written
+
+    removed = client.post(f"/admin/sso/{rules[1].id}/remove")
+    assert removed.status_code == 302
+    assert [r.value for r in sso_rules.list_rules(db)] == ["mora.se"]
+    assert client.post("/admin/sso/999999/remove").status_code == 404
+    trail = db.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_type == "sso_role_rule")
+    ).all()
+    assert sorted(trail) == ["create", "create", "delete"]
