@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from caldav_servers import closed_port
 from flask import Flask
 from flask.testing import FlaskClient
 from joserfc.jwk import KeySet
@@ -499,3 +500,16 @@ def test_the_admin_page_adds_and_removes_rules(client: FlaskClient, db: Session)
         select(AuditEvent.action).where(AuditEvent.entity_type == "sso_role_rule")
     ).all()
     assert sorted(trail) == ["create", "create", "delete"]
+
+
+def test_the_check_command_finds_the_identity_provider(
+    settings: Settings, clock: FixedClock, oidc_provider: OidcProvider
+) -> None:
+    with closed_port() as nothing:
+        unreachable = f"http://127.0.0.1:{nothing.getsockname()[1]}"
+        for issuer, found in ((oidc_provider.issuer, "ok"), (unreachable, "FAILED")):
+            app = create_app(replace(settings, oidc_issuer=issuer), clock=clock)
+            result = app.test_cli_runner().invoke(args=["forum", "check"])
+            app.extensions["engine"].dispose()
+            line = next(line for line in result.output.splitlines() if line.startswith("sso"))
+            assert line.split()[1] == found, line
