@@ -108,7 +108,14 @@ $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 	cd tests/web/axe && npm ci --no-audit --no-fund --silent
 	touch $@
 
-web-test-deps: browser $(AXE)
+# The OpenID Connect provider the single sign-on tests start (panva's oidc-provider, node).
+OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
+
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --silent
+	touch $@
+
+web-test-deps: browser $(AXE) $(OIDC_PROVIDER)
 
 # Real servers the tests start on 127.0.0.1 (Debian packages; their system services are not
 # used): Cyrus IMAP with CalDAV, a second scheduling server beside Xandikos, the one that

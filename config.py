@@ -121,6 +121,13 @@ class Settings:
     # web security
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # single sign-on with the municipality's identity provider (OpenID Connect; empty issuer: off)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_groups_claim: str = "groups"
+    local_passwords: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -395,6 +402,38 @@ SETTINGS: tuple[Setting, ...] = (
         "5 minutes, is counted in the database, shared by every worker and node)",
     ),
     Setting("LOGIN_LOCKOUT_MINUTES", int, 15, "how long a locked account stays locked"),
+    Setting(
+        "OIDC_ISSUER",
+        str,
+        "",
+        "single sign-on: the identity provider's issuer URL (OpenID Connect; its "
+        "`/.well-known/openid-configuration` is read); empty: off. Register the redirect URI "
+        "`PUBLIC_BASE_URL/login/oidc/callback`",
+    ),
+    Setting("OIDC_CLIENT_ID", str, "", "the client (application) id registered there"),
+    Setting("OIDC_CLIENT_SECRET", str, "", "its client secret", secret=True),
+    Setting(
+        "OIDC_SCOPES",
+        str,
+        "openid email profile",
+        "scopes asked for, space-separated (`openid` is always asked for); add `groups` where "
+        "the provider sends the groups claim only for that scope",
+    ),
+    Setting(
+        "OIDC_GROUPS_CLAIM",
+        str,
+        "groups",
+        "the ID token claim holding the user's groups (Entra ID: `groups`, object ids or names; "
+        "Keycloak: the group mapper's claim name), matched by the rules on /admin/sso",
+    ),
+    Setting(
+        "LOCAL_PASSWORDS",
+        bool,
+        True,
+        "`on`: staff may log in with a password kept here; `off`: the password form is hidden "
+        "and password logins refused (only with `OIDC_ISSUER` set); link tokens and API "
+        "tokens keep working",
+    ),
 )
 
 
@@ -432,7 +471,23 @@ def load_settings() -> Settings:
         and settings.imap_host not in {"127.0.0.1", "localhost", "::1"}
     ):
         raise ConfigError("IMAP_SECURITY=none would send the mailbox password in clear text")
+    _check_sso(settings)
     return settings
+
+
+def _check_sso(settings: Settings) -> None:
+    """Single sign-on needs a client id; turning passwords off needs single sign-on; in
+    production the identity provider is reached over HTTPS only."""
+    if not settings.local_passwords and not settings.oidc_issuer:
+        raise ConfigError(
+            "LOCAL_PASSWORDS=off needs OIDC_ISSUER: without single sign-on nobody could log in"
+        )
+    if not settings.oidc_issuer:
+        return
+    if not settings.oidc_client_id:
+        raise ConfigError("OIDC_ISSUER is set: set OIDC_CLIENT_ID (the registered client id) too")
+    if settings.is_production and not settings.oidc_issuer.startswith("https://"):
+        raise ConfigError("OIDC_ISSUER must be an https:// URL in production")
 
 
 def describe(settings: Settings) -> list[tuple[str, str]]:

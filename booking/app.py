@@ -61,12 +61,13 @@ def create_app(
 
 
 def _wire_adapters(app: Flask, settings: Settings) -> None:
-    """CalDAV gateway, SMTP mailer, IMAP mailbox and raw feed reader factories (only this
-    module knows the adapters)."""
+    """CalDAV gateway, SMTP mailer, IMAP mailbox, raw feed reader factories and the OpenID
+    Connect client (only this module knows the adapters)."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
     from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
+    from booking.adapters.oidc import OidcClient, OidcConfig
     from booking.adapters.outbox_wakeup import OutboxWakeup
     from booking.services.invitations.outbox import WAKEUP_CHANNEL
 
@@ -125,6 +126,20 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
     # Fresh feed polls without the ORM (feeds.answer.reader_of makes one per engine).
     app.extensions["feed_reader_factory"] = FeedReader
+    # Single sign-on with the municipality's identity provider; None when OIDC_ISSUER is empty.
+    app.extensions["identity_provider"] = (
+        OidcClient(
+            OidcConfig(
+                issuer=settings.oidc_issuer,
+                client_id=settings.oidc_client_id,
+                client_secret=settings.oidc_client_secret,
+                scopes=settings.oidc_scopes,
+                groups_claim=settings.oidc_groups_claim,
+            )
+        )
+        if settings.oidc_issuer
+        else None
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

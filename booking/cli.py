@@ -362,6 +362,7 @@ def check_cmd() -> None:
         diagnostics.check_organizers(ext["caldav_gateway_factory"], _organizers()),
         diagnostics.check_mail(ext["mailer_factory"]()),
         diagnostics.check_mailbox(ext["mailbox_factory"]),
+        diagnostics.check_sso(ext["identity_provider"]),
     ]
     for check in checks:
         click.echo(f"{check.name:<9} {'ok' if check.ok else 'FAILED':<7} {check.detail}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
 from booking.models import User
+from booking.services.access.sso import IdentityProvider
 from booking.services.inputs import MAX_ID, control_characters
 from booking.services.policies import Policies
 from config import Settings
@@ -49,6 +50,13 @@ def freebusy() -> Any:
     """The CalDAV free/busy port wired by create_app (None without CalDAV): allocation leaves
     out representatives who are busy in their own calendars."""
     return current_app.extensions.get("freebusy")
+
+
+def identity_provider() -> IdentityProvider | None:
+    """The municipality's identity provider (single sign-on) wired by create_app, or None when
+    OIDC_ISSUER is not set."""
+    result: IdentityProvider | None = current_app.extensions.get("identity_provider")
+    return result
 
 
 def settings() -> Settings:

@@ -48,7 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
 # Fixtures that start a real server or browser in another process (CalDAV, IMAP, SMTP,
 # gunicorn, Chromium, the icscheck parsers). Tests using one are marked ``external``; the
 # any-date run leaves them out: those processes keep their own clocks.
-EXTERNAL_FIXTURES = frozenset({"smtp_sink", "xandikos", "radicale", "cyrus", "server", "browser"})
+EXTERNAL_FIXTURES = frozenset(
+    {"smtp_sink", "xandikos", "radicale", "cyrus", "server", "browser", "oidc_provider"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

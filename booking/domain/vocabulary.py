@@ -15,6 +15,14 @@ class Role(enum.StrEnum):
     VIEWER = "viewer"
 
 
+class SsoMatch(enum.StrEnum):
+    """What a single sign-on role rule matches: a group the identity provider names, or the
+    domain of the user's e-mail address."""
+
+    GROUP = "group"
+    EMAIL_DOMAIN = "email_domain"
+
+
 class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"  # a forum afternoon with slots
     SKIPPED = "skipped"  # holiday or pause period: kept with its reason, no slots

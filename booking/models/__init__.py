@@ -16,7 +16,7 @@ from booking.models.followup import FollowUpPoint, Minutes, Survey, SurveyAnswer
 from booking.models.invitations import CustomerToken, OutboxMessage
 from booking.models.meetings import Attendee, Meeting, RepresentativeBusy
 from booking.models.scheduling import Forum, PausePeriod, Session, SessionSeries, Slot
-from booking.models.security import ApiToken, LoginRateBucket, User
+from booking.models.security import ApiToken, LoginRateBucket, SsoRoleRule, User
 from booking.models.system import AuditEvent, IdempotencyKey, KeyValue
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Session",
     "SessionSeries",
     "Slot",
+    "SsoRoleRule",
     "Survey",
     "SurveyAnswer",
     "UTCDateTime",

@@ -10,11 +10,12 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.db import STAMP_ON_INSERT, Base
-from booking.domain.vocabulary import Role
+from booking.domain.vocabulary import Role, SsoMatch
 from booking.models.base import UTCDateTime, str_enum
 
 
@@ -34,6 +35,9 @@ class User(Base):
     # Stored in the session cookie at login and checked on every request; logging out and a
     # password change raise it, so every copy of an older cookie stops working.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The identity provider's subject (``sub``) once the user has signed in with single sign-on:
+    # later logins find the user by it, whatever the e-mail address has become.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
 
 class ApiToken(Base):
@@ -60,3 +64,18 @@ class LoginRateBucket(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SsoRoleRule(Base):
+    """An administrator's rule for single sign-on: users in group ``value`` (or with an e-mail
+    address in domain ``value``) get ``role``; the highest matching role wins
+    (booking.services.access.sso)."""
+
+    __tablename__ = "sso_role_rules"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_sso_role_rules_kind_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SsoMatch] = mapped_column(str_enum(SsoMatch, "sso_match"))
+    value: Mapped[str] = mapped_column(String(320))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "sso_rule_role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)

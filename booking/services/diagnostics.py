@@ -2,7 +2,8 @@
 
 For the IT department setting the service up or after a change: the database (and whether
 its migrations are at the code's head), the CalDAV server (login, the organizer's calendar,
-scheduling), the SMTP server (login) and the organizer's mailbox (login, folder). Each check
+scheduling), the SMTP server (login), the organizer's mailbox (login, folder) and the identity
+provider of single sign-on (its discovery document). Each check
 says what it found or what failed, in words an operator can act on. The servers are reached
 through the same ports the worker uses (the composition root passes them in).
 """
@@ -34,6 +35,10 @@ class CalendarCheckPort(Protocol):
 
 class MailCheckPort(Protocol):
     def check(self) -> str: ...
+
+
+class SsoCheckPort(Protocol):
+    def metadata(self) -> dict[str, Any]: ...
 
 
 def check_database(
@@ -136,3 +141,17 @@ def check_mailbox(factory: Callable[[], AbstractContextManager[Any]] | None) -> 
     except Exception as exc:
         return Check("imap", False, str(exc))
     return Check("imap", True, f"organizer's mailbox open, {waiting} message(s) waiting")
+
+
+def check_sso(provider: SsoCheckPort | None) -> Check:
+    """The identity provider answers with its discovery document, under the configured issuer."""
+    if provider is None:
+        return Check("sso", True, "not configured (OIDC_ISSUER empty): passwords only")
+    try:
+        metadata = provider.metadata()
+    except Exception as exc:  # SsoRefused (wrong issuer, unreachable) or anything else
+        return Check("sso", False, str(exc))
+    logout = "with" if metadata.get("end_session_endpoint") else "without"
+    return Check(
+        "sso", True, f"identity provider {metadata.get('issuer')} ({logout} end_session_endpoint)"
+    )

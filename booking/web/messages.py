@@ -73,6 +73,17 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     "forum_slug_taken": lambda d: _("Another forum already has this address name."),
     "unknown_timezone": lambda d: _("Unknown time zone: use e.g. Europe/Stockholm."),
     "already_set_up": lambda d: _("The service is already set up. Sign in instead."),
+    "sso_rule_value_required": lambda d: _("Enter the group or the e-mail domain."),
+    "sso_rule_value_invalid": lambda d: _(
+        "The value is too long or holds control characters: use at most 320 plain characters."
+    ),
+    "sso_rule_exists": lambda d: _(
+        "There is already a rule for %(value)s. Remove it first to change its role.",
+        value=d.get("value", ""),
+    ),
+    "sso_rule_bad_domain": lambda d: _(
+        "%(value)s is not an e-mail domain. Write it as mora.se.", value=d.get("value", "")
+    ),
     "cancel_reason_required": lambda d: _("Give a reason for the cancellation."),
     "session_has_meetings": lambda d: _(
         "The afternoon has booked meetings. Reschedule or cancel them first, "

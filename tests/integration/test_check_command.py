@@ -94,6 +94,7 @@ def test_without_servers_the_optional_parts_say_how_the_service_works(
     assert code == 0
     assert "not configured" in lines["caldav"] and "e-mail" in lines["caldav"]
     assert "not configured" in lines["imap"]
+    assert "not configured" in lines["sso"]
 
 
 def test_a_database_behind_the_code_is_told_to_migrate(app: Flask) -> None:

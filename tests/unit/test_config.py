@@ -102,3 +102,22 @@ def test_a_set_public_base_url_wins_over_host_and_port(address_env: pytest.Monke
     address_env.delenv("PUBLIC_BASE_URL")
     with pytest.raises(ConfigError, match="PORT"):
         load_settings()
+
+
+def test_single_sign_on_settings_are_checked(env: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.oidc_issuer == "" and settings.local_passwords  # off unless configured
+    env.setenv("LOCAL_PASSWORDS", "off")
+    with pytest.raises(ConfigError, match="LOCAL_PASSWORDS=off needs OIDC_ISSUER"):
+        load_settings()
+    env.setenv("OIDC_ISSUER", "https://login.microsoftonline.com/tenant/v2.0")
+    with pytest.raises(ConfigError, match="OIDC_CLIENT_ID"):
+        load_settings()
+    env.setenv("OIDC_CLIENT_ID", "dorren-in")
+    settings = load_settings()
+    assert not settings.local_passwords and settings.oidc_scopes == "openid email profile"
+    env.setenv("OIDC_ISSUER", "http://keycloak.kommun.example/realms/staff")
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", "a" * 32)
+    with pytest.raises(ConfigError, match="https"):
+        load_settings()

@@ -350,3 +350,89 @@ def _spills(page: object, where: str) -> dict[str, list[str]]:
             found[f"{where} at {width} px"] = spilled
     page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     return found
+
+
+@pytest.fixture
+def sso_server(tmp_path: Path) -> Iterator[tuple[Server, object]]:
+    """The app with single sign-on on, in a thread, beside a real OpenID Connect provider
+    (tests/oidc_provider.py). Its clock starts at the real time: the provider's tokens are
+    stamped with it."""
+    import time
+
+    from oidc_provider import CLIENT_ID, CLIENT_SECRET, start_provider
+
+    from booking.domain.vocabulary import Role, SsoMatch
+    from booking.services import audit
+    from booking.services.access import sso_rules
+
+    holder: dict[str, Flask] = {}
+    httpd = make_server(
+        "127.0.0.1", 0, lambda env, respond: holder["app"](env, respond), threaded=True
+    )
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    provider = start_provider(tmp_path, [f"{base}/login/oidc/callback"], [f"{base}/login"])
+    settings = replace(
+        Settings(),
+        env="test",
+        database_url=f"sqlite:///{tmp_path / 'sso.sqlite3'}",
+        secret_key="browser-test-secret",
+        public_base_url=base,
+        oidc_issuer=provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_scopes="openid email profile groups",
+    )
+    upgrade(settings.database_url)
+    clock = FixedClock(datetime.fromtimestamp(int(time.time()), UTC))
+    app = holder["app"] = create_app(settings, clock=clock)
+    with app.app_context():
+        db = app.extensions["session_factory"]()
+        sso_rules.add_rule(
+            db,
+            SsoMatch.GROUP,
+            "dorren-in-admins",
+            Role.ADMIN,
+            actor=audit.Actor.system("test"),
+            now=clock.now(),
+        )
+        db.close()
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield Server(base, app), provider
+    httpd.shutdown()
+    thread.join(timeout=10)
+    provider.stop()
+    app.extensions["engine"].dispose()
+
+
+def test_sign_in_with_the_municipality_account(
+    sso_server: tuple[Server, object], browser: object
+) -> None:
+    """Issue 15 §3: "Logga in med kommunens konto", the provider's own login page, back as an
+    administrator (group rule); logging out ends the provider's session too."""
+    server, provider = sso_server
+    context = _context(browser, bypass_csp=True)
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/login")
+    serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    page.click("text=Logga in med kommunens konto")
+    assert page.url.startswith(provider.url)  # type: ignore[attr-defined]
+    page.fill("#login", "anna")
+    page.fill("#password", "test-password")
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/overview"))
+    assert page.locator("text=Användare").count() >= 1  # the administrator's menu
+    page.goto(f"{server.url}/admin/sso")
+    assert "dorren-in-admins" in page.content()
+    serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    _logout(page)
+    assert page.url.startswith(provider.url)  # type: ignore[attr-defined]  # end_session
+    page.click("button[name=logout][value=yes]")
+    page.wait_for_url(f"{server.url}/login")
+    assert "Du är utloggad" in page.content()
+    # The provider's session is over: the next sign-in asks for the password again.
+    page.click("text=Logga in med kommunens konto")
+    page.wait_for_selector("#login")
+    context.close()  # type: ignore[attr-defined]

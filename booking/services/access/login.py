@@ -92,7 +92,10 @@ def authenticate(
     if user is None or counted is None:
         _dummy_check(password)  # unknown, inactive or locked: the same answer, the same time
         return LoginResult(None)
-    if verify_password(user, password):
+    if not user.password_hash:
+        # A user of single sign-on only has no password here: the same cost as a wrong one.
+        _dummy_check(password)
+    elif verify_password(user, password):
         db.execute(
             update(User)
             .where(User.id == user.id)

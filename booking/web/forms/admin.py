@@ -321,3 +321,24 @@ class AuditFilterForm(FlaskForm):
     case = LineField(_l("Case (id or reference)"), validators=[Optional(), Length(max=64)])
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+
+class SsoRuleForm(FlaskForm):
+    """A single sign-on role rule: "group X → role" or "e-mail domain Y → role"."""
+
+    kind = SelectField(
+        _l("Matches"),
+        choices=options(
+            [("group", _l("Group at the identity provider")), ("email_domain", _l("E-mail domain"))]
+        ),
+        validators=[DataRequired(_l("Choose what the rule matches."))],
+    )
+    value = LineField(
+        _l("Group or e-mail domain"),
+        validators=[
+            DataRequired(_l("Enter the group (as the identity provider names it) or the domain.")),
+            Length(max=320, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Add the rule"))

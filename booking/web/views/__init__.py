@@ -12,6 +12,7 @@ def register() -> None:
         me,
         overview,
         setup,
+        sso,
         statement,
         todo,
     )

@@ -15,6 +15,7 @@ from booking.web.auth import current_user, log_in, log_out, safe_next
 from booking.web.forms.account import ActionForm, LanguageForm, LoginForm
 from booking.web.policy import can
 from booking.web.ratelimit import login_attempt_allowed
+from booking.web.views import sso
 from booking.web_support import get_db, now, settings
 
 
@@ -31,6 +32,12 @@ def login() -> Any:
         return redirect(home_for_user())
     form = LoginForm()
     status = 200
+    if request.method == "POST" and not settings().local_passwords:
+        # Passwords kept here are turned off (LOCAL_PASSWORDS=off): only single sign-on.
+        form.form_errors.append(
+            _("Logging in with a password is turned off. Log in with the municipality's account.")
+        )
+        return render_template("web/login.html", form=form), 403
     if form.validate_on_submit():
         verdict = login_attempt_allowed()
         if not verdict.allowed:
@@ -78,10 +85,15 @@ def logout() -> Response:
     form = ActionForm()
     if form.validate_on_submit():
         user = current_user()
+        was_sso = bool(session.get(sso.SSO_KEY))
         if user is not None:  # every copy of this session's cookie stops working too
             login_service.log_out(get_db(), user.id)
         log_out()
         flash(_("You are logged out."), "info")
+        # A single sign-on session: the municipality's login is ended too, then back here.
+        end_session = sso.end_session_url(was_sso)
+        if end_session:
+            return redirect(end_session)
     return redirect(url_for("web.login"))
 
 

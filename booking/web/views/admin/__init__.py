@@ -1,5 +1,5 @@
 """Administration pages: departments, representatives (absences, deputies), sessions, users,
-API tokens; importing the package registers their routes on web_bp."""
+API tokens, single sign-on rules; importing the package registers their routes on web_bp."""
 
 from booking.web.views.admin import (
     audit,
@@ -8,6 +8,7 @@ from booking.web.views.admin import (
     forums,
     representatives,
     sessions,
+    sso,
     tokens,
     users,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "forums",
     "representatives",
     "sessions",
+    "sso",
     "tokens",
     "users",
 ]
