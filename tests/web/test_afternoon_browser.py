@@ -39,7 +39,7 @@ START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 ORGANIZER = "forum@mora.example"
 CUSTOMER = "greta@bageri.example"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.external]  # Chromium, Xandikos, a provider
 
 
 @dataclass
