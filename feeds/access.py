@@ -23,9 +23,12 @@ _FEED_TOKEN = re.compile(r"(/feeds/(?:departments|representatives|forums|cases)/
 # /c/, /r/ and /s/ at the start of a path: alone, in a request line ("GET /c/..."), or after
 # the host of a full URL (a Referer).
 _LINK_TOKEN = re.compile(r"((?:^|[\s\"]|//[^/\s\"?#]*)/[crs]/)[^/?#\s\"]+")
+# The door in (issue 14): a request's confirmation link and the business's follow link.
+_DOOR_TOKEN = re.compile(r"(/forum/[^/?#\s\"]+/boka/|/foretag/)[^/?#\s\"]+")
 
 
 def redact(text: str, feed_key: str | None = None) -> str:
     label = "~" + (feed_key.replace(":", "-") if feed_key else "redacted")
     text = _FEED_TOKEN.sub(lambda m: f"{m[1]}{label}{m[2]}", text)
+    text = _DOOR_TOKEN.sub(lambda m: f"{m[1]}~redacted", text)
     return _LINK_TOKEN.sub(lambda m: f"{m[1]}~redacted", text)

@@ -77,3 +77,30 @@ CATEGORY_LABELS: dict[CaseCategory, tuple[str, str]] = {
     CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
     CaseCategory.EVENT: ("Arrangemang", "Event"),
 }
+
+
+class RequestStatus(enum.StrEnum):
+    """A contact request on its way in (booking.services.intake)."""
+
+    UNCONFIRMED = "unconfirmed"  # sent from the public form; the e-mail link not yet clicked
+    NEW = "new"  # in the coordinator's queue
+    ACCEPTED = "accepted"  # became a case
+    DECLINED = "declined"  # with a reason, told to the business
+
+
+class RequestSource(enum.StrEnum):
+    PUBLIC = "public"  # the business itself, on the public form
+    STAFF = "staff"  # passed on by someone in the municipality ("förmedlad kontakt")
+
+
+# The questions a business may already know it has, and the departments' areas they touch.
+REQUEST_QUESTIONS: dict[str, tuple[str, str]] = {
+    "building": ("Bygglov eller ombyggnad", "Building permit or conversion"),
+    "food": ("Livsmedel, servering", "Food, serving"),
+    "alcohol": ("Alkoholservering", "Serving alcohol"),
+    "fire": ("Brandskydd, brandfarliga varor", "Fire safety, flammable goods"),
+    "environment": ("Miljö, buller, avfall", "Environment, noise, waste"),
+    "roads": ("Gator, trafik, markupplåtelse", "Streets, traffic, use of public land"),
+    "water": ("Vatten och avlopp", "Water and sewage"),
+    "police": ("Polistillstånd (offentlig tillställning)", "Police permit (public event)"),
+}

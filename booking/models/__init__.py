@@ -13,6 +13,7 @@ from booking.models.cases import Case, CaseDepartment
 from booking.models.directory import Absence, Department, DepartmentForum, Representative
 from booking.models.feeds import FeedBody, FeedEvent, FeedMember, FeedToken
 from booking.models.followup import FollowUpPoint, Minutes, Survey, SurveyAnswer
+from booking.models.intake import ContactRequest, RoutingRule
 from booking.models.invitations import CustomerToken, OutboxMessage
 from booking.models.meetings import Attendee, Meeting, RepresentativeBusy
 from booking.models.scheduling import Forum, PausePeriod, Session, SessionSeries, Slot
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseDepartment",
+    "ContactRequest",
     "CustomerToken",
     "Department",
     "DepartmentForum",
@@ -44,6 +46,7 @@ __all__ = [
     "PausePeriod",
     "Representative",
     "RepresentativeBusy",
+    "RoutingRule",
     "Session",
     "SessionSeries",
     "Slot",

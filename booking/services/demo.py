@@ -277,8 +277,35 @@ def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
     db.flush()
     for forum in forums.values():
         extend_sessions(db, forum, today, horizon_months, commit=False)
+    _routing_rules(db)
     db.commit()
     return True
+
+
+# Which departments a request calls for (booking.services.intake.routing): e.g. a restaurant
+# (new establishment; food, alcohol, fire, building) → näringsliv, bygg, miljö, räddningstjänst.
+DEMO_ROUTING = {
+    "category:new_establishment": ("naringsliv-mora", "naringsliv-orsa", "stadsbyggnad"),
+    "category:major_change": ("stadsbyggnad",),
+    "category:event": ("polisen", "brandkar", "teknik-mora", "teknik-orsa"),
+    "question:building": ("stadsbyggnad",),
+    "question:food": ("miljokontoret",),
+    "question:alcohol": ("miljokontoret",),
+    "question:fire": ("brandkar",),
+    "question:environment": ("miljokontoret",),
+    "question:roads": ("teknik-mora", "teknik-orsa"),
+    "question:water": ("moravatten", "nodava"),
+    "question:police": ("polisen",),
+}
+
+
+def _routing_rules(db: Session) -> None:
+    from booking.services.intake.routing import add_rule
+
+    ids = {d.slug: d.id for d in db.scalars(select(Department))}
+    for match, slugs in DEMO_ROUTING.items():
+        for slug in slugs:
+            add_rule(db, match, ids[slug])
 
 
 def demo_user(db: Session, role: str) -> User:

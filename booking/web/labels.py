@@ -222,6 +222,32 @@ def weekday_label(weekday: int) -> str:
     return str(WEEKDAY[weekday])
 
 
+REQUEST_STATUS = {
+    "unconfirmed": _l("waiting for the business to confirm"),
+    "new": _l("with the coordinator"),
+    "accepted": _l("a case"),
+    "declined": _l("declined"),
+}
+REQUEST_SOURCE = {"public": _l("public form"), "staff": _l("passed on by staff")}
+
+
+def request_status_label(value: Any) -> str:
+    return _lookup(REQUEST_STATUS, str(value))
+
+
+def request_source_label(value: Any) -> str:
+    return _lookup(REQUEST_SOURCE, str(value))
+
+
+def question_label(code: str) -> str:
+    from flask_babel import get_locale
+
+    from booking.domain.vocabulary import REQUEST_QUESTIONS
+
+    sv, en = REQUEST_QUESTIONS.get(code, (code, code))
+    return sv if str(get_locale() or "sv").startswith("sv") else en
+
+
 def field_label(name: str) -> str:
     return _lookup(FIELDS, name) if name in FIELDS else name
 
@@ -229,7 +255,7 @@ def field_label(name: str) -> str:
 def init_app(app: Flask) -> None:
     from booking.web.messages import blocker_text
 
-    app.jinja_env.filters.update(field_label=field_label)
+    app.jinja_env.filters.update(field_label=field_label, question_label=question_label)
     app.jinja_env.globals.update(
         blocker_text=blocker_text,
         case_title=case_title,
@@ -246,4 +272,6 @@ def init_app(app: Flask) -> None:
         actor_label=actor_label,
         history_detail=history_detail,
         weekday_label=weekday_label,
+        request_status_label=request_status_label,
+        request_source_label=request_source_label,
     )

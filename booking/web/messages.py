@@ -46,6 +46,16 @@ def _point_problems(details: Details) -> str:
 
 
 BY_REASON: dict[str, Callable[[Details], str]] = {
+    # the door in (issue 14)
+    "too_many_requests": lambda d: _(
+        "Too many requests from your address. Please try again in an hour; what you typed is kept."
+    ),
+    "consent_note_required": lambda d: _(
+        "Say how the business agreed to be contacted (e.g. by phone, 3 Dec)."
+    ),
+    "routing_unknown": lambda d: _("Choose a category or a question the form offers."),
+    "request_handled": lambda d: _("Someone has already handled this request."),
+    "decline_reason_required": lambda d: _("Give the reason; the business is told it."),
     # forum setup (issue 15)
     "required": lambda d: _("This is required."),
     "anchor_not_weekday": lambda d: _(

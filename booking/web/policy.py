@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "hand_out_feeds": frozenset({ADMIN, COORD}),
     # The whole trail holds every case's recorded states: those who may see every case.
     "view_audit": frozenset({ADMIN}),
+    # The door in (issue 14): anyone signed in passes a contact on; coordinators triage.
+    "pass_on_contact": frozenset({ADMIN, COORD, REP, VIEWER}),
+    "triage": frozenset({ADMIN, COORD}),
     "my_meetings": frozenset({REP}),
 }
 

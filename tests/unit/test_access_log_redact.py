@@ -23,6 +23,12 @@ def test_redact_replaces_every_link_token() -> None:
     assert redact(f"GET /s/{SURVEY} HTTP/1.1") == "GET /s/~redacted HTTP/1.1"
     assert redact(f"https://forum.mora.se/r/{RSVP}") == "https://forum.mora.se/r/~redacted"
     assert redact(f"/feeds/cases/{FEED}.ics") == "/feeds/cases/~redacted.ics"
+    # The door in (issue 14): a request's confirmation link and the business's follow link.
+    assert (
+        redact(f"GET /forum/mora/boka/{RSVP} HTTP/1.1") == "GET /forum/mora/boka/~redacted HTTP/1.1"
+    )
+    assert redact(f"/foretag/{SURVEY}") == "/foretag/~redacted"
+    assert redact("/forum/mora/boka") == "/forum/mora/boka"  # the form itself is no secret
     # Other paths are left alone.
     for path in ("/cases/12", "/api/v1/cases/c/1", "/admin/users", "/login?next=/cases", "-"):
         assert redact(path) == path

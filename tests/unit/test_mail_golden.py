@@ -149,6 +149,36 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "role_removed",
         )
     },
+    "request_confirm": (
+        "intake/request_confirm",
+        "sv",
+        {
+            "name": "Lisa Krögare",
+            "forum": "Forum Mora",
+            "link": "http://forum.test/forum/mora/boka/T0k",
+        },
+    ),
+    "request_received": (
+        "intake/request_received",
+        "sv",
+        {
+            "name": "Lisa Krögare",
+            "forum": "Forum Mora",
+            "org_name": "Siljans Krog AB",
+            "link": "http://forum.test/foretag/F0ll0w",
+            "working_days": 3,
+        },
+    ),
+    "request_declined": (
+        "intake/request_declined",
+        "sv",
+        {"name": "Lisa Krögare", "forum": "Forum Mora", "reason": "Gäller bara bygglov."},
+    ),
+    "request_accepted": (
+        "intake/request_accepted",
+        "sv",
+        {"name": "Lisa Krögare", "forum": "Forum Mora", "reference": "MORA-2026-0007"},
+    ),
     "customer_confirmation": (
         "invitations/customer_confirmation",
         "sv",

@@ -315,7 +315,7 @@ def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: obj
     page = context.new_page()  # type: ignore[attr-defined]
     problems: dict[str, list[dict[str, object]]] = {}
     spilled: dict[str, list[str]] = {}
-    for public in ("/login", "/tillganglighet"):
+    for public in ("/login", "/tillganglighet", "/forum/mora/boka"):
         page.goto(server.url + public)
         problems[public] = _axe(page)
         spilled.update(_spills(page, public))

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
 SERVICES = Path(__file__).resolve().parent.parent
-FEATURES = ("invitations", "followup")  # the features whose mails are templates
+FEATURES = ("invitations", "followup", "intake")  # the features whose mails are templates
 SUFFIX = ".txt"
 DEFAULT_LANGUAGE = "sv"
 

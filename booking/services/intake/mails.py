@@ -1,0 +1,56 @@
+"""The mails of a contact request, all to the business (wording in templates/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from booking.models import ContactRequest, Forum
+from booking.services.invitations import outbox
+from booking.services.mail.render import render
+
+# How soon the coordinator reads a request: what the acknowledgement promises.
+ANSWER_WITHIN_WORKING_DAYS = 3
+
+
+def _send(
+    db: Session, request: ContactRequest, template: str, now: datetime, **values: object
+) -> None:
+    mail = render(f"intake/{template}", name=request.contact_name, **values)
+    outbox.enqueue_email(
+        db, now, to=request.contact_email, subject=mail.subject, text=mail.text, html=mail.html
+    )
+
+
+def confirm_link(
+    db: Session, request: ContactRequest, forum: Forum, link: str, now: datetime
+) -> None:
+    _send(db, request, "request_confirm", now, forum=forum.name, link=link)
+
+
+def acknowledgement(
+    db: Session, request: ContactRequest, forum: Forum, link: str, now: datetime
+) -> None:
+    _send(
+        db,
+        request,
+        "request_received",
+        now,
+        forum=forum.name,
+        org_name=request.org_name,
+        link=link,
+        working_days=ANSWER_WITHIN_WORKING_DAYS,
+    )
+
+
+def declined(
+    db: Session, request: ContactRequest, forum: Forum, reason: str, now: datetime
+) -> None:
+    _send(db, request, "request_declined", now, forum=forum.name, reason=reason)
+
+
+def accepted(
+    db: Session, request: ContactRequest, forum: Forum, reference: str, now: datetime
+) -> None:
+    _send(db, request, "request_accepted", now, forum=forum.name, reference=reference)

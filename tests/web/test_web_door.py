@@ -1,0 +1,103 @@
+"""The public request form (issue 14): bad input gets a clear message and loses nothing;
+staff pass contacts on; the coordinator's queue accepts and declines."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as Db
+from webhelpers import LoginAs, page_text, text_of
+
+from booking.models import ContactRequest, OutboxMessage
+
+FORM = {
+    "category": "new_establishment",
+    "description": "Restaurang med uteservering.",
+    "org_name": "Siljans Krog AB",
+    "org_number": "556036-0793",
+    "contact_name": "Lisa Krögare",
+    "contact_email": "lisa@krog.example",
+    "questions": ["food", "alcohol"],
+    "consent": "y",
+}
+
+
+def _count(db: Db) -> int:
+    db.expire_all()
+    return int(db.scalar(select(func.count()).select_from(ContactRequest)) or 0)
+
+
+def test_bad_input_gets_a_message_and_keeps_what_was_typed(client: FlaskClient, seeded: Db) -> None:
+    assert "Boka ett företagsmöte" in page_text(client, "/forum/mora/boka")
+    assert client.get("/forum/nowhere/boka").status_code == 404
+    cases = [
+        ({"description": "", "org_name": "", "contact_email": ""}, "Beskriv vad du vill göra."),
+        ({"org_number": "556036-0794"}, "check digit"),
+        ({"description": "x" * 10000}, "Använd högst 4000 tecken."),
+        ({"website": "http://spam.example"}, "Lämna fältet tomt."),
+        ({"consent": ""}, "Kryssa i att du har läst hur uppgifterna hanteras."),
+    ]
+    for change, message in cases:
+        data = {**FORM, **change}
+        if not data["consent"]:
+            del data["consent"]
+        answer = client.post("/forum/mora/boka", data=data)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422, change
+        assert message in text_of(html), (change, text_of(html)[:800])
+        if change.get("org_name") != "":
+            assert 'value="Siljans Krog AB"' in html, change  # nothing typed is lost
+    script = client.post("/forum/mora/boka", data={**FORM, "org_name": "<script>alert(1)</script>"})
+    assert script.status_code == 200 and "<script>alert(1)" not in script.get_data(as_text=True)
+    assert _count(seeded) == 1
+    stored = seeded.scalar(select(ContactRequest.org_name))
+    assert stored == "<script>alert(1)</script>"  # kept as text, shown escaped
+
+
+def test_fifty_requests_from_one_address_meet_the_limit(client: FlaskClient, seeded: Db) -> None:
+    statuses = [client.post("/forum/mora/boka", data=FORM).status_code for _ in range(50)]
+    assert statuses.count(200) == 5 and statuses.count(429) == 45
+    refused = client.post("/forum/mora/boka", data=FORM)
+    assert "För många förfrågningar från din adress" in text_of(refused.get_data(as_text=True))
+    assert 'value="Siljans Krog AB"' in refused.get_data(as_text=True)
+
+
+def test_confirm_follow_and_triage(client: FlaskClient, login_as: LoginAs, seeded: Db) -> None:
+    assert client.post("/forum/mora/boka", data=FORM).status_code == 200
+    mail = seeded.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert mail is not None
+    link = re.search(r"http://forum\.test(/forum/mora/boka/\S+)", mail.payload["text"])
+    assert link is not None
+    assert "Tack: vi har tagit emot din förfrågan" in page_text(client, link.group(1))
+    seeded.expire_all()
+    ack = seeded.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    follow = re.search(r"http://forum\.test(/foretag/\S+)", ack.payload["text"])  # type: ignore[union-attr]
+    assert follow is not None
+    assert "Hos samordnaren" in page_text(client, follow.group(1))
+
+    coordinator = login_as("coordinator")
+    queue = page_text(coordinator, "/intake")
+    assert "Siljans Krog AB" in queue and "webbformuläret" in queue
+    contact = seeded.scalar(select(ContactRequest))
+    assert contact is not None
+    detail = coordinator.get(f"/intake/{contact.id}").get_data(as_text=True)
+    ticked = re.findall(r'value="(\d+)" checked', detail)
+    assert ticked  # the routing rules' suggestion
+    accepted = coordinator.post(f"/intake/{contact.id}/accept", data={"department_ids": ticked})
+    assert accepted.status_code == 302 and "/book" in accepted.location
+    assert "Den är nu ett ärende" in page_text(client, follow.group(1))
+
+
+def test_anyone_signed_in_passes_a_contact_on(login_as: LoginAs, seeded: Db) -> None:
+    representative = login_as("representative")
+    assert representative.get("/intake").status_code == 403  # no triage
+    refused = representative.post("/intake/new", data={**FORM, "consent_note": ""})
+    assert refused.status_code == 422
+    assert "Say how the business agreed" in text_of(
+        refused.get_data(as_text=True)
+    ) or "godkände" in text_of(refused.get_data(as_text=True))
+    done = representative.post("/intake/new", data={**FORM, "consent_note": "per telefon 3 dec"})
+    assert done.status_code == 302
+    assert "Siljans Krog AB" in page_text(representative, "/intake/mine")
