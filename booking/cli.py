@@ -348,7 +348,7 @@ def _organizers() -> dict[str, str]:
 def check_cmd() -> None:
     """Check the database and every configured server, then list every setting's value
     (secrets masked); exit 1 when something fails."""
-    from booking.migrate import status, tables_never_analysed
+    from booking.migrate import refresh_statistics, status, tables_never_analysed
     from booking.services import diagnostics
     from config import describe
 
@@ -356,7 +356,10 @@ def check_cmd() -> None:
     engine = ext["engine"]
     checks = [
         diagnostics.check_database(
-            engine, lambda: status(engine), lambda: tables_never_analysed(engine)
+            engine,
+            lambda: status(engine),
+            lambda: tables_never_analysed(engine),
+            lambda: refresh_statistics(engine),
         ),
         diagnostics.check_calendar(ext["caldav_gateway_factory"]),
         diagnostics.check_organizers(ext["caldav_gateway_factory"], _organizers()),

@@ -174,9 +174,18 @@ def test_migrate_gathers_planner_statistics_and_check_names_tables_without(app: 
     from booking.services.diagnostics import check_database
 
     engine = app.extensions["engine"]
-    unanalysed = check_database(engine, lambda: ("head", "head"), lambda: ["meetings"])
-    assert not unanalysed.ok and "meetings" in unanalysed.detail
-    assert "ANALYZE" in unanalysed.detail
+    ran: list[bool] = []
+    gathered = check_database(
+        engine, lambda: ("head", "head"), lambda: ["meetings"], lambda: ran.append(True)
+    )
+    assert gathered.ok and ran == [True]
+    assert "statistics gathered now for meetings (ANALYZE)" in gathered.detail
+
+    def broken() -> None:
+        raise RuntimeError("permission denied")
+
+    failed = check_database(engine, lambda: ("head", "head"), lambda: ["meetings"], broken)
+    assert not failed.ok and "permission denied" in failed.detail
     if engine.dialect.name == "postgresql":
         assert refresh_statistics(engine) is True
         assert tables_never_analysed(engine, min_rows=0) == []
