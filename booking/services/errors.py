@@ -31,6 +31,14 @@ class Invalid(ServiceError):
     status = 422
     code = "invalid"
 
+    @classmethod
+    def fields(cls, problems: dict[str, str], several: str) -> Invalid:
+        """Field → reason code for every field to fix; the reason is the one field's own, or
+        ``several`` when more than one is wrong (the web pages word each field's)."""
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        reason = next(iter(problems.values())) if len(problems) == 1 else several
+        return cls(f"Please correct: {summary}", problems, reason=reason)
+
 
 class Conflict(ServiceError):
     status = 409

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from booking.models import Department, Forum, Representative
 from booking.models.feeds import FeedToken
 from booking.services import audit
+from booking.services.errors import NotFound
 from booking.services.feeds import tokens as feed_tokens
 
 HANDED_OUT_KINDS = ("department", "representative", "forum")
@@ -51,6 +52,25 @@ def subjects(db: Session) -> list[FeedSubject]:
         for r in db.scalars(select(Representative).where(Representative.active.is_(True)))
     ]
     return sorted(found, key=lambda s: (HANDED_OUT_KINDS.index(s.kind), s.name))
+
+
+def subject(db: Session, kind: str, subject_id: int) -> FeedSubject:
+    """One feed a link can be handed out for (NotFound otherwise), without listing them all."""
+    if kind not in HANDED_OUT_KINDS:
+        raise NotFound(f"No {kind} feed is handed out from this page.", {"kind": kind})
+    _, label = feed_tokens.resolve_subject(db, kind, str(subject_id))
+    found: Department | Representative | None = None
+    if kind == "department":
+        found = db.get(Department, subject_id)
+    elif kind == "representative":
+        found = db.get(Representative, subject_id)
+    if found is not None and not found.active:  # the list offers active ones only
+        raise NotFound(f"The {kind} is not active.", {"kind": kind})
+    row = db.scalar(
+        select(FeedToken).where(FeedToken.feed_key == feed_tokens.feed_key(kind, subject_id))
+    )
+    state = "none" if row is None else ("revoked" if row.revoked_at is not None else "active")
+    return FeedSubject(kind, subject_id, label, "", state)
 
 
 def _record(

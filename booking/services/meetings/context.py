@@ -72,19 +72,20 @@ _USAGE = (
     )
     .group_by(Slot.session_id, Attendee.department_id)
 )
+# A free slot of a scheduled afternoon of the forum, from the minimum notice and ``lo`` on.
+_FREE = (
+    Session.forum_id == bindparam("forum"),
+    Session.status == SessionStatus.SCHEDULED,
+    Session.local_date >= bindparam("not_before"),
+    Slot.starts_at > bindparam("now"),
+    Slot.starts_at >= bindparam("lo"),
+    Meeting.id.is_(None),
+)
 _CANDIDATES = (
     select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
     .join(Session, Session.id == Slot.session_id)
     .outerjoin(Meeting, Meeting.slot_id == Slot.id)
-    .where(
-        Session.forum_id == bindparam("forum"),
-        Session.status == SessionStatus.SCHEDULED,
-        Session.local_date >= bindparam("not_before"),
-        Slot.starts_at > bindparam("now"),
-        Slot.starts_at >= bindparam("lo"),
-        Slot.starts_at < bindparam("hi"),
-        Meeting.id.is_(None),
-    )
+    .where(*_FREE, Slot.starts_at < bindparam("hi"))
     .order_by(Slot.starts_at, Slot.id)
 )
 
@@ -238,14 +239,7 @@ _NEXT_FREE = (
     select(func.min(Slot.starts_at))
     .join(Session, Session.id == Slot.session_id)
     .outerjoin(Meeting, Meeting.slot_id == Slot.id)
-    .where(
-        Session.forum_id == bindparam("forum"),
-        Session.status == SessionStatus.SCHEDULED,
-        Session.local_date >= bindparam("not_before"),
-        Slot.starts_at > bindparam("now"),
-        Slot.starts_at >= bindparam("lo"),
-        Meeting.id.is_(None),
-    )
+    .where(*_FREE)
 )
 
 

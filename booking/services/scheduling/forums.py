@@ -35,10 +35,6 @@ class ForumData:
     contact_text: str = ""
 
 
-def list_forums(db: Session) -> list[Forum]:
-    return list(db.scalars(select(Forum).order_by(Forum.name)))
-
-
 def get_forum_by_id(db: Session, forum_id: int) -> Forum:
     forum = db.get(Forum, forum_id)
     if forum is None:
@@ -71,11 +67,7 @@ def _checked(data: ForumData) -> ForumData:
         problems.setdefault("organizer_email", str(exc))
         cleaned = data
     if problems:
-        raise Invalid(
-            "Please correct: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-            problems,
-            reason=next(iter(problems.values())) if len(problems) == 1 else "forum_invalid",
-        )
+        raise Invalid.fields(problems, "forum_invalid")
     return cleaned
 
 

@@ -29,11 +29,7 @@ def _check(start: date, end: date, reason: str) -> None:
     elif (end - start).days > 180:
         problems["end_date"] = "pause_too_long"
     if problems:
-        raise Invalid(
-            "Please correct: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-            problems,
-            reason=next(iter(problems.values())) if len(problems) == 1 else "pause_invalid",
-        )
+        raise Invalid.fields(problems, "pause_invalid")
 
 
 def add_pause(

@@ -105,11 +105,7 @@ def check(data: SeriesData) -> None:
         data.buffer_minutes,
     )
     if problems:
-        raise Invalid(
-            "Please correct: " + "; ".join(f"{k}: {v}" for k, v in problems.items()),
-            problems,
-            reason=next(iter(problems.values())) if len(problems) == 1 else "series_invalid",
-        )
+        raise Invalid.fields(problems, "series_invalid")
 
 
 def preview(

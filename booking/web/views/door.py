@@ -18,16 +18,15 @@ from booking.web import web_bp
 from booking.web.forms.fields import options
 from booking.web.forms.intake import RequestForm
 from booking.web.messages import service_message
+from booking.web.views.admin.common import get_or_404
 from booking.web_support import get_db, now, settings
 
 WEEKS_OFFERED = 10
 
 
 def _forum_or_404(slug: str) -> Forum:
-    try:
-        return get_forum(get_db(), slug)
-    except NotFound:
-        abort(404)
+    forum: Forum = get_or_404(get_forum, get_db(), slug)
+    return forum
 
 
 def request_form(forum: Forum, formdata: bool) -> RequestForm:

@@ -27,13 +27,10 @@ def admin_feeds() -> Any:
 
 
 def _subject(kind: str, subject_id: int) -> handout.FeedSubject:
-    found = next(
-        (s for s in handout.subjects(get_db()) if (s.kind, s.subject_id) == (kind, subject_id)),
-        None,
-    )
-    if found is None or kind not in handout.HANDED_OUT_KINDS:
+    try:
+        return handout.subject(get_db(), kind, subject_id)
+    except NotFound:
         abort(404)
-    return found
 
 
 def _link_page(subject: handout.FeedSubject, token: str, rotated: bool) -> Any:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from booking.models import Forum, SessionSeries
 from booking.services.errors import ServiceError
+from booking.services.meetings import overview as overview_service
 from booking.services.scheduling import forums as forum_service
 from booking.services.scheduling import pauses as pause_service
 from booking.services.scheduling import series as series_service
@@ -40,7 +41,7 @@ def _kept_message(result: ExtendResult) -> None:
 @web_bp.get("/admin/forums")
 @requires("manage_forums")
 def admin_forums() -> Any:
-    return render_template("web/admin/forums.html", forums=forum_service.list_forums(get_db()))
+    return render_template("web/admin/forums.html", forums=overview_service.forums(get_db()))
 
 
 def _forum_data(form: ForumForm) -> forum_service.ForumData:
