@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import booking.models  # noqa: F401  (registers every table on Base.metadata)
 from booking.db import Base, make_engine
@@ -26,20 +27,36 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _migrate(conn: Connection) -> None:
+    context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _migrate_sqlite(conn: Connection) -> None:
+    """On SQLite a batch migration copies a table and drops the old one; with foreign keys on,
+    that drop would cascade (dropping `cases` deletes every meeting). So the keys are off while
+    migrating (the pragma works only outside a transaction) and checked afterwards."""
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()
+    try:
+        _migrate(conn)
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"The migration left broken foreign keys: {broken[:5]}")
+    finally:
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+
+
 def run_migrations_online() -> None:
-    connection = context.config.attributes.get("connection")
-    if connection is not None:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        return
     engine = make_engine(_url())
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        if conn.dialect.name == "sqlite":
+            _migrate_sqlite(conn)
+        else:
+            _migrate(conn)
     engine.dispose()
 
 

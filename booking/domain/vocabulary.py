@@ -13,6 +13,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     REPRESENTATIVE = "representative"
     VIEWER = "viewer"
+    # Any municipal employee: passes a contact on and sees only the contacts they passed on.
+    RECEIVER = "receiver"
 
 
 class SsoMatch(enum.StrEnum):
@@ -43,6 +45,21 @@ class CaseCategory(enum.StrEnum):
     NEW_ESTABLISHMENT = "new_establishment"
     MAJOR_CHANGE = "major_change"
     EVENT = "event"
+    # Forum internt: the forum's own matters; no organisation number, no customer.
+    INTERNAL = "internal"
+
+
+# What a business may choose on the request form (internal matters are not a business's).
+BUSINESS_CATEGORIES: tuple[CaseCategory, ...] = (
+    CaseCategory.NEW_ESTABLISHMENT,
+    CaseCategory.MAJOR_CHANGE,
+    CaseCategory.EVENT,
+)
+
+
+class SessionKind(enum.StrEnum):
+    FORUM = "forum"  # an ordinary forum afternoon, booked case by case
+    EVALUATION = "evaluation"  # the termly evaluation meeting: every representative invited
 
 
 class MeetingStatus(enum.StrEnum):
@@ -76,6 +93,7 @@ CATEGORY_LABELS: dict[CaseCategory, tuple[str, str]] = {
     CaseCategory.NEW_ESTABLISHMENT: ("Nyetablering", "New establishment"),
     CaseCategory.MAJOR_CHANGE: ("Förändring av befintlig verksamhet", "Major change"),
     CaseCategory.EVENT: ("Arrangemang", "Event"),
+    CaseCategory.INTERNAL: ("Forum internt", "Forum internal"),
 }
 
 
@@ -84,8 +102,17 @@ class RequestStatus(enum.StrEnum):
 
     UNCONFIRMED = "unconfirmed"  # sent from the public form; the e-mail link not yet clicked
     NEW = "new"  # in the coordinator's queue
+    ASKED = "asked"  # the coordinator asked the business a question; its answer awaited
+    FORWARDED = "forwarded"  # one department was enough: handed to it, no forum meeting
     ACCEPTED = "accepted"  # became a case
     DECLINED = "declined"  # with a reason, told to the business
+
+
+class MessageSender(enum.StrEnum):
+    """Who wrote a message in a request's thread (a question or its answer)."""
+
+    COORDINATOR = "coordinator"
+    BUSINESS = "business"
 
 
 class RequestSource(enum.StrEnum):

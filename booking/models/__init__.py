@@ -13,9 +13,10 @@ from booking.models.cases import Case, CaseDepartment
 from booking.models.directory import Absence, Department, DepartmentForum, Representative
 from booking.models.feeds import FeedBody, FeedEvent, FeedMember, FeedToken
 from booking.models.followup import FollowUpPoint, Minutes, Survey, SurveyAnswer
-from booking.models.intake import ContactRequest, RoutingRule
+from booking.models.intake import ContactRequest, RequestMessage, RoutingRule
 from booking.models.invitations import CustomerToken, OutboxMessage
 from booking.models.meetings import Attendee, Meeting, RepresentativeBusy
+from booking.models.preparation import CaseDocument, CategoryGuide
 from booking.models.scheduling import Forum, PausePeriod, Session, SessionSeries, Slot
 from booking.models.security import ApiToken, LoginRateBucket, SsoRoleRule, User
 from booking.models.system import AuditEvent, IdempotencyKey, KeyValue
@@ -27,6 +28,8 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseDepartment",
+    "CaseDocument",
+    "CategoryGuide",
     "ContactRequest",
     "CustomerToken",
     "Department",
@@ -46,6 +49,7 @@ __all__ = [
     "PausePeriod",
     "Representative",
     "RepresentativeBusy",
+    "RequestMessage",
     "RoutingRule",
     "Session",
     "SessionSeries",

@@ -39,6 +39,8 @@ class CaseDepartment(Base):
     department_id: Mapped[int] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT"), primary_key=True
     )
+    # What the department will cover in this case's meeting, as the customer is told it.
+    covers: Mapped[str] = mapped_column(String(500), default="")
 
 
 class Case(Base):

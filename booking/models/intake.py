@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.db import STAMP_ON_INSERT, Base
-from booking.domain.vocabulary import CaseCategory, RequestSource, RequestStatus
+from booking.domain.vocabulary import CaseCategory, MessageSender, RequestSource, RequestStatus
 from booking.models.base import UTCDateTime, str_enum
 
 
@@ -47,6 +47,25 @@ class ContactRequest(Base):
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     decision_note: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    # The one department a request was handed to when the forum was not needed.
+    forwarded_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", name="fk_request_forwarded_to", ondelete="SET NULL")
+    )
+
+
+class RequestMessage(Base):
+    """A question the coordinator asked the business, or the business's answer."""
+
+    __tablename__ = "request_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_requests.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[MessageSender] = mapped_column(str_enum(MessageSender, "message_sender"))
+    author: Mapped[str] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
 
 
 class RoutingRule(Base):

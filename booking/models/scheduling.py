@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.db import STAMP_ON_INSERT, STAMP_ON_WRITE, Base
-from booking.domain.vocabulary import SessionStatus
+from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.models.base import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
@@ -107,6 +107,11 @@ class Session(Base):
     )
     reason: Mapped[str] = mapped_column(String(300), default="")
     is_extra: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[SessionKind] = mapped_column(
+        str_enum(SessionKind, "session_kind"), default=SessionKind.FORUM
+    )
+    # When the agenda mail went to the attending representatives (sent once).
+    agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 
     forum: Mapped[Forum] = relationship()

@@ -27,6 +27,7 @@ CATEGORY = {
     CaseCategory.NEW_ESTABLISHMENT: _l("New establishment"),
     CaseCategory.MAJOR_CHANGE: _l("Major change of an existing business"),
     CaseCategory.EVENT: _l("Event"),
+    CaseCategory.INTERNAL: _l("Forum internal"),
 }
 CASE_STATUS = {
     CaseStatus.RECEIVED: _l("Received"),

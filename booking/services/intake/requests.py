@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from booking.domain import cases as case_rules
 from booking.domain.vocabulary import (
+    BUSINESS_CATEGORIES,
     REQUEST_QUESTIONS,
     CaseCategory,
     RequestSource,
@@ -51,6 +52,13 @@ class RequestInput(Input):
     questions: list[str] = Field(default_factory=list, max_length=len(REQUEST_QUESTIONS))
     preferred_dates: list[str] = Field(default_factory=list, max_length=10)
     language: str = Field(default="sv", pattern="^(sv|en)$")
+
+    @field_validator("category")
+    @classmethod
+    def _business_category(cls, value: CaseCategory) -> CaseCategory:
+        if value not in BUSINESS_CATEGORIES:
+            raise ValueError("choose a new establishment, a major change or an event")
+        return value
 
     @field_validator("org_number")
     @classmethod

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from booking.domain.vocabulary import REQUEST_QUESTIONS, CaseCategory
+from booking.domain.vocabulary import BUSINESS_CATEGORIES, REQUEST_QUESTIONS
 from booking.web.forms.fields import Email, LineField, MultiCheckboxField, TextField, options
 from booking.web.labels import CATEGORY
 
@@ -16,7 +16,7 @@ from booking.web.labels import CATEGORY
 class RequestForm(FlaskForm):
     category = RadioField(
         _l("What do you plan?"),
-        choices=options([(c.value, CATEGORY[c]) for c in CaseCategory]),
+        choices=options([(c.value, CATEGORY[c]) for c in BUSINESS_CATEGORIES]),
         validators=[DataRequired(_l("Choose what you plan."))],
     )
     description = TextField(
