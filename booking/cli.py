@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking import migrate as migrations
+from booking.domain.vocabulary import Role
 from booking.models import Forum
 from booking.services import demo
 from booking.services.access.users import create_user
@@ -122,9 +123,7 @@ def setup_cmd(
 @forum_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option(
-    "--role", required=True, type=click.Choice(["admin", "coordinator", "representative", "viewer"])
-)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.password_option()
 def create_user_cmd(email: str, name: str, role: str, password: str) -> None:
     """Create a login."""

@@ -16,7 +16,7 @@ def expected(role: str, confidential: bool, scope: ConsentScope) -> set[str]:
     """The fields ``role`` may see of such a case: the rule of issue 11, written out."""
     if role in ("admin", "coordinator"):
         return set(FIELDS)
-    if role == "nobody":
+    if role in ("nobody", "receiver"):
         return set()
     reaches = scope == ConsentScope.EXTERNAL or (
         scope == ConsentScope.MUNICIPAL and role != "rep_external_invited"

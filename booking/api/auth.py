@@ -1,6 +1,7 @@
 """Who is calling: an API token (``Authorization: Bearer <token>``) or the web session.
 
-Roles: admin and coordinator may write; representative and viewer may only read.
+Roles: admin and coordinator may write; representative and viewer may only read; a receiver
+(who passes contacts on in the web UI and sees no case) may not use the API at all.
 401 without (valid) credentials, 403 for a role that may not do it.
 """
 
@@ -21,7 +22,7 @@ from booking.services.audit import Actor
 from booking.web_support import get_db, session_user
 
 WRITERS = frozenset({Role.ADMIN, Role.COORDINATOR})
-READERS = frozenset(Role)
+READERS = frozenset(Role) - {Role.RECEIVER}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,6 +77,12 @@ def current_actor() -> Actor:
     return Actor.of(require_user(), current_token())
 
 
+def _refusal(role: Role) -> str:
+    if role in READERS:
+        return f"A {role.value} may only read; ask a coordinator to make this change."
+    return f"A {role.value} has no access to the API; ask an administrator for a role."
+
+
 def requires(access: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a view: ``@requires("read")`` or ``@requires("write")``."""
     allowed = WRITERS if access == "write" else READERS
@@ -85,12 +92,7 @@ def requires(access: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             user = require_user()
             if user.role not in allowed:
-                raise ApiError(
-                    403,
-                    "forbidden",
-                    f"A {user.role.value} may only read; ask a coordinator to make this change.",
-                    {"role": user.role.value},
-                )
+                raise ApiError(403, "forbidden", _refusal(user.role), {"role": user.role.value})
             return view(*args, **kwargs)
 
         return wrapped

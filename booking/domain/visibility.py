@@ -179,8 +179,8 @@ def staff_visibility(
     JSON API, search). ``participant``: a representative invited to one of its meetings;
     ``municipal``: the user belongs to a municipal party (False for an external authority's
     representative). No user (``None``) sees nothing."""
-    if role is None:
-        return NOTHING
+    if role is None or role == Role.RECEIVER:
+        return NOTHING  # a receiver passes contacts on and sees no case at all
     if role in HANDLER_ROLES:
         return FULL
     invited = role == Role.REPRESENTATIVE and participant

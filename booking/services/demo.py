@@ -29,6 +29,7 @@ DEMO_LOGINS = {
     "admin": "admin@mora.example",
     "representative": "anna.lind@moraorsa.example",
     "viewer": "ledning@mora.example",
+    "receiver": "kontaktcenter@mora.example",
 }
 
 
@@ -270,6 +271,7 @@ def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
             ("coordinator", "Karin Sjöberg"),  # the header adds the role
             ("viewer", "Ledningsgruppen"),
             ("representative", "Anna Lind"),
+            ("receiver", "Kontaktcenter Mora"),
         )
     }
     rep_user = users["representative"]

@@ -16,6 +16,7 @@ ROLE = {
     Role.COORDINATOR: _l("coordinator"),
     Role.REPRESENTATIVE: _l("representative"),
     Role.VIEWER: _l("viewer"),
+    Role.RECEIVER: _l("receiver"),
 }
 KIND = {
     "department": _l("Department"),

@@ -21,6 +21,7 @@ from booking.services.cases.access import Reader
 from booking.web_support import get_db
 
 ADMIN, COORD, REP, VIEWER = Role.ADMIN, Role.COORDINATOR, Role.REPRESENTATIVE, Role.VIEWER
+RECEIVER = Role.RECEIVER
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_overview": frozenset({ADMIN, COORD, VIEWER, REP}),
@@ -37,8 +38,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "hand_out_feeds": frozenset({ADMIN, COORD}),
     # The whole trail holds every case's recorded states: those who may see every case.
     "view_audit": frozenset({ADMIN}),
-    # The door in (issue 14): anyone signed in passes a contact on; coordinators triage.
-    "pass_on_contact": frozenset({ADMIN, COORD, REP, VIEWER}),
+    # The door in (issue 14): anyone signed in passes a contact on and follows what they
+    # passed on; a receiver (any municipal employee) may do that and nothing else.
+    "pass_on_contact": frozenset({ADMIN, COORD, REP, VIEWER, RECEIVER}),
     "triage": frozenset({ADMIN, COORD}),
     "my_meetings": frozenset({REP}),
 }

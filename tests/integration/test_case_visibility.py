@@ -49,6 +49,7 @@ ROLES = (
     "rep_invited",
     "rep_external_invited",
     "rep_not_invited",
+    "receiver",
     "nobody",
 )
 ENDPOINTS = (
@@ -67,6 +68,7 @@ PASSWORD_LOGINS = {
     "admin": DEMO_LOGINS["admin"],
     "coordinator": DEMO_LOGINS["coordinator"],
     "viewer": DEMO_LOGINS["viewer"],
+    "receiver": DEMO_LOGINS["receiver"],
     "rep_invited": DEMO_LOGINS["representative"],  # Anna Lind, Stadsbyggnad (joint office)
     **EXTRA_LOGINS,
 }
@@ -273,6 +275,9 @@ def test_each_role_sees_each_field_only_where_the_policy_allows(
         where = (role, endpoint, confidential, scope.value)
         if role == "nobody":
             assert status == (302 if endpoint == "web_case" else 401), where
+            allowed = set()
+        elif role == "receiver":
+            assert status == 403, where  # a receiver sees only the contacts they passed on
             allowed = set()
         elif endpoint == "web_case" and role == "rep_not_invited":
             assert status == 403, where  # the page is only for those invited or handling cases

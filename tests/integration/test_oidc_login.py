@@ -118,15 +118,17 @@ def test_login_page_offers_the_municipality_login(client: FlaskClient) -> None:
     assert 'name="password"' in page.text  # local passwords stay on by default
 
 
-def test_first_login_creates_the_user_as_viewer(client: FlaskClient, db: Session) -> None:
+def test_first_login_creates_the_user_as_receiver(client: FlaskClient, db: Session) -> None:
     response = sign_in(client, "dan")
     assert response.status_code == 302  # type: ignore[attr-defined]
     dan = user(db, "dan@example.org")
     assert dan is not None
-    assert dan.role == Role.VIEWER and dan.sso_subject == "dan" and dan.password_hash == ""
+    # Any employee may pass a contact on, and sees no case until a rule or an admin says so.
+    assert dan.role == Role.RECEIVER and dan.sso_subject == "dan" and dan.password_hash == ""
     assert dan.name == "Dan Utomstående"
     assert logged_in_as(client, db) == "dan@example.org"
-    assert client.get("/overview").status_code == 200
+    assert client.get("/overview").status_code == 403
+    assert client.get("/intake/mine").status_code == 200
     created = db.scalars(
         select(AuditEvent).where(AuditEvent.entity_id == dan.id, AuditEvent.action == "create")
     ).all()

@@ -20,6 +20,7 @@ def test_the_table_is_the_policy() -> None:
         "rep_invited": ("representative", True, True),
         "rep_external_invited": ("representative", True, False),
         "rep_not_invited": ("representative", False, True),
+        "receiver": ("receiver", False, True),
         "nobody": (None, False, True),
     }
     for name, (role, participant, municipal) in readers.items():

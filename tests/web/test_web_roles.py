@@ -11,27 +11,30 @@ from webhelpers import LoginAs, book_directly
 from booking.domain.vocabulary import SessionStatus
 from booking.models import Case, Department, Representative, Session, User
 
-ROLES = ("admin", "coordinator", "representative", "viewer")
+ROLES = ("admin", "coordinator", "representative", "viewer", "receiver")
 
-# url template -> statuses for admin, coordinator, representative, viewer
-PAGES: dict[str, tuple[int, int, int, int]] = {
-    "/overview": (200, 200, 200, 200),
-    "/cases": (200, 200, 403, 200),
-    "/cases/new": (200, 200, 403, 403),
-    "/cases/{case}": (200, 200, 200, 200),  # the representative is invited to its meeting
-    "/cases/{case}/book": (302, 302, 403, 403),  # booked already: back to the case page
-    "/cases/{case}/edit": (200, 200, 403, 403),
-    "/me/meetings": (403, 403, 200, 403),
-    "/me/todo": (200, 200, 200, 200),
-    "/admin/departments": (200, 200, 403, 200),
-    "/admin/departments/new": (200, 403, 403, 403),
-    "/admin/departments/{department}": (200, 403, 403, 403),
-    "/admin/representatives/new": (200, 403, 403, 403),
-    "/admin/representatives/{representative}": (200, 200, 403, 403),
-    "/admin/sessions": (200, 200, 403, 403),
-    "/admin/users": (200, 403, 403, 403),
-    "/admin/users/new": (200, 403, 403, 403),
-    "/admin/users/{user}": (200, 403, 403, 403),
+# url template -> statuses for admin, coordinator, representative, viewer, receiver
+PAGES: dict[str, tuple[int, int, int, int, int]] = {
+    "/overview": (200, 200, 200, 200, 403),
+    "/cases": (200, 200, 403, 200, 403),
+    "/cases/new": (200, 200, 403, 403, 403),
+    "/cases/{case}": (200, 200, 200, 200, 403),  # the representative is invited to its meeting
+    "/cases/{case}/book": (302, 302, 403, 403, 403),  # booked already: back to the case page
+    "/cases/{case}/edit": (200, 200, 403, 403, 403),
+    "/me/meetings": (403, 403, 200, 403, 403),
+    "/me/todo": (200, 200, 200, 200, 200),
+    "/admin/departments": (200, 200, 403, 200, 403),
+    "/admin/departments/new": (200, 403, 403, 403, 403),
+    "/admin/departments/{department}": (200, 403, 403, 403, 403),
+    "/admin/representatives/new": (200, 403, 403, 403, 403),
+    "/admin/representatives/{representative}": (200, 200, 403, 403, 403),
+    "/admin/sessions": (200, 200, 403, 403, 403),
+    "/admin/users": (200, 403, 403, 403, 403),
+    "/admin/users/new": (200, 403, 403, 403, 403),
+    "/admin/users/{user}": (200, 403, 403, 403, 403),
+    "/intake": (200, 200, 403, 403, 403),
+    "/intake/new": (200, 200, 200, 200, 200),
+    "/intake/mine": (200, 200, 200, 200, 200),
 }
 
 

@@ -36,12 +36,15 @@ from booking.services import audit
 
 # Lowest first: the rank decides which of several matching rules wins.
 ROLE_RANK: dict[Role, int] = {
-    Role.VIEWER: 0,
-    Role.REPRESENTATIVE: 1,
-    Role.COORDINATOR: 2,
-    Role.ADMIN: 3,
+    Role.RECEIVER: 0,
+    Role.VIEWER: 1,
+    Role.REPRESENTATIVE: 2,
+    Role.COORDINATOR: 3,
+    Role.ADMIN: 4,
 }
-LOWEST_ROLE = Role.VIEWER
+# Whoever signs in with the municipality's account and matches no rule: any employee may pass
+# a contact on to the forum (issue 14), and sees nothing else until a rule or an admin says so.
+LOWEST_ROLE = Role.RECEIVER
 
 
 @dataclass(frozen=True)

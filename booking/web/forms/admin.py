@@ -154,6 +154,7 @@ ROLE_CHOICES = options(
         ("coordinator", _l("Coordinator")),
         ("representative", _l("Representative")),
         ("viewer", _l("Viewer")),
+        ("receiver", _l("Receiver (passes contacts on)")),
         ("admin", _l("Administrator")),
     ]
 )

@@ -23,6 +23,8 @@ def home_for_user() -> str:
     user = current_user()
     if user is not None and can(user, "my_meetings") and not can(user, "view_cases"):
         return url_for("web.my_meetings")
+    if user is not None and not can(user, "view_overview"):
+        return url_for("web.intake_mine")  # a receiver: the contacts they passed on
     return url_for("web.overview")
 
 
