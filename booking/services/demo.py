@@ -233,6 +233,8 @@ def _departments(db: Session, forums: dict[str, Forum]) -> dict[str, Representat
             slug=spec.slug,
             name=spec.name,
             kind=spec.kind,
+            # The department's shared mailbox (a request handed to it goes there).
+            email=f"{spec.slug}@{spec.people[0][1].partition('@')[2]}",
             responsibility_areas=list(spec.areas),
             capacity_per_session=3,
             forums=[forums[f] for f in spec.forums],

@@ -227,6 +227,8 @@ def weekday_label(weekday: int) -> str:
 REQUEST_STATUS = {
     "unconfirmed": _l("waiting for the business to confirm"),
     "new": _l("with the coordinator"),
+    "asked": _l("waiting for the business's answer"),
+    "forwarded": _l("handed to one department"),
     "accepted": _l("a case"),
     "declined": _l("declined"),
 }

@@ -56,6 +56,12 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     "routing_unknown": lambda d: _("Choose a category or a question the form offers."),
     "request_handled": lambda d: _("Someone has already handled this request."),
     "decline_reason_required": lambda d: _("Give the reason; the business is told it."),
+    "message_required": lambda d: _("Write the text first."),
+    "message_too_long": lambda d: _("Shorten the text to at most 4,000 characters."),
+    "forward_department_required": lambda d: _("Choose the department to hand the request to."),
+    "forward_no_email": lambda d: _(
+        "That department has no e-mail address; add one under Departments first."
+    ),
     # forum setup (issue 15)
     "required": lambda d: _("This is required."),
     "anchor_not_weekday": lambda d: _(

@@ -179,6 +179,41 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "sv",
         {"name": "Lisa Krögare", "forum": "Forum Mora", "reference": "MORA-2026-0007"},
     ),
+    "request_question": (
+        "intake/request_question",
+        "sv",
+        {
+            "name": "Lisa Krögare",
+            "forum": "Forum Mora",
+            "question": "Hur många sittplatser planerar ni?",
+            "link": "http://forum.test/foretag/svar/7/3/T0k",
+        },
+    ),
+    "request_forwarded": (
+        "intake/request_forwarded",
+        "sv",
+        {
+            "name": "Lisa Krögare",
+            "forum": "Forum Mora",
+            "department": "Miljökontoret",
+            "note": "Det gäller bara en anmälan om livsmedel.",
+        },
+    ),
+    "request_handed_over": (
+        "intake/request_handed_over",
+        "sv",
+        {
+            "forum": "Forum Mora",
+            "department": "Miljökontoret",
+            "org_name": "Siljans Krog AB",
+            "org_number": "556677-8899",
+            "contact_name": "Lisa Krögare",
+            "contact_email": "lisa@krog.example",
+            "contact_phone": "070-123 45 67",
+            "details": "En food truck vid Zornplatsen.\nPlats / Where: Zornplatsen",
+            "note": "",
+        },
+    ),
     "customer_confirmation": (
         "invitations/customer_confirmation",
         "sv",

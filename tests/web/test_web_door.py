@@ -101,3 +101,98 @@ def test_anyone_signed_in_passes_a_contact_on(login_as: LoginAs, seeded: Db) -> 
     done = representative.post("/intake/new", data={**FORM, "consent_note": "per telefon 3 dec"})
     assert done.status_code == 302
     assert "Siljans Krog AB" in page_text(representative, "/intake/mine")
+
+
+def _last_mail_to(db: Db, address: str) -> dict[str, str]:
+    db.expire_all()
+    rows = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).all()
+    return next(m.payload for m in rows if address in m.payload["to"])
+
+
+def test_the_coordinator_asks_and_the_business_answers_once(login_as: LoginAs, seeded: Db) -> None:
+    receiver = login_as("receiver")
+    assert (
+        receiver.post("/intake/new", data={**FORM, "consent_note": "i telefon"}).status_code == 302
+    )
+    contact = seeded.scalar(select(ContactRequest))
+    assert contact is not None
+    receiver.post("/logout")
+    coordinator = login_as("coordinator")
+    empty = coordinator.post(f"/intake/{contact.id}/ask", data={"question": "  "})
+    assert empty.status_code == 422 and "Skriv texten först." in text_of(
+        empty.get_data(as_text=True)
+    )
+    asked = coordinator.post(
+        f"/intake/{contact.id}/ask", data={"question": "Hur många sittplatser blir det?"}
+    )
+    assert asked.status_code == 302
+    assert "väntar på företagets svar" in page_text(coordinator, "/intake")  # still in the queue
+    mail = _last_mail_to(seeded, "lisa@krog.example")
+    assert "Hur många sittplatser blir det?" in mail["text"]
+    link = re.search(r"http://forum\.test(/foretag/svar/\S+)", mail["text"])
+    assert link is not None
+    coordinator.post("/logout")
+
+    business = coordinator  # the same browser, signed out: the link needs no account
+    forged = link.group(1)[:-3] + "xyz"
+    assert business.get(forged).status_code == 404
+    page = business.get(link.group(1))
+    assert page.status_code == 200 and "Hur många sittplatser blir det?" in page.get_data(
+        as_text=True
+    )
+    blank = business.post(link.group(1), data={"answer": ""})
+    assert blank.status_code == 422
+    answered = business.post(link.group(1), data={"answer": "Fyrtio inne, tjugo ute."})
+    assert answered.status_code == 200 and "Tack för ditt svar" in text_of(
+        answered.get_data(as_text=True)
+    )
+    again = business.post(link.group(1), data={"answer": "Ändrat svar"})
+    assert again.status_code == 404  # answered once: the link is closed
+    seeded.expire_all()
+    assert seeded.get(ContactRequest, contact.id).status.value == "new"  # type: ignore[union-attr]
+
+    coordinator = login_as("coordinator")
+    detail = page_text(coordinator, f"/intake/{contact.id}")
+    assert "Fyrtio inne, tjugo ute." in detail and "Ändrat svar" not in detail
+
+
+def test_one_department_is_enough_and_the_receiver_sees_what_became_of_it(
+    login_as: LoginAs, seeded: Db
+) -> None:
+    receiver = login_as("receiver")
+    assert receiver.get("/overview").status_code == 403
+    assert receiver.get("/cases").status_code == 403
+    assert (
+        receiver.post("/intake/new", data={**FORM, "consent_note": "i telefon"}).status_code == 302
+    )
+    contact = seeded.scalar(select(ContactRequest))
+    assert contact is not None
+    receiver.post("/logout")
+    coordinator = login_as("coordinator")
+    none_chosen = coordinator.post(f"/intake/{contact.id}/forward", data={"department_id": ""})
+    assert none_chosen.status_code == 422
+    assert "Välj förvaltningen" in text_of(none_chosen.get_data(as_text=True))
+    detail = coordinator.get(f"/intake/{contact.id}").get_data(as_text=True)
+    options = dict(
+        (name.strip(), value)
+        for value, name in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', detail)
+    )
+    miljo = next(v for k, v in options.items() if k.startswith("Miljö"))
+    done = coordinator.post(
+        f"/intake/{contact.id}/forward", data={"department_id": miljo, "note": "Bara livsmedel."}
+    )
+    assert done.status_code == 302
+    twice = coordinator.post(f"/intake/{contact.id}/forward", data={"department_id": miljo})
+    assert twice.status_code == 409  # handled once
+    to_business = _last_mail_to(seeded, "lisa@krog.example")
+    assert "Miljö" in to_business["subject"] and "Bara livsmedel." in to_business["text"]
+    handed = [
+        m.payload
+        for m in seeded.scalars(select(OutboxMessage)).all()
+        if "Siljans Krog AB" in m.payload["subject"]
+    ]
+    assert len(handed) == 1 and "lisa@krog.example" in handed[0]["text"]
+    coordinator.post("/logout")
+    receiver = login_as("receiver")
+    mine = page_text(receiver, "/intake/mine")
+    assert "Siljans Krog AB" in mine and "Lämnad till Miljö" in mine

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from booking.models import ContactRequest, Forum
+from booking.models import ContactRequest, Department, Forum
 from booking.services.invitations import outbox
 from booking.services.mail.render import render
 
@@ -54,3 +54,39 @@ def accepted(
     db: Session, request: ContactRequest, forum: Forum, reference: str, now: datetime
 ) -> None:
     _send(db, request, "request_accepted", now, forum=forum.name, reference=reference)
+
+
+def question(
+    db: Session, request: ContactRequest, forum: Forum, text: str, link: str, now: datetime
+) -> None:
+    _send(db, request, "request_question", now, forum=forum.name, question=text, link=link)
+
+
+def forwarded(
+    db: Session,
+    request: ContactRequest,
+    forum: Forum,
+    department: Department,
+    details: str,
+    now: datetime,
+) -> None:
+    """The business is told who takes over; the department gets the request itself."""
+    _send(
+        db, request, "request_forwarded", now, forum=forum.name, department=department.name,
+        note=request.decision_note,
+    )  # fmt: skip
+    mail = render(
+        "intake/request_handed_over",
+        forum=forum.name,
+        department=department.name,
+        org_name=request.org_name,
+        org_number=request.org_number,
+        contact_name=request.contact_name,
+        contact_email=request.contact_email,
+        contact_phone=request.contact_phone,
+        details=details,
+        note=request.decision_note,
+    )
+    outbox.enqueue_email(
+        db, now, to=department.email, subject=mail.subject, text=mail.text, html=mail.html
+    )

@@ -37,6 +37,8 @@ from booking.services.intake import mails
 PUBLIC_LIMIT = 5
 PUBLIC_WINDOW_SECONDS = 3600
 MAX_DESCRIPTION = 4000
+# A request the coordinator can still act on.
+OPEN = (RequestStatus.NEW, RequestStatus.ASKED)
 
 
 class RequestInput(Input):
@@ -231,10 +233,11 @@ def passed_on_by(db: Session, user_id: int) -> list[ContactRequest]:
 def claim(
     db: Session, request_id: int, status: RequestStatus, actor: audit.Actor, now: datetime
 ) -> None:
-    """Move a NEW request on, once: a second coordinator at the same moment gets Conflict."""
+    """Move an open request (new, or waiting for the business's answer) on, once: a second
+    coordinator at the same moment gets Conflict."""
     done = db.execute(
         update(ContactRequest)
-        .where(ContactRequest.id == request_id, ContactRequest.status == RequestStatus.NEW)
+        .where(ContactRequest.id == request_id, ContactRequest.status.in_(OPEN))
         .values(status=status, decided_at=now, decided_by=actor.label)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]

@@ -8,27 +8,29 @@ meeting counts from the business's first contact, not from the coordinator's cli
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from booking.domain.visibility import ConsentScope
-from booking.domain.vocabulary import RequestStatus
-from booking.models import Case, ContactRequest, Forum
+from booking.domain.vocabulary import LIVE_MEETING, RequestStatus
+from booking.models import Case, ContactRequest, Department, Forum
 from booking.services import audit
 from booking.services.cases.registry import create_case
 from booking.services.errors import Invalid, NotFound
 from booking.services.intake import mails
-from booking.services.intake.requests import claim
+from booking.services.intake.requests import OPEN, claim
 
 
 def queue(db: Session) -> list[ContactRequest]:
-    """New requests, oldest first (the longest waiting on top)."""
+    """Open requests (new, or waiting for the business's answer), oldest first: the longest
+    waiting on top."""
     return list(
         db.scalars(
             select(ContactRequest)
-            .where(ContactRequest.status == RequestStatus.NEW)
+            .where(ContactRequest.status.in_(OPEN))
             .order_by(ContactRequest.confirmed_at, ContactRequest.id)
             .limit(200)
         )
@@ -127,9 +129,81 @@ def decline(db: Session, request_id: int, reason: str, actor: audit.Actor, now: 
     db.commit()
 
 
+def forwarded_department(db: Session, request: ContactRequest) -> Department | None:
+    if request.forwarded_to_id is None:
+        return None
+    return db.get(Department, request.forwarded_to_id)
+
+
 def with_case(db: Session, request: ContactRequest) -> Case | None:
     if request.case_id is None:
         return None
     return db.scalar(
         select(Case).where(Case.id == request.case_id).options(selectinload(Case.meetings))
     )
+
+
+def forward(
+    db: Session, request_id: int, department_id: int, note: str, actor: audit.Actor, now: datetime
+) -> Department:
+    """One department is enough: the request is handed to it (a mail to the department's
+    address with the request) and the business is told who will contact it. Commits."""
+    request = get_request(db, request_id)
+    department = db.get(Department, department_id)
+    if department is None or not department.active:
+        raise Invalid(
+            "Choose the department to hand the request to.",
+            {"department_id": "required"},
+            reason="forward_department_required",
+        )
+    if not department.email:
+        raise Invalid(
+            f"{department.name} has no e-mail address; add one in the directory first.",
+            {"department_id": "no_email"},
+            reason="forward_no_email",
+        )
+    claim(db, request_id, RequestStatus.FORWARDED, actor, now)
+    db.refresh(request)
+    request.forwarded_to_id = department.id
+    request.decision_note = note.strip()[:2000]
+    forum = db.get(Forum, request.forum_id)
+    assert forum is not None
+    mails.forwarded(db, request, forum, department, _description(request), now)
+    audit.record(
+        db, actor, "request", request.id, "forward", after={"department_id": department.id},
+        note=request.decision_note, at=now,
+    )  # fmt: skip
+    db.commit()
+    return department
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a request, as whoever passed it on may see it: the case's reference and
+    its next meeting (neither is personal), or the department it went to."""
+
+    reference: str = ""
+    meeting_at: datetime | None = None
+    department: str = ""
+
+
+def outcomes(db: Session, requests: list[ContactRequest]) -> dict[int, Outcome]:
+    case_ids = [r.case_id for r in requests if r.case_id is not None]
+    cases = {
+        c.id: c
+        for c in db.scalars(
+            select(Case).where(Case.id.in_(case_ids)).options(selectinload(Case.meetings))
+        )
+    }
+    result: dict[int, Outcome] = {}
+    for request in requests:
+        case = cases.get(request.case_id) if request.case_id is not None else None
+        if case is not None:
+            live = [m.starts_at for m in case.meetings if m.status in LIVE_MEETING]
+            result[request.id] = Outcome(case.reference, min(live) if live else None)
+        elif request.forwarded_to_id is not None:
+            department = forwarded_department(db, request)
+            result[request.id] = Outcome(department=department.name if department else "")
+        else:
+            result[request.id] = Outcome()
+    return result

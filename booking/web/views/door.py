@@ -11,6 +11,7 @@ from flask import abort, render_template, request
 from booking.domain.vocabulary import RequestStatus
 from booking.models import Forum
 from booking.services.errors import Conflict, NotFound, ServiceError
+from booking.services.intake import questions, triage
 from booking.services.intake import requests as intake
 from booking.services.meetings import overview as overview_service
 from booking.services.scheduling.sessions import get_forum
@@ -119,5 +120,39 @@ def door_follow(token: str) -> Any:
         abort(404)
     forum = db.get(Forum, contact.forum_id)
     return render_template(
-        "web/door/follow.html", contact=contact, forum=forum, RequestStatus=RequestStatus
+        "web/door/follow.html",
+        contact=contact,
+        forum=forum,
+        forwarded_to=triage.forwarded_department(db, contact),
+        RequestStatus=RequestStatus,
     )
+
+
+@web_bp.route("/foretag/svar/<int:request_id>/<int:question_id>/<token>", methods=["GET", "POST"])
+def door_answer(request_id: int, question_id: int, token: str) -> Any:
+    """The business answers the coordinator's question (the link in the question mail)."""
+    db = get_db()
+    secret = settings().secret_key
+    try:
+        contact, question = questions.open_question(db, request_id, question_id, token, secret)
+    except NotFound:
+        return render_template("web/door/answer_closed.html"), 404
+    error = ""
+    if request.method == "POST":
+        try:
+            questions.answer(
+                db, request_id, question_id, token, request.form.get("answer", ""), now(),
+                secret_key=secret,
+            )  # fmt: skip
+        except NotFound:
+            return render_template("web/door/answer_closed.html"), 404
+        except ServiceError as exc:
+            db.rollback()
+            error = service_message(exc)
+        else:
+            return render_template("web/door/answered.html", contact=contact)
+    page = render_template(
+        "web/door/answer.html", contact=contact, question=question, error=error,
+        typed=request.form.get("answer", ""),
+    )  # fmt: skip
+    return page, 422 if error else 200

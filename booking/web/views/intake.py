@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from booking.services.directory.admin import list_departments
 from booking.services.errors import NotFound, ServiceError
+from booking.services.intake import questions, routing, triage
 from booking.services.intake import requests as intake
-from booking.services.intake import routing, triage
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
@@ -58,7 +58,10 @@ def intake_pass_on() -> Any:
 def intake_mine() -> Any:
     user = current_user()
     assert user is not None
-    return render_template("web/intake/mine.html", contacts=intake.passed_on_by(get_db(), user.id))
+    contacts = intake.passed_on_by(get_db(), user.id)
+    return render_template(
+        "web/intake/mine.html", contacts=contacts, outcomes=triage.outcomes(get_db(), contacts)
+    )
 
 
 @web_bp.get("/intake")
@@ -86,6 +89,9 @@ def _detail(request_id: int, status: int = 200, error: str = "") -> Any:
         departments=departments,
         error=error,
         case=triage.with_case(db, contact),
+        thread=questions.thread(db, contact.id),
+        typed=request.form if request.method == "POST" else {},
+        forwarded_to=triage.forwarded_department(db, contact),
     ), status
 
 
@@ -113,12 +119,50 @@ def intake_accept(request_id: int) -> Any:
 @web_bp.post("/intake/<int:request_id>/decline")
 @requires("triage")
 def intake_decline(request_id: int) -> Any:
+    return _act(
+        request_id,
+        lambda: triage.decline(
+            get_db(), request_id, request.form.get("reason", ""), actor(), now()
+        ),
+        _("The request is declined; the business is told why."),
+    )
+
+
+def _act(request_id: int, action: Any, done_message: str) -> Any:
+    """Run one triage step; a refusal shows the request again with the reason (4xx)."""
     try:
-        triage.decline(get_db(), request_id, request.form.get("reason", ""), actor(), now())
+        action()
     except NotFound:
         abort(404)
     except ServiceError as exc:
         get_db().rollback()
         return _detail(request_id, 409 if exc.code == "conflict" else 422, service_message(exc))
-    flash(_("The request is declined; the business is told why."), "success")
+    flash(done_message, "success")
     return redirect(url_for("web.intake_queue"))
+
+
+@web_bp.post("/intake/<int:request_id>/ask")
+@requires("triage")
+def intake_ask(request_id: int) -> Any:
+    return _act(
+        request_id,
+        lambda: questions.ask(
+            get_db(), request_id, request.form.get("question", ""), actor(), now(),
+            base_url=settings().public_base_url, secret_key=settings().secret_key,
+        ),
+        _("The question is sent; the request comes back here when the business answers."),
+    )  # fmt: skip
+
+
+@web_bp.post("/intake/<int:request_id>/forward")
+@requires("triage")
+def intake_forward(request_id: int) -> Any:
+    department_id = request.form.get("department_id", "")
+    return _act(
+        request_id,
+        lambda: triage.forward(
+            get_db(), request_id, int(department_id) if department_id.isdigit() else 0,
+            request.form.get("note", ""), actor(), now(),
+        ),
+        _("The request is handed to the department; the business is told who contacts it."),
+    )  # fmt: skip
