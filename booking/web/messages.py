@@ -54,6 +54,7 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
         "Say how the business agreed to be contacted (e.g. by phone, 3 Dec)."
     ),
     "routing_unknown": lambda d: _("Choose a category or a question the form offers."),
+    "routing_department": lambda d: _("Choose a department."),
     "request_handled": lambda d: _("Someone has already handled this request."),
     "decline_reason_required": lambda d: _("Give the reason; the business is told it."),
     "message_required": lambda d: _("Write the text first."),

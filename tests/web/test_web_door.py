@@ -196,3 +196,31 @@ def test_one_department_is_enough_and_the_receiver_sees_what_became_of_it(
     receiver = login_as("receiver")
     mine = page_text(receiver, "/intake/mine")
     assert "Siljans Krog AB" in mine and "Lämnad till Miljö" in mine
+
+
+def test_an_administrator_edits_the_routing_rules(login_as: LoginAs, seeded: Db) -> None:
+    coordinator = login_as("coordinator")
+    assert coordinator.get("/admin/routing").status_code == 403
+    coordinator.post("/logout")
+    admin = login_as("admin")
+    page = admin.get("/admin/routing").get_data(as_text=True)
+    assert "Kategori: Nyetablering" in text_of(page)
+    refused = admin.post("/admin/routing", data={"match": "question:nonsense", "department_id": 1})
+    assert refused.status_code == 422
+    police = re.search(r'<option value="(\d+)">Polis', page)
+    assert police is not None
+    added = admin.post(
+        "/admin/routing", data={"match": "question:water", "department_id": police.group(1)}
+    )
+    assert added.status_code == 302
+    from booking.services.intake import routing
+
+    assert {d.slug for d in routing.suggest(seeded, 1, "event", ["water"])} >= {"polisen"}
+    chosen = int(police.group(1))
+    rule = next(
+        r for r in routing.rules(seeded) if (r.match, r.department_id) == ("question:water", chosen)
+    )
+    rule_id = rule.id
+    assert admin.post(f"/admin/routing/{rule_id}/remove").status_code == 302
+    seeded.expire_all()
+    assert rule_id not in {r.id for r in routing.rules(seeded)}

@@ -4,13 +4,15 @@ so that whoever receives a contact, specialist or not, gets the departments righ
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.domain.vocabulary import REQUEST_QUESTIONS, CaseCategory
 from booking.models import Department, RoutingRule
-from booking.services.errors import Invalid
+from booking.services import audit
+from booking.services.errors import Invalid, NotFound
 
 
 def match_keys(category: str, questions: Iterable[str]) -> list[str]:
@@ -55,4 +57,34 @@ def add_rule(db: Session, match: str, department_id: int) -> RoutingRule:
         return existing
     rule = RoutingRule(match=match, department_id=department_id)
     db.add(rule)
+    return rule
+
+
+def create_rule(
+    db: Session, match: str, department_id: int, *, actor: audit.Actor, now: datetime
+) -> RoutingRule:
+    """An administrator adds a rule (an existing one is kept as it is). Commits."""
+    department = db.get(Department, department_id)
+    if department is None:
+        raise Invalid(
+            "Choose a department.", {"department_id": "required"}, reason="routing_department"
+        )
+    rule = add_rule(db, match, department_id)
+    db.flush()
+    audit.record(
+        db, actor, "routing_rule", rule.id, "create", after={"match": match,
+        "department_id": department_id}, note=f"{match} → {department.name}", at=now,
+    )  # fmt: skip
+    db.commit()
+    return rule
+
+
+def remove_rule(db: Session, rule_id: int, *, actor: audit.Actor, now: datetime) -> RoutingRule:
+    rule = db.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(f"No routing rule with id {rule_id}.", {"rule_id": rule_id})
+    before = {"match": rule.match, "department_id": rule.department_id}
+    db.delete(rule)
+    audit.record(db, actor, "routing_rule", rule_id, "delete", before=before, at=now)
+    db.commit()
     return rule

@@ -343,3 +343,17 @@ class SsoRuleForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     submit = SubmitField(_l("Add the rule"))
+
+
+class RoutingRuleForm(FlaskForm):
+    """A routing rule: a category or a question the business ticks → a department."""
+
+    match = SelectField(
+        _l("When the request"), validators=[DataRequired(_l("Choose a category or a question."))]
+    )
+    department_id = SelectField(
+        _l("Suggest the department"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose a department."))],
+    )
+    submit = SubmitField(_l("Add the rule"))
