@@ -26,8 +26,8 @@ from booking.web_support import get_db, now
 def match_label(match: str) -> str:
     kind, _sep, value = match.partition(":")
     if kind == "category":
-        return _("Category: %(name)s", name=category_label(value))
-    return _("Question: %(name)s", name=question_label(value))
+        return str(_("Category: %(name)s", name=category_label(value)))
+    return str(_("Question: %(name)s", name=question_label(value)))
 
 
 def _form() -> RoutingRuleForm:
