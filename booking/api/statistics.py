@@ -42,9 +42,17 @@ class CaseCountsOut(_Figures):
     by_category: dict[str, int]
 
 
-class LeadTimeOut(_Figures):
+class LeadTimeFigures(_Figures):
     n: int
     median: float | None = Field(description="Median days from contact to meeting.")
+
+
+class LeadTimeOut(LeadTimeFigures):
+    by_source: dict[str, LeadTimeFigures] = Field(
+        description="The same per source of the contact: public (the business's own request "
+        "form), staff (passed on by someone in the municipality), coordinator (registered "
+        "directly); counted from the first contact."
+    )
 
 
 class MeetingCountsOut(_Figures):

@@ -233,6 +233,7 @@ REQUEST_STATUS = {
     "declined": _l("declined"),
 }
 REQUEST_SOURCE = {"public": _l("public form"), "staff": _l("passed on by staff")}
+LEAD_SOURCE = {**REQUEST_SOURCE, "coordinator": _l("registered by the coordinator")}
 
 
 def request_status_label(value: Any) -> str:
@@ -241,6 +242,10 @@ def request_status_label(value: Any) -> str:
 
 def request_source_label(value: Any) -> str:
     return _lookup(REQUEST_SOURCE, str(value))
+
+
+def lead_source_label(value: Any) -> str:
+    return _lookup(LEAD_SOURCE, str(value))
 
 
 def question_label(code: str) -> str:
@@ -278,4 +283,5 @@ def init_app(app: Flask) -> None:
         weekday_label=weekday_label,
         request_status_label=request_status_label,
         request_source_label=request_source_label,
+        lead_source_label=lead_source_label,
     )

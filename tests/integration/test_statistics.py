@@ -15,8 +15,10 @@ from booking.domain.vocabulary import (
     MeetingStatus,
     MinutesStatus,
     PartStat,
+    RequestSource,
+    RequestStatus,
 )
-from booking.models import Case, Minutes, Survey, SurveyAnswer
+from booking.models import Case, ContactRequest, Minutes, Survey, SurveyAnswer
 from booking.services.followup import statistics, statistics_csv
 
 NEW, CHANGE, EVENT = CaseCategory.NEW_ESTABLISHMENT, CaseCategory.MAJOR_CHANGE, CaseCategory.EVENT
@@ -168,10 +170,16 @@ def test_spring_term_figures_match_the_hand_computation(db: Session, world: Worl
     assert stats["cases"] == {
         "total": 3,
         "cancelled": 1,
-        "by_category": {"new_establishment": 1, "major_change": 1, "event": 1},
+        "by_category": {"new_establishment": 1, "major_change": 1, "event": 1, "internal": 0},
     }
     # First meetings in the term: D 28.0, B 22.0, A 16.125 days → median 22.0.
-    assert stats["lead_time_days"] == {"n": 3, "median": 22.0}
+    assert stats["lead_time_days"]["n"] == 3 and stats["lead_time_days"]["median"] == 22.0
+    # None of them came through the door in: all three were registered by the coordinator.
+    assert stats["lead_time_days"]["by_source"] == {
+        "public": {"n": 0, "median": None},
+        "staff": {"n": 0, "median": None},
+        "coordinator": {"n": 3, "median": 22.0},
+    }
     # Meetings on term days: A, B, C, D; one cancelled of four.
     assert stats["meetings"] == {"total": 4, "held": 3, "cancelled": 1, "cancellation_rate": 25.0}
     deps = {d["slug"]: d for d in stats["departments"]}
@@ -241,7 +249,7 @@ def test_autumn_term_and_csv(db: Session, world: World) -> None:
     # D (received 15 Dec) and F (received 1 Sep) are autumn 2026 cases; F met on 6 Oct.
     assert autumn["cases"]["by_category"]["new_establishment"] == 2
     # 1 Sep 08:00 → 6 Oct 11:00 UTC = 35 days 3 hours = 35.125 → 35.1
-    assert autumn["lead_time_days"] == {"n": 1, "median": 35.1}
+    assert autumn["lead_time_days"]["n"] == 1 and autumn["lead_time_days"]["median"] == 35.1
     assert autumn["nki"]["overall"]["n"] == 1 and autumn["nki"]["overall"]["score"] is None
     csv_text = statistics_csv.to_csv(statistics.compute(db, parse_term("2027-spring")))
     lines = csv_text.splitlines()
@@ -289,3 +297,27 @@ def test_response_rate_is_shown_beside_nki(db: Session, world: World) -> None:
     assert (stats["nki"]["surveys_sent"], stats["nki"]["response_rate"]) == (12, 75.0)
     lines = statistics_csv.to_csv(stats).splitlines()
     assert "2027-spring,nki,overall,response_rate,75.0" in lines
+
+
+def test_lead_time_per_source_counts_from_the_first_contact(db: Session, world: World) -> None:
+    """A case that came through the door in counts under its source, from the request."""
+    cases = seed_term(db, world)
+    for key, source in (("B", RequestSource.STAFF), ("D", RequestSource.PUBLIC)):
+        case = cases[key]
+        db.add(
+            ContactRequest(
+                forum_id=case.forum_id, status=RequestStatus.ACCEPTED, source=source,
+                category=case.category, org_name=case.org_name, contact_name="Kontakt",
+                contact_email="kontakt@example.org", follow_token_hash=f"hash-{key}",
+                case_id=case.id,
+            )
+        )  # fmt: skip
+    db.commit()
+    by_source = statistics.compute(db, parse_term("2027-spring"))["lead_time_days"]["by_source"]
+    assert by_source == {
+        "public": {"n": 1, "median": 28.0},
+        "staff": {"n": 1, "median": 22.0},
+        "coordinator": {"n": 1, "median": 16.1},
+    }
+    csv_text = statistics_csv.to_csv(statistics.compute(db, parse_term("2027-spring")))
+    assert "2027-spring,lead_time,staff,median_days,22.0" in csv_text.splitlines()

@@ -30,8 +30,18 @@ from booking.domain.vocabulary import (
     MeetingStatus,
     MinutesStatus,
     PartStat,
+    RequestSource,
 )
-from booking.models import Attendee, Case, Department, Meeting, Minutes, Survey, SurveyAnswer
+from booking.models import (
+    Attendee,
+    Case,
+    ContactRequest,
+    Department,
+    Meeting,
+    Minutes,
+    Survey,
+    SurveyAnswer,
+)
 from booking.services.followup.common import local_date
 
 
@@ -77,7 +87,7 @@ def compute(
         "from": term.start.isoformat(),
         "to_exclusive": term.end.isoformat(),
         "cases": _case_counts(cases, term, timezone),
-        "lead_time_days": _lead_time(cases, term, timezone),
+        "lead_time_days": _lead_time(cases, term, timezone, _sources(db, cases)),
         "meetings": {
             "total": len(meetings),
             "held": sum(1 for m in meetings if m.status == MeetingStatus.HELD),
@@ -134,16 +144,47 @@ def _case_counts(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
     return {"total": sum(counts.values()), "cancelled": cancelled, "by_category": counts}
 
 
-def _lead_time(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
+# Where a case came in: the business's own request form, a contact passed on by staff, or the
+# coordinator's own registration (no contact request behind it).
+SOURCES = (RequestSource.PUBLIC.value, RequestSource.STAFF.value, "coordinator")
+
+
+def _sources(db: Session, cases: list[Case]) -> dict[int, str]:
+    ids = [c.id for c in cases]
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):  # bounded IN lists, whatever the term holds
+        rows = db.execute(
+            select(ContactRequest.case_id, ContactRequest.source).where(
+                ContactRequest.case_id.in_(ids[start : start + 5000])
+            )
+        )
+        found.update(
+            {case_id: RequestSource(source).value for case_id, source in rows if case_id}
+        )
+    return found
+
+
+def _lead_time(
+    cases: Iterable[Case], term: Term, tz: str, sources: dict[int, str]
+) -> dict[str, Any]:
+    """Contact → first meeting, in days; the contact is the business's first request where
+    there is one (the case's received time is set from it), overall and per source."""
     days: list[float] = []
+    by_source: dict[str, list[float]] = {source: [] for source in SOURCES}
     for case in cases:
         live = [m for m in case.meetings if m.status != MeetingStatus.CANCELLED]
         if not live:
             continue
         first = min(live, key=lambda m: m.starts_at)
         if _in_term(first.starts_at, term, tz):
-            days.append((first.starts_at - case.received_at).total_seconds() / 86400)
-    return {"n": len(days), "median": _median(days)}
+            lead = (first.starts_at - case.received_at).total_seconds() / 86400
+            days.append(lead)
+            by_source[sources.get(case.id, "coordinator")].append(lead)
+    return {
+        "n": len(days),
+        "median": _median(days),
+        "by_source": {s: {"n": len(v), "median": _median(v)} for s, v in by_source.items()},
+    }
 
 
 def _present_by_meeting(db: Session, meetings: list[Meeting]) -> dict[int, set[int]]:

@@ -27,6 +27,9 @@ def figure_rows(stats: dict[str, Any]) -> list[tuple[str, str, str, object]]:
     row("cases", "cancelled", "count", stats["cases"]["cancelled"])
     row("lead_time", "all", "n", stats["lead_time_days"]["n"])
     row("lead_time", "all", "median_days", stats["lead_time_days"]["median"])
+    for source, figures in stats["lead_time_days"]["by_source"].items():
+        row("lead_time", source, "n", figures["n"])
+        row("lead_time", source, "median_days", figures["median"])
     for metric, value in stats["meetings"].items():
         row("meetings", "all", metric, value)
     for metric, value in stats["attendance"].items():
