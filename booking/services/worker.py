@@ -22,6 +22,7 @@ from booking.clock import Clock
 from booking.models import Forum, KeyValue
 from booking.services.followup import points as followups
 from booking.services.followup import retention, surveys
+from booking.services.intake import requests as intake_requests
 from booking.services.invitations import answers, outbox
 from booking.services.invitations import delivery as invitations
 from booking.services.invitations import reminders as rsvp_reminders
@@ -97,6 +98,7 @@ class TickReport:
     surveys: int = 0
     followup_reminders: int = 0
     anonymised_cases: int = 0
+    purged_requests: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -105,7 +107,8 @@ class TickReport:
             f"replies {self.replies} (skipped {self.skipped_replies}), reminders {self.reminders}, "
             f"sessions created {self.sessions_created}, surveys {self.surveys}, "
             f"follow-up reminders {self.followup_reminders}, "
-            f"anonymised cases {self.anonymised_cases}"
+            f"anonymised cases {self.anonymised_cases}, "
+            f"unconfirmed requests removed {self.purged_requests}"
         )
 
 
@@ -249,12 +252,14 @@ class Worker:
             _mark(db, LAST_FOLLOW_THROUGH, now)
 
     def retention(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
-        """Daily: remove personal data of long-closed cases (off unless RETENTION_YEARS > 0)."""
+        """Daily: remove personal data of long-closed cases (off unless RETENTION_YEARS > 0)
+        and requests from the public form that were never confirmed (always)."""
         with self.session_factory() as db:
             if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
                 return
             result = retention.run_retention(db, now=now, settings=self.setup.policies.followup)
             report.anonymised_cases += len(result.cases)
+            report.purged_requests += intake_requests.purge_unconfirmed(db, now)
             _mark(db, LAST_RETENTION, now)
 
     def tick(self, now: datetime, *, force: bool = False) -> TickReport:

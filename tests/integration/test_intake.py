@@ -141,3 +141,29 @@ def test_staff_pass_a_contact_on_and_the_coordinator_declines_it(
     )
     assert "Gäller bara bygglov" in _mails_to(seeded, "lisa@krog.example")[-1]["text"]
     assert seeded.scalar(select(Case.id)) is None
+
+
+def test_the_business_is_written_to_in_its_language(seeded: Session, clock: FixedClock) -> None:
+    viewer = demo_user(seeded, "viewer")
+    english = request_body(language="en", contact_email="sam@pub.example")
+    intake.submit_staff(seeded, "mora", english, viewer, "by phone", clock.now(), BASE)
+    swedish = request_body(contact_email="lisa@krog.example")
+    intake.submit_staff(seeded, "mora", swedish, viewer, "per telefon", clock.now(), BASE)
+    (to_sam,) = _mails_to(seeded, "sam@pub.example")
+    (to_lisa,) = _mails_to(seeded, "lisa@krog.example")
+    assert to_sam["subject"].startswith("Request received") and "Hello" in to_sam["text"]
+    assert '<html lang="en">' in to_sam["html"]
+    assert to_lisa["subject"].startswith("Vi har tagit emot") and "Hej" in to_lisa["text"]
+
+
+def test_an_unconfirmed_request_is_removed_after_a_week(seeded: Session, clock: FixedClock) -> None:
+    sent = intake.submit_public(seeded, "mora", request_body(), "10.0.0.9", clock.now(), BASE)
+    kept = intake.submit_public(
+        seeded, "mora", request_body(contact_email="ok@krog.example"), "10.0.0.8", clock.now(), BASE
+    )
+    intake.confirm(seeded, kept.confirm_token, clock.now(), BASE)
+    assert intake.purge_unconfirmed(seeded, clock.now() + timedelta(days=6)) == 0
+    assert intake.purge_unconfirmed(seeded, clock.now() + timedelta(days=8)) == 1
+    seeded.expire_all()
+    remaining = seeded.scalars(select(ContactRequest.id)).all()
+    assert remaining == [kept.request.id] and sent.request.id not in remaining

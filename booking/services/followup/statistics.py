@@ -158,9 +158,7 @@ def _sources(db: Session, cases: list[Case]) -> dict[int, str]:
                 ContactRequest.case_id.in_(ids[start : start + 5000])
             )
         )
-        found.update(
-            {case_id: RequestSource(source).value for case_id, source in rows if case_id}
-        )
+        found.update({case_id: RequestSource(source).value for case_id, source in rows if case_id})
     return found
 
 

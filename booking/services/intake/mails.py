@@ -10,6 +10,8 @@ from booking.models import ContactRequest, Department, Forum
 from booking.services.invitations import outbox
 from booking.services.mail.render import render
 
+# The languages the business's mails are written in (its choice on the form; Swedish else).
+LANGUAGES = ("sv", "en")
 # How soon the coordinator reads a request: what the acknowledgement promises.
 ANSWER_WITHIN_WORKING_DAYS = 3
 
@@ -17,7 +19,8 @@ ANSWER_WITHIN_WORKING_DAYS = 3
 def _send(
     db: Session, request: ContactRequest, template: str, now: datetime, **values: object
 ) -> None:
-    mail = render(f"intake/{template}", name=request.contact_name, **values)
+    lang = request.language if request.language in LANGUAGES else "sv"
+    mail = render(f"intake/{template}", lang, name=request.contact_name, **values)
     outbox.enqueue_email(
         db, now, to=request.contact_email, subject=mail.subject, text=mail.text, html=mail.html
     )

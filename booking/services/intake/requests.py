@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from booking.domain import cases as case_rules
@@ -37,6 +37,9 @@ from booking.services.intake import mails
 PUBLIC_LIMIT = 5
 PUBLIC_WINDOW_SECONDS = 3600
 MAX_DESCRIPTION = 4000
+# An unconfirmed request (nobody clicked the mailed link) is removed after this long: the
+# confirmation mail promises that nothing more is kept of a request the business did not send.
+UNCONFIRMED_KEPT = timedelta(days=7)
 # A request the coordinator can still act on.
 OPEN = (RequestStatus.NEW, RequestStatus.ASKED)
 
@@ -242,3 +245,16 @@ def claim(
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("The request has already been handled.", reason="request_handled")
+
+
+def purge_unconfirmed(db: Session, now: datetime) -> int:
+    """Delete requests whose link was never clicked, once UNCONFIRMED_KEPT has passed.
+    Returns how many. Commits."""
+    done = db.execute(
+        delete(ContactRequest).where(
+            ContactRequest.status == RequestStatus.UNCONFIRMED,
+            ContactRequest.created_at < now - UNCONFIRMED_KEPT,
+        )
+    )
+    db.commit()
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

@@ -40,14 +40,14 @@ def hbr(value: object) -> str:
     return h(value).replace("\n", "<br>")
 
 
-def html_page(body: str, link: str = "", link_label: str = "") -> str:
+def html_page(body: str, link: str = "", link_label: str = "", lang: str = "sv") -> str:
     """A text body as a small HTML page: one <p> per paragraph (blank-line separated), line
     breaks as <br>, and the link, when there is one, as an anchor named ``link_label``."""
     paragraphs = body.split("\n\n")
     page = "".join(f"<p>{hbr(p)}</p>" for p in paragraphs)
     if link:
         page += f'<p><a href="{h(link)}">{h(link_label or link)}</a></p>'
-    return f'<!doctype html><html lang="sv"><body>{page}</body></html>'
+    return f'<!doctype html><html lang="{h(lang)}"><body>{page}</body></html>'
 
 
 ENVIRONMENT = Environment(
