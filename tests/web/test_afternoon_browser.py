@@ -11,174 +11,27 @@ in between → book again → minutes → approval → follow-up → survey → 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from caldav_servers import SmtpSink, XandikosServer, plain_text
-from icalendar import Calendar
-from invitation_data import make_worker
-from sqlalchemy import select
-from werkzeug.serving import make_server
+from browser_world import (
+    CUSTOMER,
+    Afternoon,
+    afternoon,
+    book_earliest,
+    last_meeting,
+    login,
+    logout,
+    page,
+)
 
-from booking.app import create_app
-from booking.clock import FixedClock
 from booking.domain.nki import NKI_QUESTIONS
-from booking.migrate import upgrade
-from booking.models import Meeting, Representative
-from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
-from config import Settings
+from booking.services.demo import DEMO_LOGINS
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Monday 30 November 2026, 09:00 in Stockholm, as in tests/conftest.py.
-START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-ORGANIZER = "forum@mora.example"
-CUSTOMER = "greta@bageri.example"
+__all__ = ["afternoon", "page"]  # the fixtures, used by name
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]  # Chromium, Xandikos, a provider
-
-
-@dataclass
-class Afternoon:
-    url: str
-    app: Any
-    clock: FixedClock
-    calendar: XandikosServer
-    mail: SmtpSink
-    worker: Any
-    users: dict[str, str]  # e-mail → CalDAV user
-
-    def run_worker(self) -> None:
-        report = self.worker.tick(self.clock.now(), force=True)
-        assert report.errors == [], report.errors
-
-    def answer_in_calendar(self, email: str, accept: bool) -> None:
-        """The representative answers in their own calendar program (schedule inbox)."""
-        with self.calendar.client(self.users[email]) as client:
-            principal = client.get_principal()
-            calendar = principal.get_calendars()[0]
-            for item in principal.schedule_inbox().get_items():
-                if item.is_invite_request():
-                    if accept:
-                        item.accept_invite(calendar=calendar)
-                    else:
-                        item.decline_invite(calendar=calendar)
-                    item.delete()
-                    return
-        raise AssertionError(f"{email} has no invitation to answer")
-
-    def calendar_copies(self, email: str) -> list[Any]:
-        with self.calendar.client(self.users[email]) as client:
-            calendar = client.get_principal().get_calendars()[0]
-            return [
-                next(iter(Calendar.from_ical(o.data).walk("VEVENT"))) for o in calendar.events()
-            ]
-
-    def mails_to(self, address: str) -> list[str]:
-        return [plain_text(m) for m in self.mail.to(address)]
-
-
-@pytest.fixture
-def afternoon(tmp_path: Path) -> Iterator[Afternoon]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run `make web-test-deps` (make test does).")
-    calendar = XandikosServer(tmp_path / "xandikos")
-    calendar.start()
-    mail = SmtpSink()
-    mail.start()
-    settings = replace(
-        Settings(),
-        env="test",
-        database_url=f"sqlite:///{tmp_path / 'afternoon.sqlite3'}",
-        secret_key="afternoon-test-secret",
-        public_base_url="http://forum.test",
-        caldav_url=calendar.url,
-        caldav_username="forum",
-        caldav_remote_user_header=True,
-        smtp_host="127.0.0.1",
-        smtp_port=mail.port,
-    )
-    upgrade(settings.database_url)
-    clock = FixedClock(START)
-    app = create_app(settings, clock=clock)
-    users = {}
-    with app.app_context():
-        db = app.extensions["session_factory"]()
-        assert seed_demo(db, clock.now().date(), 6)
-        calendar.add_user("forum", ORGANIZER)
-        for rep in db.scalars(select(Representative)):
-            users[rep.email] = rep.email.split("@")[0]
-            calendar.add_user(users[rep.email], rep.email)
-            # Anna Lind alone represents Stadsbyggnad, Oskar Falk (deputy Nils Åberg) Miljö.
-            if rep.email in ("erik.holm@moraorsa.example", "elin.strand@moraorsa.example"):
-                rep.active = False
-        db.commit()
-        db.close()
-    worker = make_worker(app, mail.port, caldav_url=calendar.url, caldav_user="forum")
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Afternoon(
-            f"http://127.0.0.1:{httpd.server_port}", app, clock, calendar, mail, worker, users
-        )
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        worker.close()  # type: ignore[attr-defined]
-        app.extensions["engine"].dispose()
-        mail.stop()
-        calendar.stop()
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        context = chromium.new_context(
-            viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm"
-        )
-        yield context.new_page()
-        chromium.close()
-
-
-def _login(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_load_state()
-
-
-def _logout(page: Any) -> None:
-    page.click("text=Logga ut")
-
-
-def _book(page: Any) -> None:
-    """On the proposals page: Anna chairs, Oskar keeps the minutes, the earliest time."""
-    for field, name in (("#convener_id", "Anna Lind, "), ("#minute_taker_id", "Oskar Falk, ")):
-        option = page.locator(f"{field} option", has_text=name).first
-        page.select_option(field, option.get_attribute("value"))
-    page.locator("ol.proposals > li").first.get_by_role("button").click()
-    page.wait_for_url(re.compile(r".*/cases/\d+$"))
-
-
-def _meeting(afternoon: Afternoon) -> Meeting:
-    with afternoon.app.app_context():
-        db = afternoon.app.extensions["session_factory"]()
-        meeting = db.scalars(select(Meeting).order_by(Meeting.id.desc())).first()
-        assert meeting is not None
-        db.expunge(meeting)
-        db.close()
-        return meeting
 
 
 def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, page: Any) -> None:
@@ -191,7 +44,7 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     coordinator = DEMO_LOGINS["coordinator"]
 
     # The coordinator registers the case and books it, choosing convener and minute-taker once.
-    _login(page, base, coordinator)
+    login(page, base, coordinator)
     page.goto(f"{base}/cases/new")
     page.select_option("#forum", "mora")
     page.fill("#org_name", "Siljans Bageri AB")
@@ -205,7 +58,7 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     page.check("#consent_to_share")
     page.get_by_role("button", name="Spara och visa föreslagna tider").click()
     page.wait_for_url(re.compile(r".*/cases/\d+/book$"))
-    _book(page)
+    book_earliest(page)
     case_url = page.url
     afternoon.run_worker()
 
@@ -227,19 +80,19 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     afternoon.run_worker()
     afternoon.answer_in_calendar(nils, accept=True)
     afternoon.run_worker()
-    _logout(page)
+    logout(page)
 
     # Anna answers on the web, from her to-do list.
-    _login(page, base, anna)
+    login(page, base, anna)
     page.goto(f"{base}/me/todo")
     assert "Inbjudningar att svara på (1)" in page.inner_text("main")
     page.get_by_role("button", name="Tacka ja").click()
     assert "Ditt svar är registrerat" in page.inner_text("main")
-    _logout(page)
+    logout(page)
 
     # Every department has accepted: the coordinator sees it confirmed, then moves the meeting
     # and cancels it while the worker is stopped.
-    _login(page, base, coordinator)
+    login(page, base, coordinator)
     page.goto(case_url)
     assert "2/2 svar" in page.inner_text("main")
     options = page.locator("#slot option")
@@ -257,21 +110,21 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
 
     # Booked again; everyone answers; the meeting takes place.
     page.click("text=Visa föreslagna tider och boka")
-    _book(page)
+    book_earliest(page)
     afternoon.run_worker()
     afternoon.answer_in_calendar(oskar, accept=True)
     afternoon.run_worker()
-    _logout(page)
-    _login(page, base, anna)
+    logout(page)
+    login(page, base, anna)
     page.goto(f"{base}/me/todo")
     page.get_by_role("button", name="Tacka ja").click()
-    _logout(page)
-    meeting = _meeting(afternoon)
+    logout(page)
+    meeting = last_meeting(afternoon)
     afternoon.clock.set(meeting.ends_at + timedelta(hours=1))
     afternoon.run_worker()
 
     # The coordinator writes the minutes and asks the convener to approve them.
-    _login(page, base, coordinator)
+    login(page, base, coordinator)
     page.goto(f"{base}/meetings/{meeting.id}/minutes")
     page.get_by_role("button", name="Börja skriva protokoll").click()
     page.fill("#decisions", "Kunden skickar in bygglovsansökan.")
@@ -288,12 +141,12 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     assert "Utkastet är sparat" in page.inner_text("main"), page.inner_text("main")[:2000]
     page.get_by_role("button", name="Be sammankallande justera").click()
     assert "Sammankallande har fått en begäran" in page.inner_text("main")
-    _logout(page)
+    logout(page)
     afternoon.run_worker()
     assert any(f"/meetings/{meeting.id}/minutes" in t for t in afternoon.mails_to(anna))
 
     # Anna finds it on her list and approves; the minutes go out; the follow-up point is hers.
-    _login(page, base, anna)
+    login(page, base, anna)
     page.goto(f"{base}/me/todo")
     assert "Protokoll att justera (1)" in page.inner_text("main")
     page.locator("section[aria-labelledby=todo-approve-h] a").first.click()
@@ -306,7 +159,7 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     page.goto(f"{base}/me/todo")
     assert "Skicka checklista för bygglov" in page.inner_text("main")
     page.get_by_role("button", name=re.compile("Markera som klar")).click()
-    _logout(page)
+    logout(page)
 
     # The survey goes out after the meeting; the customer answers it without logging in.
     afternoon.clock.set(meeting.ends_at + timedelta(days=4))
@@ -321,7 +174,7 @@ def test_one_forum_afternoon_from_booking_to_statistics(afternoon: Afternoon, pa
     assert "Tack" in page.inner_text("body")
 
     # The term statistics count the case and its answer.
-    _login(page, base, coordinator)
+    login(page, base, coordinator)
     page.goto(f"{base}/statistics")
     text = page.inner_text("main")
     assert "Svarsfrekvens" in text or "svarsfrekvens" in text
