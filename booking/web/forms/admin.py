@@ -29,10 +29,17 @@ from wtforms.validators import (
     Optional,
 )
 
-from booking.web.forms.fields import Email, LineField, MultiCheckboxField, TextField, options
+from booking.web.forms.fields import (
+    Email,
+    LineField,
+    MultiCheckboxField,
+    RowForm,
+    TextField,
+    options,
+)
 
 
-class CancelSessionForm(FlaskForm):
+class CancelSessionForm(RowForm):
     reason = LineField(
         _l("Reason"),
         validators=[

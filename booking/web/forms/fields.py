@@ -30,6 +30,19 @@ except ImportError:  # pragma: no cover
     SelectChoice = None
 
 
+class RowForm(FlaskForm):
+    """A form repeated once per row of a page, its fields prefixed by the row (``s12-reason``)
+    so that ids stay unique. Its CSRF token keeps the page-wide name ``csrf_token`` that
+    ``csrf_field()`` writes: a prefixed token field would look for ``s12-csrf_token``, find
+    nothing and refuse every submission once CSRF is on (as in production)."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            if options.get("name") == self.csrf_field_name:
+                options = {**options, "prefix": ""}
+            return super().bind_field(form, unbound_field, options)
+
+
 class Email:
     """Exactly one e-mail address (booking.services.inputs.clean_email: email-validator, no DNS
     lookup), the same rule as the API: a comma or a line break can never add a recipient."""
