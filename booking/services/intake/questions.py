@@ -18,9 +18,8 @@ from booking.domain.vocabulary import MessageSender, RequestStatus
 from booking.models import ContactRequest, Forum, RequestMessage
 from booking.services import audit
 from booking.services.access.tokens import derive_token
-from booking.services.errors import Conflict, Invalid, NotFound
-from booking.services.intake import mails
-from booking.services.intake.requests import OPEN
+from booking.services.errors import Invalid, NotFound
+from booking.services.intake import mails, requests
 
 MAX_MESSAGE = 4000
 
@@ -68,15 +67,7 @@ def ask(
 ) -> RequestMessage:
     """Ask the business; the request waits for its answer (status asked). Commits."""
     body = _checked_text(question, "question")
-    done = db.execute(
-        update(ContactRequest)
-        .where(ContactRequest.id == request_id, ContactRequest.status.in_(OPEN))
-        .values(status=RequestStatus.ASKED)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        if db.get(ContactRequest, request_id) is None:
-            raise NotFound(f"No request with id {request_id}.", {"request_id": request_id})
-        raise Conflict("The request has already been handled.", reason="request_handled")
+    requests.claim(db, request_id, RequestStatus.ASKED, actor, now, decides=False)
     request = db.get(ContactRequest, request_id)
     assert request is not None
     db.refresh(request)

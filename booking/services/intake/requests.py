@@ -234,16 +234,28 @@ def passed_on_by(db: Session, user_id: int) -> list[ContactRequest]:
 
 
 def claim(
-    db: Session, request_id: int, status: RequestStatus, actor: audit.Actor, now: datetime
+    db: Session,
+    request_id: int,
+    status: RequestStatus,
+    actor: audit.Actor,
+    now: datetime,
+    *,
+    decides: bool = True,
 ) -> None:
     """Move an open request (new, or waiting for the business's answer) on, once: a second
-    coordinator at the same moment gets Conflict."""
+    coordinator at the same moment gets Conflict. ``decides=False`` (a question to the
+    business) moves it without recording a decision: the request comes back to the queue."""
+    values: dict[str, object] = {"status": status}
+    if decides:
+        values |= {"decided_at": now, "decided_by": actor.label}
     done = db.execute(
         update(ContactRequest)
         .where(ContactRequest.id == request_id, ContactRequest.status.in_(OPEN))
-        .values(status=status, decided_at=now, decided_by=actor.label)
+        .values(**values)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
+        if db.get(ContactRequest, request_id) is None:
+            raise NotFound(f"No request with id {request_id}.", {"request_id": request_id})
         raise Conflict("The request has already been handled.", reason="request_handled")
 
 
