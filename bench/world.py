@@ -27,7 +27,20 @@ from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, String, create_engine, func, insert, literal, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    String,
+    cast,
+    create_engine,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as Db
 
@@ -283,23 +296,27 @@ def replicate(engine: Engine, copies: int, tables: Sequence[str] = WORLD_TABLES)
             else:  # an association table: its rows that point at the original parents
                 fk = next(iter(table.foreign_keys))
                 base = fk.parent <= top[fk.column.table.name]
-            for k in range(1, copies + 1):
-                values = []
-                for column in table.columns:
-                    targets = [fk.column.table.name for fk in column.foreign_keys]
-                    if column.name == "id" and isinstance(column.type, Integer):
-                        values.append(column + k * top[table.name])
-                    elif targets and targets[0] in top:
-                        values.append(column + k * top[targets[0]])
-                    elif _unique_text(column):
-                        values.append(column + literal(f"~{k}"))
-                    else:
-                        values.append(column)
-                conn.execute(
-                    insert(table).from_select(
-                        [c.name for c in table.columns], select(*values).where(base)
-                    )
+            # One statement per table: the original rows joined with the numbers 1..copies.
+            k = union_all(
+                *(select(literal(n, Integer).label("k")) for n in range(1, copies + 1))
+            ).subquery("copies")
+            shifted = []
+            for col in table.columns:
+                targets = [fk.column.table.name for fk in col.foreign_keys]
+                if col.name == "id" and isinstance(col.type, Integer):
+                    shifted.append(col + k.c.k * top[table.name])
+                elif targets and targets[0] in top:
+                    shifted.append(col + k.c.k * top[targets[0]])
+                elif _unique_text(col):
+                    shifted.append(col + literal("~") + cast(k.c.k, String))
+                else:
+                    shifted.append(col)
+            conn.execute(
+                insert(table).from_select(
+                    [c.name for c in table.columns],
+                    select(*shifted).select_from(table).join(k, true()).where(base),
                 )
+            )
         if engine.dialect.name == "postgresql":  # the next id after the copies
             for table in copied:
                 if "id" in table.c:
