@@ -226,12 +226,15 @@ def time_membership(app_settings: Settings, kind: str, ident: int, runs: int) ->
     return times
 
 
-def analyze(db_url: str, scale: int = 1) -> None:
+def analyze(db_url: str, scale: int = 1, statistics: bool = True) -> None:
     """``scale - 1`` copies of everything made (bench/world.py), then planner statistics,
-    committed (as autovacuum would gather them)."""
+    committed (as autovacuum would gather them), or none (``--no-analyze``)."""
     engine = create_engine(db_url)
     world.replicate(engine, scale - 1)
-    world.analyze(engine)
+    if statistics:
+        world.analyze(engine)
+    else:
+        world.forget_statistics(engine)
     engine.dispose()
 
 
@@ -418,15 +421,24 @@ def rebuild_only(args: argparse.Namespace) -> int:
     app_settings = replace(Settings(), database_url=db_url, secret_key=SECRET)
     upgrade(db_url)
     t0 = time.perf_counter()
-    _path, dept_id, rep_id = make_data(app_settings, args.events, args.background)
-    analyze(db_url, args.current_scale)
+    path, dept_id, rep_id = make_data(app_settings, args.events, args.background)
+    analyze(db_url, args.current_scale, not args.no_analyze)
     report: dict[str, object] = {
         "database": db_url.split(":", 1)[0],
         "events": args.events,
         "background_meetings": args.background,
         "scale": args.current_scale,
         "setup_s": round(time.perf_counter() - t0, 1),
-        **rebuild_report(app_settings, dept_id, rep_id, 3 if args.quick else 5),
+        "analyzed": not args.no_analyze,
+        **(
+            {}
+            if args.after_change_only
+            else rebuild_report(app_settings, dept_id, rep_id, 3 if args.quick else 5)
+        ),
+        # the path a calendar's poll takes after one meeting changed (stored pieces reused)
+        "department_first_request_after_change": ms(
+            time_after_change_inprocess(app_settings, path, 10 if args.quick else 20, args.events)
+        ),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(report, indent=2))
@@ -457,7 +469,19 @@ def main() -> int:
     parser.add_argument(
         "--rebuild-only",
         action="store_true",
-        help="only the department and representative feed rebuilds and membership queries",
+        help="only the department and representative feed rebuilds and membership queries, "
+        "and the department feed's first request after a change (no servers, no apt)",
+    )
+    parser.add_argument(
+        "--after-change-only",
+        action="store_true",
+        help="with --rebuild-only: only the first request after a change (no rebuilds from "
+        "nothing, which take seconds at 10,000 events)",
+    )
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="no ANALYZE after loading: a database that was never analysed",
     )
     parser.add_argument(
         "--scale",
@@ -497,7 +521,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         upgrade(db_url)
         path, dept_id, _rep_id = make_data(app_settings, args.events, args.background)
-        analyze(db_url, args.current_scale)
+        analyze(db_url, args.current_scale, not args.no_analyze)
         rebuild = time_rebuild(app_settings, f"department:{dept_id}", 3 if args.quick else 5)
         after_change = time_after_change_inprocess(app_settings, path, samples, args.events)
 
