@@ -1,13 +1,16 @@
 """Allocation benchmark: proposal latency, and booking throughput under concurrency.
 
     .venv/bin/python bench/allocation.py                                  # SQLite, proposals only
-    .venv/bin/python bench/allocation.py --database-url postgresql:///bench_db   # + HTTP bookings
+    .venv/bin/python bench/allocation.py --database-url postgresql:///test   # + HTTP bookings
+    .venv/bin/python bench/allocation.py --scale 1,10,50 --http-bookings 0   # growth
 
-Data: 2 forums, 40 departments (10 shared by both forums), 200 representatives, 18 months of
-weekly sessions (08:00-18:00, 30-minute meetings), 2,000 booked cases. Prints p50/p99 of
-``propose()`` for received cases; on PostgreSQL it then starts gunicorn on 127.0.0.1 and lets
-16 concurrent clients book cases through the HTTP API ("earliest", retrying after a 409), and
-checks that nothing was double-booked. The database is emptied first: never point it at real data.
+Data (bench/world.py), per copy: 2 forums, 40 departments (10 shared by both forums), 200
+representatives, 18 months of weekly sessions (08:00-18:00, 30-minute meetings), 2,000 booked
+cases; ``--scale K`` builds K copies and commits ANALYZE. Prints p50/p99 of ``propose()`` for
+received cases; on PostgreSQL it then starts gunicorn on 127.0.0.1 and lets 16 concurrent
+clients book cases through the HTTP API ("earliest", retrying after a 409), and checks that
+nothing was double-booked. Every scale gets a new database (a temporary SQLite file, or
+bench_<pid>_<n> created on the PostgreSQL server named and dropped afterwards).
 """
 
 from __future__ import annotations
@@ -21,26 +24,25 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime
-from datetime import time as dtime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as Db
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import world  # noqa: E402
 
 from booking.clock import FixedClock  # noqa: E402
-from booking.db import Base, make_engine, make_session_factory  # noqa: E402
-from booking.domain.allocation import busy_buckets  # noqa: E402
+from booking.db import make_engine, make_session_factory  # noqa: E402
 from booking.domain.cases import case_reference  # noqa: E402
-from booking.domain.vocabulary import CaseCategory, CaseStatus, Role, SessionStatus  # noqa: E402
+from booking.domain.vocabulary import CaseCategory, Role  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
 from booking.models import (  # noqa: E402
     Attendee,
@@ -48,161 +50,14 @@ from booking.models import (  # noqa: E402
     Department,
     Forum,
     Meeting,
-    Representative,
-    RepresentativeBusy,
     Session,
-    SessionSeries,
     Slot,
 )
 from booking.services.access.api_tokens import create_token  # noqa: E402
 from booking.services.access.users import create_user  # noqa: E402
 from booking.services.meetings import proposals as proposal_service  # noqa: E402
 from booking.services.policies import Policies  # noqa: E402
-from booking.services.scheduling.sessions import extend_sessions  # noqa: E402
 from config import Settings  # noqa: E402
-
-FORUMS = ("alfa", "beta")
-DEPARTMENTS = 40
-SHARED = 10
-REPS_PER_DEPT = 5
-BOOKED = 2_000
-CAPACITY = 8
-
-
-def reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
-
-
-def build_world(db: Db, today: date) -> dict[str, list[Department]]:
-    forums = {}
-    for slug in FORUMS:
-        forum = Forum(slug=slug, name=f"Forum {slug.title()}", municipality=f"{slug} kommun")
-        db.add(forum)
-        forums[slug] = forum
-    db.flush()
-    for forum in forums.values():
-        db.add(
-            SessionSeries(
-                forum_id=forum.id,
-                anchor_date=date(2026, 12, 1),
-                interval_days=7,
-                start_time=dtime(8, 0),
-                end_time=dtime(18, 0),
-                meeting_minutes=30,
-                buffer_minutes=0,
-            )
-        )
-    by_forum: dict[str, list[Department]] = {slug: [] for slug in FORUMS}
-    for i in range(DEPARTMENTS):
-        members = list(forums.values()) if i < SHARED else [forums[FORUMS[i % 2]]]
-        dept = Department(
-            slug=f"dept-{i:02d}",
-            name=f"Förvaltning {i:02d}",
-            capacity_per_session=CAPACITY,
-            forums=members,
-        )
-        dept.representatives = [
-            Representative(
-                name=f"Person {i:02d}-{j}", email=f"p{i}-{j}@bench.example", is_deputy=j == 4
-            )
-            for j in range(REPS_PER_DEPT)
-        ]
-        db.add(dept)
-        for forum in members:
-            by_forum[forum.slug].append(dept)
-    db.flush()
-    for forum in forums.values():
-        extend_sessions(db, forum, today, 18, commit=False)
-    db.commit()
-    return by_forum
-
-
-def book_in_bulk(db: Db, by_forum: dict[str, list[Department]], now: datetime) -> None:
-    """2,000 booked cases, placed by a simple greedy loop that keeps every rule."""
-    rng = random.Random(7)
-    forum_ids = {f.slug: f.id for f in db.scalars(select(Forum))}
-    slots_by_forum: dict[str, list[tuple[int, int, datetime, datetime]]] = {}
-    for slug, forum_id in forum_ids.items():
-        slots_by_forum[slug] = list(
-            db.execute(
-                select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at)
-                .join(Session)
-                .where(
-                    Session.forum_id == forum_id,
-                    Session.status == SessionStatus.SCHEDULED,
-                    Slot.starts_at > now,
-                )
-            ).all()
-        )
-    taken: set[int] = set()
-    rep_busy: set[tuple[int, datetime]] = set()
-    usage: dict[tuple[int, int], int] = defaultdict(int)
-    load: dict[int, int] = defaultdict(int)
-    busy_rows: list[dict[str, object]] = []
-    made = 0
-    attempts = 0
-    while made < BOOKED:
-        attempts += 1
-        slug = FORUMS[made % 2]
-        depts = rng.sample(by_forum[slug], rng.randint(3, 5))
-        slot_id, session_id, starts, ends = rng.choice(slots_by_forum[slug])
-        if slot_id in taken or any(usage[(session_id, d.id)] >= CAPACITY for d in depts):
-            continue
-        chosen = []
-        for dept in depts:
-            free = [r for r in dept.representatives if (r.id, starts) not in rep_busy]
-            if not free:
-                break
-            chosen.append(min(free, key=lambda r: (r.is_deputy, load[r.id])))
-        if len(chosen) != len(depts):
-            continue
-        case = Case(
-            forum_id=forum_ids[slug],
-            reference=case_reference(slug, 2026, made + 1),
-            org_name=f"Företag {made} AB",
-            category=CaseCategory.NEW_ESTABLISHMENT,
-            status=CaseStatus.BOOKED,
-            received_at=now,
-            departments=depts,
-        )
-        meeting = Meeting(
-            uid=f"{uuid.uuid4()}@bench",
-            slot_id=slot_id,
-            starts_at=starts,
-            ends_at=ends,
-            attendees=[
-                Attendee(representative_id=r.id, department_id=r.department_id) for r in chosen
-            ],
-        )
-        case.meetings = [meeting]
-        db.add(case)
-        taken.add(slot_id)
-        for dept, rep in zip(depts, chosen, strict=True):
-            usage[(session_id, dept.id)] += 1
-            rep_busy.add((rep.id, starts))
-            load[rep.id] += 1
-        made += 1
-        if made % 250 == 0:
-            db.flush()
-    db.flush()
-    for meeting_id, starts, ends, rep_id in db.execute(
-        select(Meeting.id, Meeting.starts_at, Meeting.ends_at, Attendee.representative_id).join(
-            Attendee
-        )
-    ):
-        busy_rows.extend(
-            {"representative_id": rep_id, "bucket": b, "meeting_id": meeting_id}
-            for b in busy_buckets(starts, ends)
-        )
-    db.execute(insert(RepresentativeBusy), busy_rows)
-    db.commit()
-    print(f"booked {made} cases in bulk ({attempts} placement attempts, {len(busy_rows)} buckets)")
 
 
 def received_cases(
@@ -212,7 +67,7 @@ def received_cases(
     forum_ids = {f.slug: f.id for f in db.scalars(select(Forum))}
     cases = []
     for i in range(count):
-        slug = FORUMS[i % 2]
+        slug = world.FORUMS[i % 2]
         case = Case(
             forum_id=forum_ids[slug],
             reference=case_reference(slug, 2027, i + 1),
@@ -390,7 +245,7 @@ def check_no_double_booking(db: Db) -> None:
         .join(Attendee, Attendee.meeting_id == Meeting.id)
         .where(Attendee.active.is_(True))
         .group_by(Slot.session_id, Attendee.department_id)
-        .having(func.count(func.distinct(Meeting.id)) > CAPACITY)
+        .having(func.count(func.distinct(Meeting.id)) > world.CAPACITY)
     ).all()
     total = db.scalar(select(func.count()).select_from(Meeting).where(live))
     print(
@@ -402,39 +257,26 @@ def check_no_double_booking(db: Db) -> None:
         raise SystemExit("DOUBLE BOOKING FOUND")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--proposals", type=int, default=200)
-    parser.add_argument(
-        "--http-bookings", type=int, default=240, help="PostgreSQL only; 0 skips the HTTP run"
-    )
-    parser.add_argument("--clients", type=int, default=16)
-    args = parser.parse_args()
-    if args.proposals < 1 or args.http_bookings < 0 or args.clients < 1:
-        parser.error("--proposals and --clients must be at least 1, --http-bookings not negative")
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+def run(url: str, scale: int, args: argparse.Namespace) -> None:
+    """One fresh database at one scale: build, proposals, (PostgreSQL) HTTP bookings, check."""
     now = datetime.now(UTC)
-    print(f"database: {url.split('@')[-1]}  now: {now:%Y-%m-%d %H:%M} UTC")
-    reset(url)
+    print(f"--- scale {scale}×  database: {url.split('@')[-1]}  now: {now:%Y-%m-%d %H:%M} UTC")
+    upgrade(url)
     engine = make_engine(url)
     factory = make_session_factory(engine, FixedClock(now), Policies.from_settings(Settings()))
     t0 = time.perf_counter()
     with factory() as db:
-        by_forum = build_world(db, now.date())
+        by_forum = world.build(db, engine, scale, now, statistics=not args.no_analyze)
         slots = db.scalar(select(func.count()).select_from(Slot))
         sessions = db.scalar(select(func.count()).select_from(Session))
+        cases = db.scalar(select(func.count()).select_from(Case))
         print(
-            f"world: {len(FORUMS)} forums, {DEPARTMENTS} departments, "
-            f"{DEPARTMENTS * REPS_PER_DEPT} representatives, {sessions} sessions, {slots} slots"
+            f"world: {len(world.FORUMS) * scale} forums, {world.DEPARTMENTS * scale} departments, "
+            f"{world.DEPARTMENTS * world.REPS_PER_DEPT * scale} representatives, {sessions} "
+            f"sessions, {slots} slots, {cases} booked cases"
+            + ("" if args.no_analyze else "; ANALYZE committed")
         )
-        book_in_bulk(db, by_forum, now)
         proposal_ids = received_cases(db, by_forum, args.proposals + args.http_bookings, now)
-    if engine.dialect.name == "postgresql":
-        # Planner statistics, as autovacuum would gather them. Committed: ANALYZE inside a
-        # transaction that is rolled back leaves the tables without statistics.
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
     print(f"setup: {time.perf_counter() - t0:.1f} s")
     bench_proposals(factory, proposal_ids[: args.proposals], now)
     if engine.dialect.name != "postgresql":
@@ -444,7 +286,35 @@ def main() -> None:
     with factory() as db:
         check_no_double_booking(db)
     engine.dispose()
-    _ = Base
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server such as postgresql:///test: a database bench_<pid>_<n> is "
+        "created there for each scale and dropped (default: a temporary SQLite file)",
+    )
+    parser.add_argument("--proposals", type=int, default=200)
+    parser.add_argument(
+        "--http-bookings", type=int, default=240, help="PostgreSQL only; 0 skips the HTTP run"
+    )
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--scale",
+        type=world.parse_scales,
+        default=[1],
+        help="copies of the world, one run each, e.g. 1,10,50 (default 1)",
+    )
+    parser.add_argument("--no-analyze", action="store_true", help="no ANALYZE after the build")
+    args = parser.parse_args()
+    if args.proposals < 1 or args.http_bookings < 0 or args.clients < 1:
+        parser.error("--proposals and --clients must be at least 1, --http-bookings not negative")
+    for scale in args.scale:
+        with world.fresh_database(args.database_url) as url:
+            run(url, scale, args)
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

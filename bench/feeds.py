@@ -33,9 +33,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from sqlalchemy import create_engine, delete, select, text  # noqa: E402
+import world  # noqa: E402
+from sqlalchemy import create_engine, delete, select  # noqa: E402
 
 from booking.app import create_app  # noqa: E402
 from booking.domain.vocabulary import CaseCategory, MeetingStatus  # noqa: E402
@@ -225,13 +226,16 @@ def time_membership(app_settings: Settings, kind: str, ident: int, runs: int) ->
     return times
 
 
-def analyze(db_url: str) -> None:
-    """Planner statistics on PostgreSQL, committed (as autovacuum would gather them)."""
-    if db_url.startswith("postgresql"):
-        engine = create_engine(db_url)
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-        engine.dispose()
+def analyze(db_url: str, scale: int = 1, statistics: bool = True) -> None:
+    """``scale - 1`` copies of everything made (bench/world.py), then planner statistics,
+    committed (as autovacuum would gather them), or none (``--no-analyze``)."""
+    engine = create_engine(db_url)
+    world.replicate(engine, scale - 1)
+    if statistics:
+        world.analyze(engine)
+    else:
+        world.forget_statistics(engine)
+    engine.dispose()
 
 
 def rebuild_report(
@@ -417,14 +421,24 @@ def rebuild_only(args: argparse.Namespace) -> int:
     app_settings = replace(Settings(), database_url=db_url, secret_key=SECRET)
     upgrade(db_url)
     t0 = time.perf_counter()
-    _path, dept_id, rep_id = make_data(app_settings, args.events, args.background)
-    analyze(db_url)
+    path, dept_id, rep_id = make_data(app_settings, args.events, args.background)
+    analyze(db_url, args.current_scale, not args.no_analyze)
     report: dict[str, object] = {
         "database": db_url.split(":", 1)[0],
         "events": args.events,
         "background_meetings": args.background,
+        "scale": args.current_scale,
         "setup_s": round(time.perf_counter() - t0, 1),
-        **rebuild_report(app_settings, dept_id, rep_id, 3 if args.quick else 5),
+        "analyzed": not args.no_analyze,
+        **(
+            {}
+            if args.after_change_only
+            else rebuild_report(app_settings, dept_id, rep_id, 3 if args.quick else 5)
+        ),
+        # the path a calendar's poll takes after one meeting changed (stored pieces reused)
+        "department_first_request_after_change": ms(
+            time_after_change_inprocess(app_settings, path, 10 if args.quick else 20, args.events)
+        ),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(report, indent=2))
@@ -455,16 +469,50 @@ def main() -> int:
     parser.add_argument(
         "--rebuild-only",
         action="store_true",
-        help="only the department and representative feed rebuilds and membership queries",
+        help="only the department and representative feed rebuilds and membership queries, "
+        "and the department feed's first request after a change (no servers, no apt)",
+    )
+    parser.add_argument(
+        "--after-change-only",
+        action="store_true",
+        help="with --rebuild-only: only the first request after a change (no rebuilds from "
+        "nothing, which take seconds at 10,000 events)",
+    )
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="no ANALYZE after loading: a database that was never analysed",
+    )
+    parser.add_argument(
+        "--scale",
+        type=world.parse_scales,
+        default=None,
+        help="after the feed's meetings, K-1 copies of everything (bench/world.py), one run per "
+        "scale, e.g. 1,10,50; each in a new database (SQLite, or bench_<pid>_<n> created on the "
+        "PostgreSQL server of --database-url and dropped)",
     )
     args = parser.parse_args()
+    server = args.database_url
     if args.events < 1 or args.background < 0:
         parser.error("--events must be at least 1 and --background not negative")
-    seconds = 3 if args.quick else args.seconds
-    samples = 10 if args.quick else 30
+    if args.scale is None:
+        args.current_scale = 1
+        return run(args)
+    for scale in args.scale:
+        args.current_scale = scale
+        with world.fresh_database(server) as url:
+            args.database_url = url
+            print(f"--- scale {scale}×", flush=True)
+            run(args)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
     if args.rebuild_only:
         return rebuild_only(args)
     ensure_tools()
+    seconds = 3 if args.quick else args.seconds
+    samples = 10 if args.quick else 30
 
     workdir = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
     db_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -473,7 +521,7 @@ def main() -> int:
     try:
         upgrade(db_url)
         path, dept_id, _rep_id = make_data(app_settings, args.events, args.background)
-        analyze(db_url)
+        analyze(db_url, args.current_scale, not args.no_analyze)
         rebuild = time_rebuild(app_settings, f"department:{dept_id}", 3 if args.quick else 5)
         after_change = time_after_change_inprocess(app_settings, path, samples, args.events)
 

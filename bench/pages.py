@@ -29,8 +29,10 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/world.py
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import world
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
@@ -201,10 +203,30 @@ def main() -> int:
         default=ROUNDS,
         help=f"timed requests per page (default $BENCH_ROUNDS or {ROUNDS})",
     )
+    parser.add_argument(
+        "--scale",
+        type=world.parse_scales,
+        default=None,
+        help="after the cases, K-1 copies of the forums, departments, people, sessions, cases "
+        "and meetings (bench/world.py) and a committed ANALYZE, one run per scale, e.g. 1,10; "
+        "each in a new database (SQLite, or bench_<pid>_<n> created on the PostgreSQL server "
+        "of --database-url and dropped)",
+    )
     args = parser.parse_args()
     if args.cases < 1 or args.rounds < 2:
         parser.error("--cases must be at least 1 and --rounds at least 2")
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    if args.scale is None:
+        url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+        return run(args, url, 1)
+    worst = 0
+    for scale in args.scale:
+        with world.fresh_database(args.database_url) as url:
+            print(f"--- scale {scale}×", flush=True)
+            worst = max(worst, run(args, url, scale))
+    return worst
+
+
+def run(args: argparse.Namespace, url: str, scale: int) -> int:
     settings = replace(Settings(), env="test", database_url=url, secret_key="bench")
     upgrade(url)
     app = create_app(settings, clock=FixedClock(NOW), test_config={"WTF_CSRF_ENABLED": False})
@@ -215,6 +237,9 @@ def main() -> int:
             print("the database is not empty; give an empty one", file=sys.stderr)
             return 2
         make_cases(db, args.cases)
+        world.replicate(app.extensions["engine"], scale - 1)
+        if scale > 1:
+            world.analyze(app.extensions["engine"])
         received = Case(
             forum_id=db.scalar(select(Forum.id).where(Forum.slug == "mora")),
             reference="MORA-2026-9999",
@@ -248,7 +273,7 @@ def main() -> int:
         meetings = db.query(Meeting).count()
         db.close()
     print(
-        f"data: demo + {args.cases} booked cases ({meetings} meetings), built in "
+        f"data: {scale} × (demo + {args.cases} booked cases) ({meetings} meetings), built in "
         f"{time.perf_counter() - started:.1f} s on {url.split(':')[0]}"
     )
 
