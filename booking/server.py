@@ -64,6 +64,9 @@ class Lifespan:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                reader = self.app.extensions.get("feed_reader")
+                if reader is not None:  # its connections, and the feed change listener
+                    reader.close()
                 self.app.extensions["engine"].dispose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
