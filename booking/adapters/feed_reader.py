@@ -20,15 +20,13 @@ import weakref
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Engine
 
-from booking.adapters.feed_versions import CHANNEL, FeedVersions, Row
+from booking.adapters.feed_versions import FeedVersions, Row
 from booking.services.feeds.build import FeedBytes, FeedState
 from booking.services.feeds.request import BYTES_BY_KEY, PRIVATE_STATE, fresh_state
 
 _Prepared = tuple[str, list[str] | None, list[Any]]
-_NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
 
 
 class FeedReader:
@@ -37,7 +35,6 @@ class FeedReader:
         self.versions = versions
         self._state = self._prepare(PRIVATE_STATE)
         self._bytes = self._prepare(BYTES_BY_KEY)
-        self._notify = self._prepare(_NOTIFY)
         self._local = threading.local()
         self._opened: list[Any] = []
         # Closed explicitly when this object goes (an app in the tests), never left to the GC.
@@ -64,19 +61,10 @@ class FeedReader:
 
     def after_commit(self) -> None:
         """Called after each commit of this process: wait until the listener has applied the
-        commit's notifications (a marker sent now arrives after them), so this process never
-        answers from a row its own commit changed. Never fails the caller."""
-        versions = self.versions
-        marker = versions.sync_marker() if versions is not None else None
-        if versions is None or marker is None:
-            return
-        payload, number = marker
-        try:
-            self._one(self._notify, channel=CHANNEL, payload=payload)
-        except Exception:  # the database is unreachable: keep nothing rather than risk it
-            versions.forget_all()
-            return
-        versions.wait_synced(number)
+        commit's notifications, so this process never answers from a row its own commit
+        changed (``FeedVersions.sync``). Never fails the caller."""
+        if self.versions is not None:
+            self.versions.sync()
 
     def feed_bytes(self, feed_key: str) -> FeedBytes | None:
         row = self._one(self._bytes, feed_key=feed_key)

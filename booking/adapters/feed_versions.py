@@ -77,6 +77,8 @@ class FeedVersions:
         self._stop = threading.Event()
         self._sync_sent = 0
         self._sync_seen = 0
+        self._send_lock = threading.Lock()
+        self._sender: psycopg.Connection[Any] | None = None
 
     # ------------------------------------------------------------ used by the feed reader
 
@@ -108,6 +110,30 @@ class FeedVersions:
             self._by_key.setdefault(row[0], set()).add(token_hash)
             while len(self._rows) > self._max:
                 self._discard(next(iter(self._rows)))
+
+    def sync(self, timeout: float = SYNC_TIMEOUT) -> None:
+        """After a commit of this process: wait until its notifications have been applied.
+
+        A marker NOTIFY sent now, after the commit, arrives after them (commit order). Sent on
+        a connection of its own, opened at the first commit while the listener is live. If
+        the marker cannot be sent or comes late, everything kept is forgotten instead."""
+        marker = self.sync_marker()
+        if marker is None:
+            return
+        payload, number = marker
+        with self._send_lock:
+            try:
+                if self._sender is None or self._sender.closed:
+                    self._sender = psycopg.connect(self._dsn, autocommit=True, connect_timeout=5)
+                self._sender.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+            except psycopg.Error as exc:
+                log.warning("feed change marker not sent (%s); forgetting kept versions", exc)
+                if self._sender is not None:
+                    self._sender.close()
+                    self._sender = None
+                self.forget_all()
+                return
+        self.wait_synced(number, timeout)
 
     def sync_marker(self) -> tuple[str, int] | None:
         """A marker to NOTIFY after a commit of this process (``wait_synced`` then waits for
@@ -145,6 +171,10 @@ class FeedVersions:
         with self._lock:
             self._conn = None
             self._forget_all()
+        with self._send_lock:
+            if self._sender is not None and self._pid == os.getpid():
+                self._sender.close()
+            self._sender = None
 
     # ------------------------------------------------------------ the listener
 
@@ -153,8 +183,7 @@ class FeedVersions:
         if self._pid not in (0, pid):
             # A forked child (it starts with one thread): the parent's lock, rows and
             # connection are not its own.
-            if self._conn is not None:
-                _INHERITED.append(self._conn)
+            _INHERITED.extend(c for c in (self._conn, self._sender) if c is not None)
             self._reset()
             self._pid = 0
         with self._lock:
