@@ -30,9 +30,11 @@ the process (so a forked worker opens its own), re-opened with backoff when lost
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -166,11 +168,13 @@ class FeedVersions:
             self._forget_all()
 
     def close(self) -> None:
-        """Stop the listener (its thread closes the connection within a tick)."""
+        """Stop the listener: its thread, woken at once, closes the connection."""
         self._stop.set()
         with self._lock:
-            self._conn = None
+            conn, self._conn = self._conn, None
             self._forget_all()
+        if conn is not None and self._pid == os.getpid():
+            _wake(conn)
         with self._send_lock:
             if self._sender is not None and self._pid == os.getpid():
                 self._sender.close()
@@ -294,3 +298,14 @@ class FeedVersions:
         self._generation += 1
         self._rows.clear()
         self._by_key.clear()
+
+
+def _wake(conn: psycopg.Connection[Any]) -> None:
+    """End the listener thread's wait on this connection's socket now: shut the socket down
+    (through a duplicate descriptor; the thread itself closes the connection)."""
+    with contextlib.suppress(OSError, psycopg.Error):
+        duplicate = socket.socket(fileno=os.dup(conn.pgconn.socket))
+        try:
+            duplicate.shutdown(socket.SHUT_RDWR)
+        finally:
+            duplicate.close()
