@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import select
 import socket
 import threading
@@ -77,6 +78,8 @@ class FeedVersions:
         self._generation = 0
         self._conn: psycopg.Connection[Any] | None = None
         self._stop = threading.Event()
+        # This process's markers: its pid and a random part (pids repeat on other hosts).
+        self._name = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._sync_sent = 0
         self._sync_seen = 0
         self._send_lock = threading.Lock()
@@ -144,7 +147,7 @@ class FeedVersions:
             if self._conn is None or self._pid != os.getpid():
                 return None
             self._sync_sent += 1
-            return f"{SYNC}{self._pid}:{self._sync_sent}", self._sync_sent
+            return f"{SYNC}{self._name}:{self._sync_sent}", self._sync_sent
 
     def wait_synced(self, number: int, timeout: float = SYNC_TIMEOUT) -> None:
         """Wait until marker ``number`` arrived, so every notification of a commit made before
@@ -188,7 +191,7 @@ class FeedVersions:
             # A forked child (it starts with one thread): the parent's lock, rows and
             # connection are not its own.
             _INHERITED.extend(c for c in (self._conn, self._sender) if c is not None)
-            self._reset()
+            self._reset()  # with a marker name of its own
             self._pid = 0
         with self._lock:
             if self._pid == pid:
@@ -214,12 +217,14 @@ class FeedVersions:
                     return
                 self._forget_all()  # notifications may have been missed while not listening
                 self._conn = conn
-            self._listen(conn)
-            with self._lock:
-                if self._conn is conn:
-                    self._conn = None
-                    self._forget_all()
-            conn.close()
+            try:
+                self._listen(conn)
+            finally:
+                with self._lock:
+                    if self._conn is conn:
+                        self._conn = None
+                        self._forget_all()
+                conn.close()
             if not self._stop.is_set():
                 log.warning("feed change listener lost its connection; polls read the db")
 
@@ -245,7 +250,10 @@ class FeedVersions:
         """Apply notifications as they arrive, until the connection is lost or stopped."""
         fd = conn.pgconn.socket
         while not self._stop.is_set():
-            select.select([fd], [], [], _TICK)
+            try:
+                select.select([fd], [], [], _TICK)
+            except (OSError, ValueError):
+                return
             with self._lock:
                 if self._conn is not conn or not self._drain():
                     return
@@ -272,8 +280,8 @@ class FeedVersions:
 
     def _apply(self, payload: str) -> None:
         if payload.startswith(SYNC):
-            pid, _, number = payload[len(SYNC) :].partition(":")
-            if pid == str(self._pid) and number.isdigit():
+            name, _, number = payload[len(SYNC) :].partition(":")
+            if name == self._name and number.isdigit():
                 self._sync_seen = max(self._sync_seen, int(number))
                 self._synced_cond.notify_all()
             return
