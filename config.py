@@ -75,6 +75,7 @@ class Settings:
     feed_window_days_back: int = 60
     feed_window_months_ahead: int = 18
     feed_cancelled_keep_days: int = 30
+    feed_listen: bool = True
     # CalDAV (empty URL: invitations go by e-mail only)
     caldav_url: str = ""
     caldav_username: str = ""
@@ -263,6 +264,15 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         30,
         "cancelled meetings stay in feeds (STATUS:CANCELLED) this long",
+    ),
+    Setting(
+        "FEED_LISTEN",
+        bool,
+        True,
+        "PostgreSQL only: each worker keeps the feed versions it read and PostgreSQL tells it "
+        "(LISTEN/NOTIFY) which feed changed, so a poll of an unchanged feed needs no database "
+        "round trip (LISTEN needs a direct connection or session pooling, not a pooler in "
+        "transaction mode); false: every poll reads the database",
     ),
     Setting(
         "CALDAV_URL",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from booking.clock import Clock, SystemClock
@@ -64,7 +66,6 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     """CalDAV gateway, SMTP mailer, IMAP mailbox, raw feed reader factories and the OpenID
     Connect client (only this module knows the adapters)."""
     from booking.adapters.caldav_gateway import CalDavConfig, CalDavGateway, freebusy_port
-    from booking.adapters.feed_reader import FeedReader
     from booking.adapters.mailbox import ImapConfig, ImapMailbox
     from booking.adapters.mailer import SmtpConfig, SmtpMailer
     from booking.adapters.oidc import OidcClient, OidcConfig
@@ -125,7 +126,10 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
     # The booking service's free/busy port (DESIGN.md §3.3): empty when no server can answer.
     app.extensions["freebusy"] = freebusy_port(caldav_gateway_factory)
     # Fresh feed polls without the ORM (feeds.answer.reader_of makes one per engine).
-    app.extensions["feed_reader_factory"] = FeedReader
+    app.extensions["feed_reader_factory"] = feed_reader_factory(settings)
+    # A commit of this process waits until the feed versions it changed are forgotten
+    # (booking/adapters/feed_versions.py, rule 4).
+    event.listen(app.extensions["session_factory"], "after_commit", lambda _db: _synced(app))
     # Single sign-on with the municipality's identity provider; None when OIDC_ISSUER is empty.
     app.extensions["identity_provider"] = (
         OidcClient(
@@ -140,6 +144,27 @@ def _wire_adapters(app: Flask, settings: Settings) -> None:
         if settings.oidc_issuer
         else None
     )
+
+
+def feed_reader_factory(settings: Settings) -> Callable[[Engine], Any]:
+    """The raw feed reader for an engine; on PostgreSQL (unless FEED_LISTEN is off) with the
+    feed versions kept current by LISTEN/NOTIFY, so unchanged polls make no round trip."""
+    from booking.adapters.feed_reader import FeedReader
+    from booking.adapters.feed_versions import FeedVersions
+    from booking.adapters.outbox_wakeup import libpq_dsn
+
+    def make(engine: Engine) -> FeedReader:
+        if engine.dialect.name != "postgresql" or not settings.feed_listen:
+            return FeedReader(engine)
+        return FeedReader(engine, FeedVersions(libpq_dsn(engine.url)))
+
+    return make
+
+
+def _synced(app: Flask) -> None:
+    reader = app.extensions.get("feed_reader")  # none yet: nothing kept, nothing to wait for
+    if reader is not None:
+        reader.after_commit()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,7 +14,8 @@ The front, outermost first:
   3. feed requests: ``feeds.answer.answer``, the one function that answers a feed request,
      called on the event loop without a database session (``feeds.asgi``): a fresh private
      feed is answered there (304 or the stored bytes, one indexed read through the raw feed
-     reader, booking/adapters/feed_reader.py);
+     reader, booking/adapters/feed_reader.py; on PostgreSQL usually none, the worker's feed
+     versions kept current by LISTEN/NOTIFY, booking/adapters/feed_versions.py);
   4. everything else: the Flask application in a thread pool (a2wsgi), including the feed
      requests step 3 could not answer (a stale feed to rebuild, the public availability feed,
      an unknown token): the feed routes call the same ``answer`` with the request's session.
@@ -64,6 +65,9 @@ class Lifespan:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                reader = self.app.extensions.get("feed_reader")
+                if reader is not None:  # its connections, and the feed change listener
+                    reader.close()
                 self.app.extensions["engine"].dispose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

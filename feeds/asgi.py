@@ -2,10 +2,12 @@
 the event loop, by ``feeds.answer.answer`` without a database session.
 
 The one read it needs is an indexed select on a connection this process keeps open (the raw
-feed reader): tens of microseconds on SQLite, a round trip on PostgreSQL. That is cheaper than
-handing the request to a thread, so it runs inline. Everything else goes to ``downstream``
-(the Flask application, in a thread pool), whose feed routes call the same ``answer`` with the
-request's session; ``FRESH_TRIED`` in the scope tells them the raw read was already done.
+feed reader): tens of microseconds on SQLite; on PostgreSQL the row usually comes from the
+worker's memory, kept current by LISTEN/NOTIFY (booking/adapters/feed_versions.py), else it is
+a round trip. That is cheaper than handing the request to a thread, so it runs inline.
+Everything else goes to ``downstream`` (the Flask application, in a thread pool), whose feed
+routes call the same ``answer`` with the request's session; ``FRESH_TRIED`` in the scope
+tells them the raw read was already done.
 """
 
 from __future__ import annotations

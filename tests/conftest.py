@@ -131,6 +131,9 @@ def app(settings: Settings, clock: FixedClock) -> Iterator[Flask]:
     engine: Engine = application.extensions["engine"]
     _empty_all_tables(engine)
     yield application
+    reader = application.extensions.get("feed_reader")
+    if reader is not None:  # its connections and feed change listener, not left to the GC
+        reader.close()
     engine.dispose()
 
 
