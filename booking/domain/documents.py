@@ -54,7 +54,8 @@ def safe_filename(name: str, content_type: str) -> str:
     ``menu.html.pdf``), so the file opens in the program its bytes belong to."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = unicodedata.normalize("NFC", base)
-    base = "".join(" " if ch.isspace() else ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = "".join(" " if ch.isspace() else ch for ch in base)  # a TAB or line break: a space
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = " ".join(base.split()).lstrip(". ")
     extensions = EXTENSIONS.get(content_type, ("",))
     if not base.lower().endswith(extensions):
