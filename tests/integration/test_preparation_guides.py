@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,6 +94,30 @@ def test_the_administrator_writes_a_guide_on_the_forum_page(
     assert refused.status_code == 422 and "Situationsplan X" in refused.text
     assert admin.post(f"/admin/forums/{MORA}/guides/internal", data={}).status_code == 404
     assert admin.post("/admin/forums/999/guides/event", data={}).status_code == 404
+
+
+def test_the_guide_forms_carry_their_own_csrf_token(
+    app: Flask, client: FlaskClient, seeded: Session
+) -> None:
+    """Each category's form has its prefix, its CSRF token too: the page must send that one."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    admin = _login_with_csrf(client)
+    page = admin.get(f"/admin/forums/{MORA}/guides").text
+    token = re.search(r'name="event-csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    data = {"event-ask": "Hur många besökare?", "event-bring": "Karta"}
+    assert admin.post(f"/admin/forums/{MORA}/guides/event", data=data).status_code == 422
+    data["event-csrf_token"] = token.group(1)
+    assert admin.post(f"/admin/forums/{MORA}/guides/event", data=data).status_code == 302
+
+
+def _login_with_csrf(client: FlaskClient) -> FlaskClient:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    data = {"email": DEMO_LOGINS["admin"], "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=data).status_code == 302
+    return client
 
 
 def test_only_administrators_edit_guides(client: FlaskClient, seeded: Session) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,22 +34,33 @@ def _customer_path(db: Session, case: Case) -> str:
 BOUNDARY = "----forumtestboundary"
 
 
-def multipart(data: bytes, name: str, content_type: str = "application/pdf") -> bytes:
-    """A form with one file, encoded here: the test client's own encoder spools a large body
-    to a temporary file it never closes."""
+def multipart(
+    data: bytes, name: str, content_type: str = "application/pdf", **fields: str
+) -> bytes:
+    """A form with one file (and ``fields``), encoded here: the test client's own encoder
+    spools a large body to a temporary file it never closes."""
+    parts = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    )
     head = (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document"; '
         f'filename="{name}"\r\nContent-Type: {content_type}\r\n\r\n'
     )
-    return head.encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return parts + head.encode() + data + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def _upload(
-    client: FlaskClient, url: str, data: bytes, name: str, content_type: str = "application/pdf"
+    client: FlaskClient,
+    url: str,
+    data: bytes,
+    name: str,
+    content_type: str = "application/pdf",
+    **fields: str,
 ) -> TestResponse:
     return client.post(
         url,
-        data=multipart(data, name, content_type),
+        data=multipart(data, name, content_type, **fields),
         content_type=f"multipart/form-data; boundary={BOUNDARY}",
     )
 
@@ -260,3 +272,17 @@ def test_other_requests_keep_the_small_body_limit(client: FlaskClient, seeded: S
     """Only the upload forms take 11 MB; the request form still refuses 2 MB."""
     answer = client.post("/forum/mora/boka", data={"description": "x" * (2 * MB)})
     assert answer.status_code == 413
+
+
+def test_the_staff_upload_checks_its_csrf_token(
+    app: Flask, client: FlaskClient, seeded: Session, case: Case, login_as: LoginAs
+) -> None:
+    staff = login_as("coordinator")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = staff.get(f"/cases/{case.id}").text
+    form = page[page.index('enctype="multipart/form-data"') :]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    assert _upload(staff, f"/cases/{case.id}/dokument", PDF, "a.pdf").status_code == 400
+    sent = _upload(staff, f"/cases/{case.id}/dokument", PDF, "a.pdf", csrf_token=token.group(1))
+    assert sent.status_code == 302 and len(_documents(seeded, case)) == 1

@@ -73,8 +73,8 @@ def case_document_upload(case_id: int) -> Any:
         sent = request.files.get("document")
     except RequestEntityTooLarge:
         return _refused(case, 413, BY_REASON["document_too_large"]({"max_mb": MAX_MB}))
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # the CSRF token: the page was open too long
+        return _refused(case, 400, _("The form had expired. Reload the page and send it again."))
     db = get_db()
     try:
         document = documents.upload(
