@@ -22,6 +22,23 @@ BY_REASON: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "/ You are no longer invited to this meeting (a deputy may have taken your place)."
     ),
     "survey_answers": lambda d: "Några svar behöver rättas. / Some answers need attention.",
+    # documents uploaded on the case page (issue 14 §4)
+    "document_missing": lambda d: "Välj en fil att ladda upp. / Choose a file to upload.",
+    "document_type": lambda d: (
+        "Filen kan inte tas emot: bara PDF, PNG och JPEG (ritningar, menyer, planlösningar som "
+        "PDF eller bild) går att ladda upp. Spara filen som PDF och försök igen. / Only PDF, PNG "
+        "and JPEG files can be uploaded; save the file as a PDF and try again."
+    ),
+    "document_too_large": lambda d: (
+        f"Filen är för stor: högst {d.get('max_mb', 10)} MB per fil. Dela upp den eller spara "
+        "den mindre och försök igen. / The file is too large: at most "
+        f"{d.get('max_mb', 10)} MB per file."
+    ),
+    "document_limit": lambda d: (
+        f"Ärendet har redan {d.get('max_files', 20)} dokument, det största antalet. Samla "
+        "flera sidor i en PDF, eller ta med resten till mötet. / The case already holds "
+        f"{d.get('max_files', 20)} documents, the most it can."
+    ),
     "survey_answered": lambda d: (
         "Enkäten är redan besvarad. Tack! / This survey has already been answered. Thank you!"
     ),

@@ -5,6 +5,7 @@ Names of people are invented; addresses use the reserved .example domain.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
@@ -12,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from booking.domain.vocabulary import CaseCategory
 from booking.models import (
     Department,
     Forum,
@@ -282,6 +284,7 @@ def seed_demo(db: Session, today: date, horizon_months: int = 18) -> bool:
     for forum in forums.values():
         extend_sessions(db, forum, today, horizon_months, commit=False)
     _routing_rules(db)
+    _category_guides(db, forums.values())
     db.commit()
     return True
 
@@ -316,3 +319,49 @@ def demo_user(db: Session, role: str) -> User:
     user = db.scalar(select(User).where(User.email == DEMO_LOGINS[role]))
     assert user is not None, "demo data not loaded"
     return user
+
+
+# What the departments ask and what a business brings, per category (issue 14 §4): a demo
+# forum's guides, restaurant-ish for a new establishment (booking.services.preparation.guides).
+DEMO_GUIDES: dict[str, tuple[str, str, str, str]] = {
+    "new_establishment": (
+        "Vad ska verksamheten göra, och när vill ni öppna?\nServeras mat eller alkohol?\n"
+        "Hur många gäster eller anställda blir det?",
+        "Ritningar\nMeny\nPlanlösning",
+        "What will the business do, and when do you want to open?\n"
+        "Will food or alcohol be served?\nHow many guests or staff will there be?",
+        "Drawings\nMenu\nFloor plan",
+    ),
+    "major_change": (
+        "Vad ändras i lokalen eller verksamheten?\nBehövs bygglov eller ny anmälan?",
+        "Ritningar före och efter ändringen\nNuvarande tillstånd",
+        "What changes in the premises or the business?\n"
+        "Is a building permit or a new notification needed?",
+        "Drawings before and after the change\nCurrent permits",
+    ),
+    "event": (
+        "Var och när hålls arrangemanget, och hur många besökare väntas?\n"
+        "Behövs avstängda gator eller tillfälliga byggnader?",
+        "Situationsplan över området\nTidsplan för bygge, arrangemang och rivning",
+        "Where and when is the event, and how many visitors are expected?\n"
+        "Are closed streets or temporary structures needed?",
+        "Site plan of the area\nSchedule for set-up, the event and take-down",
+    ),
+}
+
+
+def _category_guides(db: Session, forums: Iterable[Forum]) -> None:
+    from booking.models import CategoryGuide
+
+    for forum in forums:
+        for category, (ask, bring, ask_en, bring_en) in DEMO_GUIDES.items():
+            db.add(
+                CategoryGuide(
+                    forum_id=forum.id,
+                    category=CaseCategory(category),
+                    ask=ask,
+                    bring=bring,
+                    ask_en=ask_en,
+                    bring_en=bring_en,
+                )
+            )

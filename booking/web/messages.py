@@ -46,6 +46,22 @@ def _point_problems(details: Details) -> str:
 
 
 BY_REASON: dict[str, Callable[[Details], str]] = {
+    # documents of a case (issue 14 §4)
+    "document_missing": lambda d: _("Choose a file to upload."),
+    "document_type": lambda d: _(
+        "The file cannot be accepted: only PDF, PNG and JPEG files can be uploaded (drawings, "
+        "menus and site plans as PDF or image). Save the file as a PDF and try again."
+    ),
+    "document_too_large": lambda d: _(
+        "The file is too large: at most %(mb)s MB per file. Split it or save it smaller and "
+        "try again.",
+        mb=d.get("max_mb", 10),
+    ),
+    "document_limit": lambda d: _(
+        "The case already holds %(count)s documents, the most it can. Gather several pages "
+        "in one PDF.",
+        count=d.get("max_files", 20),
+    ),
     # the door in (issue 14)
     "too_many_requests": lambda d: _(
         "Too many requests from your address. Please try again in an hour; what you typed is kept."

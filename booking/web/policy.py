@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pass_on_contact": frozenset({ADMIN, COORD, REP, VIEWER, RECEIVER}),
     "triage": frozenset({ADMIN, COORD}),
     "my_meetings": frozenset({REP}),
+    # Documents of a case (issue 14 §4): whoever may see them may add one, but management
+    # (viewers) only reads. Seeing them is the visibility policy's (may_see_documents).
+    "upload_documents": frozenset({ADMIN, COORD, REP}),
 }
 
 

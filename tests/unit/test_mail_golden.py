@@ -167,6 +167,22 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "org_name": "Siljans Krog AB",
             "link": "http://forum.test/foretag/F0ll0w",
             "working_days": 3,
+            "ask": ["Hur många gäster?", "Serveras alkohol?"],
+            "bring": ["Ritningar", "Meny", "Planlösning"],
+        },
+    ),
+    # A forum whose administrator wrote no guide for the category: no empty headings.
+    "request_received_no_guide": (
+        "intake/request_received",
+        "sv",
+        {
+            "name": "Lisa Krögare",
+            "forum": "Forum Mora",
+            "org_name": "Siljans Krog AB",
+            "link": "http://forum.test/foretag/F0ll0w",
+            "working_days": 3,
+            "ask": [],
+            "bring": [],
         },
     ),
     "request_declined": (

@@ -3,8 +3,8 @@
 For a case closed (or cancelled) more than N years ago it removes the customer's personal data:
 organisation name, contact name, e-mail and phone, organisation number (a sole trader's is a
 personnummer), the free-text description, customer participants and survey comments, the
-survey's recipient and token, the e-mails still in the outbox, and those values in the audit
-trail's snapshots.
+survey's recipient and token, the e-mails still in the outbox, the documents the business
+uploaded (issue 14 §4: drawings, menus, plans), and those values in the audit trail's snapshots.
 What the statistics use stays: category, dates, statuses, departments, replies, NKI scores.
 Minutes, decisions and follow-up points are records the municipality keeps under its
 dokumenthanteringsplan (research notes §4.4), so only the customer's names are removed there.
@@ -26,11 +26,14 @@ from booking.services import audit
 from booking.services.audit import Actor
 from booking.services.followup.policy import FollowupPolicy
 from booking.services.meetings import events as meeting_events
+from booking.services.preparation import documents
 
 REMOVED = "[gallrad]"
 CASE_FIELDS = ("contact_name", "contact_email", "contact_phone", "org_number", "description")
 # Keys in audit snapshots that may hold the customer's personal data.
-AUDIT_KEYS = frozenset({*CASE_FIELDS, "org_name", "customer_present", "comment", "to", "email"})
+AUDIT_KEYS = frozenset(
+    {*CASE_FIELDS, "org_name", "customer_present", "comment", "to", "email", "filename"}
+)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class RetentionReport:
     minutes_customer_names: int = 0
     outbox_messages: int = 0
     audit_snapshots: int = 0
+    documents: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +60,7 @@ class RetentionReport:
             "minutes_customer_names": self.minutes_customer_names,
             "outbox_messages": self.outbox_messages,
             "audit_snapshots": self.audit_snapshots,
+            "documents": self.documents,
         }
 
 
@@ -131,6 +136,8 @@ def _anonymise(db: Session, case: Case, now: datetime, report: RetentionReport) 
             .execution_options(synchronize_session=False)
         )
         report.outbox_messages += int(getattr(result, "rowcount", 0) or 0)
+
+    report.documents += documents.remove_for_case(db, case.id)
 
     for event in db.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)):
         before, after = _scrub(event.before), _scrub(event.after)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from booking.models import ContactRequest, Department, Forum
 from booking.services.invitations import outbox
 from booking.services.mail.render import render
+from booking.services.preparation import guides
 
 # The languages the business's mails are written in (its choice on the form; Swedish else).
 LANGUAGES = ("sv", "en")
@@ -35,6 +36,8 @@ def confirm_link(
 def acknowledgement(
     db: Session, request: ContactRequest, forum: Forum, link: str, now: datetime
 ) -> None:
+    # What the departments will ask and what to bring (issue 14 §4), in the business's language.
+    guide = guides.shown_guide(db, forum.id, request.category, request.language)
     _send(
         db,
         request,
@@ -44,6 +47,8 @@ def acknowledgement(
         org_name=request.org_name,
         link=link,
         working_days=ANSWER_WITHIN_WORKING_DAYS,
+        ask=guide.ask,
+        bring=guide.bring,
     )
 
 

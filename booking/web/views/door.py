@@ -14,6 +14,7 @@ from booking.services.errors import Conflict, NotFound, ServiceError
 from booking.services.intake import questions, triage
 from booking.services.intake import requests as intake
 from booking.services.meetings import overview as overview_service
+from booking.services.preparation import guides
 from booking.services.scheduling.sessions import get_forum
 from booking.web import web_bp
 from booking.web.forms.fields import options
@@ -125,6 +126,8 @@ def door_follow(token: str) -> Any:
         forum=forum,
         forwarded_to=triage.forwarded_department(db, contact),
         RequestStatus=RequestStatus,
+        # What the departments will ask and what to bring, in the business's language.
+        guide=guides.shown_guide(db, contact.forum_id, contact.category, contact.language),
     )
 
 

@@ -34,6 +34,7 @@ from booking.web.forms.fields import options
 from booking.web.messages import booking_problem, service_message
 from booking.web.policy import can
 from booking.web.views.admin.common import actor
+from booking.web.views.cases import documents as case_documents
 from booking.web.views.cases.common import (
     MANUAL_STATUSES,
     active_representatives,
@@ -110,6 +111,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         "timeline_link": can(user, "edit_cases"),
         "minutes_links": _minutes_links(case),
         "own_invitation": _own_invitation(live),
+        # The business's documents (issue 14 §4), None where the policy hides them.
+        "documents": case_documents.panel(case, seen),
     }
     if can(user, "book") and live is not None:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)
