@@ -118,3 +118,15 @@ def test_an_unknown_part_is_a_programming_error() -> None:
     seen = staff_visibility(Role.ADMIN, confidential=False, consent=ConsentScope.NONE)
     with pytest.raises(KeyError):
         agenda_shows("phone", seen, confidential=False)
+
+
+def test_agenda_working_days_is_a_checked_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config import ConfigError, load_settings
+
+    assert load_settings().agenda_working_days == 2
+    monkeypatch.setenv("AGENDA_WORKING_DAYS", "5")
+    assert load_settings().agenda_working_days == 5
+    for bad in ("-1", "21", "two"):
+        monkeypatch.setenv("AGENDA_WORKING_DAYS", bad)
+        with pytest.raises(ConfigError, match="AGENDA_WORKING_DAYS"):
+            load_settings()
