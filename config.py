@@ -119,6 +119,8 @@ class Settings:
     survey_scale: int = 6
     retention_years: int = 0
     followup_reminder_days: tuple[int, ...] = (7, 1)
+    # arriving prepared: the agenda of a forum afternoon goes out N working days before it
+    agenda_working_days: int = 2
     # web security
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -166,6 +168,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     field: str = ""
     shown_default: str = ""
+    bounds: tuple[int, int] | None = None  # an integer's lowest and highest allowed value
 
     @property
     def attr(self) -> str:
@@ -177,9 +180,13 @@ class Setting:
             return self.default
         if self.type is int:
             try:
-                return int(raw)
+                number = int(raw)
             except ValueError as exc:
                 raise ConfigError(f"{self.name} must be an integer, got {raw!r}") from exc
+            if self.bounds and not self.bounds[0] <= number <= self.bounds[1]:
+                low, high = self.bounds
+                raise ConfigError(f"{self.name} must be from {low} to {high}, got {number}")
+            return number
         if self.type is bool:
             lowered = raw.lower()
             if lowered in {"1", "true", "yes", "on"}:
@@ -396,6 +403,14 @@ SETTINGS: tuple[Setting, ...] = (
         tuple,
         (7, 1),
         "reminders to the owner of a follow-up point, days before its due date",
+    ),
+    Setting(
+        "AGENDA_WORKING_DAYS",
+        int,
+        2,
+        "the agenda (dagordning) of a forum afternoon is mailed to every attending "
+        "representative this many Swedish working days before it (0: on the day; 0–20)",
+        bounds=(0, 20),
     ),
     Setting(
         "RETENTION_YEARS",

@@ -257,3 +257,41 @@ def visible_snapshot(snapshot: Mapping[str, Any] | None, seen: Visibility) -> di
         guard = HISTORY_FIELDS.get(key, "free_text")
         out[key] = value if guard is None or seen.shown(guard) else HIDDEN
     return out
+
+
+# The parts of an item on a forum afternoon's agenda (dagordning), each mapped to the field of
+# Visibility that guards it; None: shown to every reader of the agenda (the time and the
+# reference place the item; the departments and the convener are the municipality's own
+# people, as every feed shows them). The ticked questions name what the business needs, as its
+# category does; what a department will cover is free text about the case; a document's name
+# may name the business, so it goes where the description goes.
+AGENDA_PARTS: Mapping[str, str | None] = {
+    "time": None,
+    "reference": None,
+    "category": "category",
+    "organisation": "organisation",
+    "brief": "description",
+    "questions": "category",
+    "departments": None,
+    "covers": "free_text",
+    "convener": None,
+    "documents": "description",
+}
+AGENDA_PLACE = frozenset({"time", "reference"})
+
+
+def agenda_shows(part: str, seen: Visibility, *, confidential: bool) -> bool:
+    """May a reader who sees ``seen`` of the case see ``part`` of its agenda item? A
+    confidential case shows only its time and reference ("Forum – sekretess") to whoever may
+    not see its organisation; so does any case to a reader who may see nothing of it."""
+    guard = AGENDA_PARTS[part]  # KeyError: an unknown part is a programming error
+    if part in AGENDA_PLACE:
+        return True
+    if seen == NOTHING or (confidential and not seen.organisation):
+        return False
+    return guard is None or seen.shown(guard)
+
+
+def agenda_parts(seen: Visibility, *, confidential: bool) -> frozenset[str]:
+    """Every part of an agenda item the reader may see."""
+    return frozenset(p for p in AGENDA_PARTS if agenda_shows(p, seen, confidential=confidential))

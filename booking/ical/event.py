@@ -7,6 +7,7 @@ unchanged meeting is byte-for-byte stable (stable feed ETags).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -59,7 +60,27 @@ def department_names(meeting: Meeting) -> list[str]:
     return sorted(names)
 
 
-def description(meeting: Meeting, audience: Audience, base_url: str, municipal: bool = True) -> str:
+def department_lines(departments: Sequence[tuple[str, str]]) -> list[str]:
+    """Every department with what it will cover (issue 14 §4), one line each."""
+    lines = ["Förvaltningar och vad de tar upp / Departments and what they will cover:"]
+    lines += [f"- {name}: {covers}" if covers else f"- {name}" for name, covers in departments]
+    return lines
+
+
+def bring_lines(bring: str) -> list[str]:
+    """What the business should bring, from the forum's guide for its category."""
+    return ["Ta med till mötet / Please bring:", bring] if bring else []
+
+
+def description(
+    meeting: Meeting,
+    audience: Audience,
+    base_url: str,
+    municipal: bool = True,
+    departments: Sequence[tuple[str, str]] | None = None,
+) -> str:
+    """``departments``: (name, what it will cover) to list one per line instead of the names
+    alone (the customer's confirmation)."""
     case = meeting.case
     seen = seen_by(meeting, audience, municipal)
     lines = [f"Ärende / Case: {case.reference}"]
@@ -75,7 +96,10 @@ def description(meeting: Meeting, audience: Audience, base_url: str, municipal: 
             x for x in (case.contact_name, case.contact_email, case.contact_phone) if x
         )
         lines.append(f"Kontaktperson / Contact: {contact}")
-    lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
+    if departments is not None:
+        lines += department_lines(departments)
+    else:
+        lines.append("Förvaltningar / Departments: " + ", ".join(department_names(meeting)))
     if meeting.convener is not None:
         lines.append(f"Sammankallande / Convener: {meeting.convener.name}")
     if meeting.minute_taker is not None:
@@ -101,6 +125,7 @@ def meeting_vevent(
     dtstamp: datetime | None = None,
     extra_description: str = "",
     municipal: bool = True,
+    departments: Sequence[tuple[str, str]] | None = None,
 ) -> Event:
     """The meeting for one audience. Times carry TZID=<forum timezone> (add its VTIMEZONE).
     ``municipal``: everyone who gets this copy belongs to a municipal party (an invitation
@@ -117,7 +142,7 @@ def meeting_vevent(
     event.add("dtend", meeting.ends_at.astimezone(zone))
     event.add("summary", summary(meeting, audience, municipal))
     event.add("location", location(meeting))
-    text = description(meeting, audience, base_url, municipal)
+    text = description(meeting, audience, base_url, municipal, departments)
     event.add("description", f"{text}\n\n{extra_description}" if extra_description else text)
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if meeting.status == MeetingStatus.CANCELLED else "OPAQUE")

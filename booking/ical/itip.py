@@ -9,14 +9,14 @@ differs: an e-mail can carry the attendee's personal RSVP link, a shared CalDAV 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from icalendar import Calendar, Event, vCalAddress
 
 from booking.domain.visibility import Audience, is_municipal
 from booking.domain.vocabulary import MeetingStatus
-from booking.ical.event import meeting_vevent
+from booking.ical.event import bring_lines, meeting_vevent
 from booking.ical.serialize import new_calendar
 from booking.models import Attendee, Meeting
 
@@ -251,12 +251,22 @@ def customer_request(
     now: datetime,
     case_link: str,
     method: str = "REQUEST",
+    departments: Sequence[tuple[str, str]] | None = None,
+    bring: str = "",
 ) -> Calendar:
-    """The customer's confirmation: same UID and SEQUENCE, every department, convener, place."""
+    """The customer's confirmation: same UID and SEQUENCE, every department (``departments``:
+    each with what it will cover), convener, place, and what to bring (``bring``)."""
     cal = new_calendar(meeting.case.forum.timezone, method=method)
-    extra = f"Er ärendesida / Your case page: {case_link}" if case_link else ""
+    extras = ["\n".join(bring_lines(bring))] if bring and method == "REQUEST" else []
+    if case_link:
+        extras += [f"Er ärendesida / Your case page: {case_link}"]
     event = meeting_vevent(
-        meeting, Audience.CUSTOMER, base_url=base_url, dtstamp=now, extra_description=extra
+        meeting,
+        Audience.CUSTOMER,
+        base_url=base_url,
+        dtstamp=now,
+        extra_description="\n\n".join(extras),
+        departments=departments,
     )
     event.add("organizer", organizer_prop(meeting, organizer_default))
     case = meeting.case

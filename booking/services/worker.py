@@ -32,6 +32,7 @@ from booking.services.invitations.outbox import (
     TransientError,
 )
 from booking.services.invitations.ports import CalendarPort
+from booking.services.preparation import agenda
 from booking.services.scheduling.sessions import extend_sessions
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ LAST_FOLLOW_THROUGH = "worker.last_follow_through"
 FOLLOW_THROUGH_EVERY = timedelta(hours=1)
 LAST_RETENTION = "worker.last_retention"
 RETENTION_EVERY = timedelta(hours=24)
+LAST_AGENDAS = "worker.last_agendas"
+AGENDAS_EVERY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class WorkerPolicy:
     rsvp_sync_seconds: int = 60  # the mailbox (IMAP)
     caldav_sync_seconds: int = 5  # the organizer's calendar (a cheap sync-token REPORT)
     horizon_months: int = 18
+    agenda_working_days: int = 2  # the agenda mail, working days before the afternoon
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerPolicy:
@@ -68,6 +72,7 @@ class WorkerPolicy:
             rsvp_sync_seconds=settings.rsvp_sync_seconds,
             caldav_sync_seconds=settings.caldav_sync_seconds,
             horizon_months=settings.session_horizon_months,
+            agenda_working_days=settings.agenda_working_days,
         )
 
 
@@ -99,6 +104,7 @@ class TickReport:
     followup_reminders: int = 0
     anonymised_cases: int = 0
     purged_requests: int = 0
+    agendas: int = 0  # agenda mails queued (one per attending representative)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -108,7 +114,8 @@ class TickReport:
             f"sessions created {self.sessions_created}, surveys {self.surveys}, "
             f"follow-up reminders {self.followup_reminders}, "
             f"anonymised cases {self.anonymised_cases}, "
-            f"unconfirmed requests removed {self.purged_requests}"
+            f"unconfirmed requests removed {self.purged_requests}, "
+            f"agenda mails {self.agendas}"
         )
 
 
@@ -262,6 +269,20 @@ class Worker:
             report.purged_requests += intake_requests.purge_unconfirmed(db, now)
             _mark(db, LAST_RETENTION, now)
 
+    def agendas(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
+        """Every quarter of an hour: the agenda of each forum afternoon that is due, to its
+        attending representatives (each afternoon once, whatever the number of workers)."""
+        with self.session_factory() as db:
+            if not force and not _due(db, LAST_AGENDAS, now, AGENDAS_EVERY):
+                return
+            report.agendas += agenda.send_due_agendas(
+                db,
+                now,
+                self.setup.policies.invitations,
+                working_days=self.setup.policies.worker.agenda_working_days,
+            )
+            _mark(db, LAST_AGENDAS, now)
+
     def tick(self, now: datetime, *, force: bool = False) -> TickReport:
         """One round of every job; ``force`` runs the periodic ones even when not due."""
         report = TickReport()
@@ -273,6 +294,7 @@ class Worker:
             self.horizon,
             self.follow_through,
             self.retention,
+            self.agendas,
             self.deliver,
         )
         for job in jobs:
@@ -305,6 +327,7 @@ class Worker:
                 or report.reminders
                 or report.surveys
                 or (report.followup_reminders or report.anonymised_cases or report.errors)
+                or report.agendas
             ):
                 log.info("worker: %s", report.summary())
             self._pause(stop, poll_seconds)

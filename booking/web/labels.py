@@ -111,6 +111,7 @@ ACTIONS = {
     ("case", "create"): _l("Case registered"),
     ("case", "update"): _l("Details changed"),
     ("case", "status"): _l("Status changed"),
+    ("case", "covers"): _l("What the departments will cover changed"),
     ("meeting", "book"): _l("Meeting booked"),
     ("meeting", "reschedule"): _l("Meeting moved"),
     ("meeting", "cancel"): _l("Meeting cancelled"),

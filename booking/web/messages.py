@@ -275,3 +275,18 @@ def booking_problem(exc: ServiceError) -> str:
         when = long_date(start) + " " + time_range(start, end)
         parts.append(_("The next free time is %(when)s.", when=when))
     return " ".join(str(p) for p in parts)
+
+
+# Arriving prepared (issue 14 §4): what each department will cover.
+BY_REASON.update(
+    {
+        "covers_too_long": lambda d: _(
+            "Shorten the text to at most %(max)s characters (%(names)s).",
+            max=d.get("max", 500),
+            names=_names(d, "names"),
+        ),
+        "covers_department": lambda d: _(
+            "Only the case's required departments can be given what they cover. Reload the page."
+        ),
+    }
+)

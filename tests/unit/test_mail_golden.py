@@ -27,6 +27,12 @@ LINK = "http://forum.test/r/3q2-T0k3n_ab"
 CASE_LINK = "http://forum.test/c/Zx9-CaSe_42"
 WHEN = "tisdag 15 december 2026, 13:00–14:00 (v. 51)"
 DEPARTMENTS = ["Bygg & miljö", "Räddningstjänsten Dala Mitt", "Tekniska förvaltningen"]
+# The departments of the customer's mails, each with what it will cover ("" not written yet).
+COVERED = [
+    {"name": "Bygg & miljö", "covers": "Bygglov för uteserveringen, <skyltar>"},
+    {"name": "Räddningstjänsten Dala Mitt", "covers": ""},
+    {"name": "Tekniska förvaltningen", "covers": "Markupplåtelse på torget"},
+]
 CUSTOMER = {
     "forum": "Forum Mora",
     "reference": "MORA-2026-0042",
@@ -230,15 +236,79 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             "note": "",
         },
     ),
+    "agenda": (
+        "preparation/agenda",
+        "sv",
+        {
+            "name": "Anna O'Brien",
+            "forum": "Forum Mora",
+            "date": "tisdag 15 december 2026 (v. 51)",
+            "time": "13:00–16:30",
+            "where": "Mora kommunhus, sal <Siljan>",
+            "link": "http://forum.test/sessions/7/dagordning",
+            "items": [
+                {
+                    "time": "13:00–14:00",
+                    "title": "MORA-2026-0042 · Ekens Café & Bar AB",
+                    "category": "Nyetablering (New establishment)",
+                    "brief": "Café med uteservering <30 platser> vid torget.",
+                    "questions": [
+                        "Livsmedel, servering (Food, serving)",
+                        "Alkoholservering (Serving alcohol)",
+                    ],
+                    "ask": "Öppettider? Antal sittplatser?",
+                    "departments": COVERED,
+                    "convener": "Eva Sammankallande",
+                    "documents": [
+                        {"name": "ritning.pdf", "size": "240 kB"},
+                        {"name": "meny & priser.docx", "size": "18 kB"},
+                    ],
+                },
+                {
+                    "time": "14:15–15:15",
+                    "title": "Forum – sekretess (MORA-2026-0043)",
+                    "category": None,
+                    "brief": None,
+                    "questions": None,
+                    "ask": None,
+                    "departments": None,
+                    "convener": None,
+                    "documents": None,
+                },
+                {
+                    "time": "15:30–16:30",
+                    "title": "MORA-2026-0044",
+                    "category": None,
+                    "brief": None,
+                    "questions": None,
+                    "ask": None,
+                    "departments": [{"name": "Bygg & miljö", "covers": ""}],
+                    "convener": None,
+                    "documents": None,
+                },
+            ],
+        },
+    ),
     "customer_confirmation": (
         "invitations/customer_confirmation",
         "sv",
-        {**CUSTOMER, "convener": "Eva Sammankallande", "departments": DEPARTMENTS},
+        {
+            **CUSTOMER,
+            "convener": "Eva Sammankallande",
+            "departments": COVERED,
+            "bring": "Ritning över lokalen <A3>.\nMenyförslag & öppettider.",
+        },
     ),
     "customer_confirmation_no_convener": (
         "invitations/customer_confirmation",
         "sv",
-        {**CUSTOMER, "greeting": "Ekens Café AB", "convener": None, "departments": []},
+        {
+            **CUSTOMER,
+            "greeting": "Ekens Café AB",
+            "convener": None,
+            "departments": [],
+            "bring": "",
+        },
     ),
     "customer_moved": (
         "invitations/customer_moved",
@@ -247,7 +317,8 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
             **CUSTOMER,
             "previously": "tisdag 8 december 2026, 13:00–14:00 (v. 50)",
             "convener": "Eva Sammankallande",
-            "departments": DEPARTMENTS,
+            "departments": COVERED,
+            "bring": "",
         },
     ),
     "customer_cancelled": (

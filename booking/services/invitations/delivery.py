@@ -41,6 +41,7 @@ from booking.services.invitations.reconcile import (
     record_sent,
 )
 from booking.services.invitations.texts import when
+from booking.services.preparation.confirmation import customer_preparation
 
 DELIVER = "invitation.deliver"
 CUSTOMER = "invitation.customer"
@@ -223,8 +224,17 @@ def deliver_customer(
         method = "REQUEST"
     previously = _previously(meeting, sent) if method == "REQUEST" and had_it else ""
     link = customer_link(db, meeting.case, base_url=config.base_url, secret_key=config.secret_key)
+    preparation = customer_preparation(db, meeting) if method == "REQUEST" else None
     mailer.send(
-        customer_mail(meeting, now, config, method=method, case_link=link, previously=previously)
+        customer_mail(
+            meeting,
+            now,
+            config,
+            method=method,
+            case_link=link,
+            previously=previously,
+            preparation=preparation,
+        )
     )
     meeting.customer_sent = {
         "method": method,

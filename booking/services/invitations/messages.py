@@ -18,6 +18,7 @@ from booking.services.invitations.links import rsvp_link
 from booking.services.invitations.outbox import OutgoingMail
 from booking.services.invitations.ports import InvitationConfig
 from booking.services.invitations.texts import customer_text, invitation_text
+from booking.services.preparation.confirmation import CustomerPreparation
 
 
 def message_id(kind: str, meeting: Meeting, recipient: int | str, config: InvitationConfig) -> str:
@@ -71,8 +72,11 @@ def customer_mail(
     method: str,
     case_link: str,
     previously: str = "",
+    preparation: CustomerPreparation | None = None,
 ) -> OutgoingMail:
-    """The customer's REQUEST (confirmation; ``previously``: the new time) or CANCEL."""
+    """The customer's REQUEST (confirmation; ``previously``: the new time) or CANCEL.
+    ``preparation``: the departments with what they will cover, the convener and what to
+    bring (booking.services.preparation.confirmation), in the mail and the .ics alike."""
     cal = itip.customer_request(
         meeting,
         organizer_default=config.organizer_default,
@@ -80,8 +84,16 @@ def customer_mail(
         now=now,
         case_link=case_link,
         method=method,
+        departments=preparation.department_pairs() if preparation else None,
+        bring=preparation.bring if preparation else "",
     )
-    text = customer_text(meeting, case_link, cancel=method == "CANCEL", previously=previously)
+    text = customer_text(
+        meeting,
+        case_link,
+        cancel=method == "CANCEL",
+        previously=previously,
+        preparation=preparation,
+    )
     return OutgoingMail(
         to=(meeting.case.contact_email,),
         subject=text.subject,

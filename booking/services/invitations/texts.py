@@ -17,6 +17,7 @@ from booking.domain.vocabulary import MeetingStatus, PartStat
 from booking.ical.event import department_names, location, summary
 from booking.models import Attendee, Meeting
 from booking.services.mail.render import MailText, render
+from booking.services.preparation.confirmation import CustomerPreparation, DepartmentCover
 
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = (
@@ -114,9 +115,18 @@ def _role_of(meeting: Meeting, attendee: Attendee) -> str | None:
     return None
 
 
-def customer_text(meeting: Meeting, link: str, *, cancel: bool, previously: str = "") -> MailText:
+def customer_text(
+    meeting: Meeting,
+    link: str,
+    *,
+    cancel: bool,
+    previously: str = "",
+    preparation: CustomerPreparation | None = None,
+) -> MailText:
     """The customer's confirmation, cancellation, or (``previously``: the time they were told
-    before) the new time of a moved meeting."""
+    before) the new time of a moved meeting. ``preparation``: every department with what it
+    will cover, the convener and what to bring (booking.services.preparation.confirmation);
+    without it the departments' names alone."""
     case = meeting.case
     values = {
         "forum": case.forum.name,
@@ -132,6 +142,13 @@ def customer_text(meeting: Meeting, link: str, *, cancel: bool, previously: str 
         **values,
         previously=previously,
         where=location(meeting),
+        **(preparation or _names_only(meeting)).mail_values(),
+    )
+
+
+def _names_only(meeting: Meeting) -> CustomerPreparation:
+    return CustomerPreparation(
+        departments=tuple(DepartmentCover(name) for name in department_names(meeting)),
         convener=meeting.convener.name if meeting.convener else None,
-        departments=department_names(meeting),
+        bring="",
     )

@@ -21,7 +21,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
 SERVICES = Path(__file__).resolve().parent.parent
-FEATURES = ("invitations", "followup", "intake")  # the features whose mails are templates
+# The features whose mails are templates.
+FEATURES = ("invitations", "followup", "intake", "preparation")
 SUFFIX = ".txt"
 DEFAULT_LANGUAGE = "sv"
 

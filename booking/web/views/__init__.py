@@ -7,6 +7,7 @@ def register() -> None:
     from booking.web.views import (  # noqa: F401
         account,
         admin,
+        agenda,
         cases,
         door,
         followup,

@@ -9,10 +9,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from booking.domain.cases import allowed_next
+from booking.domain.visibility import Visibility
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus
 from booking.models import Attendee, Case, Meeting
 from booking.services import audit
 from booking.services.audit import Actor
+from booking.services.cases import covers as covers_service
 from booking.services.cases import registry as case_service
 from booking.services.errors import ServiceError
 from booking.services.followup import minutes_access
@@ -44,6 +46,8 @@ from booking.web.views.cases.common import (
     when_text,
 )
 from booking.web_support import freebusy, get_db, now, policies
+
+CLOSED = frozenset({CaseStatus.CLOSED, CaseStatus.CANCELLED})
 
 
 def _reschedule_form(case: Case, meeting: Meeting, formdata: bool = False) -> RescheduleForm:
@@ -93,6 +97,12 @@ def _own_invitation(live: Meeting | None) -> Attendee | None:
     )
 
 
+def case_page(case: Case, status: int = 200, **forms: Any) -> Any:
+    """The case page (``forms``: a form sent back with its errors, or for the covers form
+    ``covers_typed`` and ``covers_error``)."""
+    return _case_page(case, status, **forms)
+
+
 def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
     seen = seen_of(case)
     user = current_user()
@@ -114,6 +124,7 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
         # The business's documents (issue 14 §4), None where the policy hides them.
         "documents": case_documents.panel(case, seen),
     }
+    context.update(_preparation(case, live, seen, forms))
     if can(user, "book") and live is not None:
         context["reschedule_form"] = forms.get("reschedule_form") or _reschedule_form(case, live)
         context["cancel_form"] = forms.get("cancel_form") or CancelMeetingForm(formdata=None)
@@ -132,6 +143,23 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Any:
             form.status.choices = options([(s.value, case_status_label(s)) for s in nxt])
             context["status_form"] = form
     return render_template("web/cases/detail.html", **context), status
+
+
+def _preparation(
+    case: Case, live: Meeting | None, seen: Visibility, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """What each department will cover (a form for those who edit cases, read-only where the
+    reader may see the case's free text) and the link to the afternoon's agenda."""
+    user = current_user()
+    context: dict[str, Any] = {}
+    if can(user, "edit_cases") or seen.free_text:
+        context["covers"] = covers_service.covers_of(get_db(), case.id)
+        context["covers_form"] = can(user, "edit_cases") and case.status not in CLOSED
+        context["covers_typed"] = forms.get("covers_typed") or {}
+        context["covers_error"] = forms.get("covers_error") or ""
+    if live is not None and live.slot is not None and can(user, "view_overview"):
+        context["agenda_session_id"] = live.slot.session_id
+    return context
 
 
 def _roles_form(meeting: Meeting, formdata: bool = False) -> RolesForm:
