@@ -119,6 +119,7 @@ ACTIONS = {
     ("meeting", "roles"): _l("Convener or minute-taker changed"),
     ("attendee", "reply"): _l("Answer recorded"),
     ("attendee", "deputy"): _l("Deputy invited"),
+    ("session", "evaluation"): _l("Afternoon made the term's evaluation meeting"),
 }
 
 
