@@ -9,6 +9,7 @@ English in brackets, as every invitation; decimals with a comma, as the statisti
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from booking.domain.vocabulary import BUSINESS_CATEGORIES, CATEGORY_LABELS, CaseCategory
@@ -27,6 +28,15 @@ def _number(value: float | int | None) -> str:
     if value is None:
         return "–"
     return str(value).replace(".", ",")
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{_number(value)} %"
+
+
+def _last_day(stats: Mapping[str, Any]) -> str:
+    """The term's last day (the statistics give the day after it)."""
+    return (date.fromisoformat(stats["to_exclusive"]) - timedelta(days=1)).isoformat()
 
 
 def _reply_rate(departments: list[Mapping[str, Any]]) -> tuple[int, int, float | None]:
@@ -60,7 +70,7 @@ def statistics_text(stats: Mapping[str, Any], forum_name: str) -> str:
     replied, invited, rate = _reply_rate(stats["departments"])
     lines = [
         f"Terminens siffror / The term's figures: {forum_name}, {stats['label']} "
-        f"({stats['from']} – {stats['to_exclusive']})",
+        f"({stats['from']} – {_last_day(stats)})",
         f"Ärenden / Cases: {cases['total']} (varav inställda / cancelled: {cases['cancelled']})",
     ]
     for category in BUSINESS_CATEGORIES:
@@ -73,12 +83,12 @@ def statistics_text(stats: Mapping[str, Any], forum_name: str) -> str:
         f"{_number(lead['median'])} dagar (days), n = {lead['n']}"
     )
     lines.append(
-        f"Svarsfrekvens, förvaltningarna / Reply rate, departments: {_number(rate)} % "
+        f"Svarsfrekvens, förvaltningarna / Reply rate, departments: {_percent(rate)} "
         f"({replied} av / of {invited})"
     )
     lines.append(_nki_line(nki))
     lines.append(
-        f"Enkätsvar / Survey response rate: {_number(nki['response_rate'])} % "
+        f"Enkätsvar / Survey response rate: {_percent(nki['response_rate'])} "
         f"({nki['respondents']} av / of {nki['surveys_sent']})"
     )
     return "\n".join(lines)
