@@ -143,9 +143,7 @@ def test_every_representative_is_invited_with_the_terms_figures(
     assert queued == [delivery.DELIVER]
     # Each representative's iMIP invitation carries the term's figures in its DESCRIPTION.
     box = Mailbox()
-    delivery.deliver_meeting(
-        seeded, meeting.id, now, calendar=None, mailer=box, config=CONFIG
-    )
+    delivery.deliver_meeting(seeded, meeting.id, now, calendar=None, mailer=box, config=CONFIG)
     assert len(box.sent) == len(invited)
     assert {m.ics_method for m in box.sent} == {"REQUEST"}
     ics = (box.sent[0].ics or b"").decode().replace("\r\n ", "")
@@ -261,3 +259,14 @@ def test_only_staff_who_manage_sessions_may_book_it(
     seeded.expire_all()
     assert seeded.get(Session, afternoon.id).kind == SessionKind.FORUM  # type: ignore[union-attr]
 
+
+def test_the_availability_feed_does_not_offer_the_evaluation_afternoon(
+    client: FlaskClient, seeded: Db, clock: FixedClock
+) -> None:
+    path = "/feeds/forums/mora/availability.ics"
+    afternoon = free_afternoons(seeded, clock.now())[0]
+    uids = [f"slot-{slot.id}@forum.test".encode() for slot in afternoon.slots]
+    assert all(uid in client.get(path).data for uid in uids)
+    evaluation.book_evaluation(seeded, afternoon.id, coordinator(seeded), now=clock.now())
+    data = client.get(path).data
+    assert not any(uid in data for uid in uids)

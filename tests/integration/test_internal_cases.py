@@ -266,9 +266,13 @@ def test_an_internal_meeting_names_the_forum_matter_to_every_attendee(
     )
     case = _create(client, auth, body)
     client.post(
-        f"/api/v1/cases/{case['id']}/booking", json={"slot": "earliest"}, headers=auth["coordinator"]
+        f"/api/v1/cases/{case['id']}/booking",
+        json={"slot": "earliest"},
+        headers=auth["coordinator"],
     )
     meeting = seeded.scalars(select(Meeting).where(Meeting.case_id == case["id"])).one()
-    event = meeting_vevent(meeting, Audience.ATTENDEE, base_url="http://forum.test", municipal=False)
+    event = meeting_vevent(
+        meeting, Audience.ATTENDEE, base_url="http://forum.test", municipal=False
+    )
     assert "Forum internt – Terminsplanering" in str(event["SUMMARY"])
     assert "Rutin för ärenden som rör två kommuner" in str(event["DESCRIPTION"])
