@@ -276,3 +276,17 @@ def test_an_internal_meeting_names_the_forum_matter_to_every_attendee(
     )
     assert "Forum internt – Terminsplanering" in str(event["SUMMARY"])
     assert "Rutin för ärenden som rör två kommuner" in str(event["DESCRIPTION"])
+
+
+def test_an_internal_case_made_a_business_case_shares_nothing_until_the_customer_agrees(
+    client: FlaskClient, seeded: Db, auth: dict[str, dict[str, str]]
+) -> None:
+    internal = _create(client, auth, internal_body(seeded))
+    assert internal["consent_scope"] == "external"  # nobody's data to hold back
+    edit = client.patch(
+        f"/api/v1/cases/{internal['id']}",
+        json={"category": "event", "org_name": "Vasaloppet AB", "contact_email": "a@b.example"},
+        headers=auth["coordinator"],
+    )
+    assert edit.status_code == 200, edit.get_json()
+    assert edit.get_json()["consent_scope"] == "none"

@@ -224,6 +224,12 @@ def update_case(
         if name in given and getattr(data, name) is not None and name != "consent_scope":
             setattr(case, name, getattr(data, name))
     scope = _scope_given(data) if case_rules.has_customer(case) else ConsentScope.EXTERNAL
+    if (
+        scope is None
+        and case_rules.has_customer(case)
+        and not case_rules.has_customer(before["category"])
+    ):
+        scope = ConsentScope.NONE  # a customer now: shared only once they agree
     if scope is not None and scope != case.consent_scope:
         _record_consent(case, scope, actor, now)
     if "department_ids" in given and data.department_ids is not None:
