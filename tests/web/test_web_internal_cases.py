@@ -42,6 +42,9 @@ def test_an_internal_case_is_registered_without_customer_and_proposed(
     assert case.category == CaseCategory.INTERNAL and case.org_name == "Terminsplanering"
     assert (case.org_number, case.contact_email) == ("", "")
     assert case.consent_scope == ConsentScope.EXTERNAL  # nobody's data to hold back
+    assert "Forum internt: ingen kund, delas med alla deltagare" in page_text(
+        client, f"/cases/{case.id}"
+    )
     # Bookable like any case: the proposals page offers times with representatives.
     text = page_text(client, f"/cases/{case.id}/book")
     assert "Föreslagna tider för MORA-2026-0001" in text
