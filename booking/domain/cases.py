@@ -87,11 +87,18 @@ def has_customer(case_or_category: _HasCategory | CaseCategory | str) -> bool:
 
 def customer_problems(category: CaseCategory | str, fields: dict[str, str]) -> dict[str, str]:
     """What is wrong with a case's customer fields for its category, field → reason:
-    a business case names its organisation ("org_name_required"); a case without a customer
-    has no organisation number and no contact ("no_customer")."""
-    if has_customer(category):
-        return {} if fields.get("org_name", "").strip() else {"org_name": "org_name_required"}
-    return {name: "no_customer" for name in CUSTOMER_FIELDS if fields.get(name, "").strip()}
+    a business case names its organisation ("org_name_required"), an internal one its matter
+    in a short title ("title_required"); a case without a customer has no organisation number
+    and no contact ("no_customer")."""
+    customer = has_customer(category)
+    problems = {
+        name: "no_customer"
+        for name in CUSTOMER_FIELDS
+        if not customer and fields.get(name, "").strip()
+    }
+    if not fields.get("org_name", "").strip():
+        problems["org_name"] = "org_name_required" if customer else "title_required"
+    return problems
 
 
 # ---------------------------------------------------------------- organisation numbers

@@ -198,6 +198,7 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     "unknown_id": lambda d: _("It no longer exists. Reload the page."),
     # Forum internt and the evaluation meeting (issue 14 §5)
     "org_name_required": lambda d: _("Enter the name of the business or organisation."),
+    "title_required": lambda d: _("Give the internal case a short title."),
     "no_customer": lambda d: _(
         "A Forum internal case has no customer: leave the organisation number and the contact "
         "empty."

@@ -112,7 +112,7 @@ def test_every_representative_is_invited_with_the_terms_figures(
         actor,
         now,
         category="internal",
-        org_name="",
+        org_name="Samverkan Mora–Orsa",
         org_number="",
         contact_name="",
         contact_email="",

@@ -51,11 +51,14 @@ def test_an_internal_case_is_registered_without_customer_and_proposed(
     assert "tisdag 8 december 2026, v. 50, 13:00–14:00" in text
 
 
-def test_an_empty_title_gives_the_forums_name(login_as: LoginAs, seeded: Db) -> None:
+def test_an_internal_case_needs_a_title(login_as: LoginAs, seeded: Db) -> None:
     client = login_as("coordinator")
     response = client.post("/cases/new", data=_internal_form(seeded, org_name=""))
-    assert response.status_code == 302
-    assert seeded.scalars(select(Case)).one().org_name == "Forum Mora"
+    assert response.status_code == 422
+    text = text_of(response.get_data(as_text=True))
+    assert "Ge det interna ärendet en kort rubrik." in text
+    assert "Hur vi tar emot ärenden som rör två kommuner." in text  # kept
+    assert seeded.scalar(select(Case)) is None
 
 
 def test_customer_fields_on_an_internal_case_are_refused_and_kept(

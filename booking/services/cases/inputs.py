@@ -50,10 +50,10 @@ class CaseInput(Input):
     forum: Line = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
     registry_number: Line = Field(default="", max_length=64, description="Diarienummer, if any.")
     org_name: Line = Field(
-        default="",
+        min_length=1,
         max_length=300,
-        description="The business or organisation; required for a business category. For an "
-        "internal case (category internal, no customer) a title, the forum's name if empty.",
+        description="The business or organisation; for an internal case (category internal, "
+        "no customer) a short title of the matter.",
     )
     org_number: Line = Field(
         default="",

@@ -109,11 +109,15 @@ def check_customer(category: str, fields: Mapping[str, Any]) -> None:
     problems = case_rules.customer_problems(category, {k: str(v or "") for k, v in fields.items()})
     if not problems:
         return
-    if "org_name" in problems:
+    if problems.get("org_name") == "org_name_required":
         raise Invalid(
             "Enter the name of the business or organisation the case is about.",
             problems,
             reason="org_name_required",
+        )
+    if problems.get("org_name") == "title_required":
+        raise Invalid(
+            "Give the internal case a short title (org_name).", problems, reason="title_required"
         )
     raise Invalid(
         "An internal case (Forum internt) has no customer: leave the organisation number and "
@@ -163,8 +167,7 @@ def create_case(
             forum_id=forum.id,
             reference=next_reference(db, forum, year),
             registry_number=data.registry_number,
-            # An internal case is the forum's own: its name stands where a customer's would.
-            org_name=data.org_name or forum.name,
+            org_name=data.org_name,
             org_number=data.org_number,
             contact_name=data.contact_name,
             contact_email=data.contact_email,

@@ -75,8 +75,8 @@ class CaseForm(FlaskForm):
     registry_number = LineField(
         _l("Registry number (diarienummer)"), validators=[Optional(), Length(max=64)]
     )
-    # Required for a business case, empty allowed for an internal one: ``validate`` asks the
-    # one rule (booking.domain.cases.customer_problems).
+    # The organisation, or an internal case's title: ``validate`` asks the one rule
+    # (booking.domain.cases.customer_problems) for the message that fits the category.
     org_name = LineField(
         _l("Organisation"),
         validators=[
@@ -141,6 +141,7 @@ class CaseForm(FlaskForm):
 _CUSTOMER_FIELDS = ("org_name", "org_number", "contact_name", "contact_email", "contact_phone")
 _CUSTOMER_MESSAGES = {
     "org_name_required": _l("Enter the name of the business or organisation."),
+    "title_required": _l("Give the internal case a short title."),
     "no_customer": _l("An internal case has no customer: leave this empty."),
 }
 
