@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import Flask, current_app
@@ -69,6 +69,35 @@ def extend_sessions_cmd(slug: str | None) -> None:
                 f"{forum.slug}: {result.created} created, {result.updated} updated, "
                 f"{result.unchanged} unchanged, {result.kept_booked} kept (booked)"
             )
+
+
+@forum_cli.command("book-evaluation")
+@click.option("--forum", "slug", required=True, help="The forum (slug).")
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The forum afternoon, YYYY-MM-DD.",
+)
+def book_evaluation_cmd(slug: str, day: datetime) -> None:
+    """Make a coming afternoon without bookings the term's evaluation meeting: every active
+    representative of the forum is invited; the invitation carries the term's figures."""
+    from booking.services.audit import Actor
+    from booking.services.scheduling import evaluation
+
+    with _db() as db:
+        try:
+            session = evaluation.session_on(db, slug, day.date())
+            booked = evaluation.book_evaluation(
+                db, session.id, Actor.system("cli"), now=current_app.extensions["clock"].now()
+            )
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(
+            f"{slug} {booked.day.isoformat()}: the evaluation meeting of {booked.term.key} "
+            f"({booked.case.reference}); {booked.invited} representatives invited"
+        )
 
 
 @forum_cli.command("setup")

@@ -37,9 +37,15 @@ class StatisticsQuery(BaseModel):
 
 
 class CaseCountsOut(_Figures):
-    total: int
-    cancelled: int
-    by_category: dict[str, int]
+    total: int = Field(description="The business's cases received in the term (not internal).")
+    cancelled: int = Field(description="Of those, cancelled.")
+    by_category: dict[str, int] = Field(
+        description="Per business category: new_establishment, major_change, event."
+    )
+    internal: int = Field(
+        description="Forum internt: the forum's own cases received in the term (no customer), "
+        "counted apart from the total, the lead time and NKI."
+    )
 
 
 class LeadTimeFigures(_Figures):

@@ -1,4 +1,5 @@
-"""Case rules: the status life cycle, Swedish organisation numbers, case references.
+"""Case rules: the status life cycle, who the customer is, Swedish organisation numbers, case
+references.
 
 Pure. The statuses are those of ``booking.domain.vocabulary.CaseStatus`` (a StrEnum, so equal
 to their stored string values).
@@ -7,8 +8,9 @@ to their stored string values).
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
-from booking.domain.vocabulary import CaseStatus
+from booking.domain.vocabulary import BUSINESS_CATEGORIES, CaseCategory, CaseStatus
 
 RECEIVED = CaseStatus.RECEIVED
 BOOKED = CaseStatus.BOOKED
@@ -60,6 +62,43 @@ def check_transition(current: str, new: str) -> None:
         f"A case cannot go from {current} to {new}; "
         f"from {current} it can go to {', '.join(sorted(nxt))}."
     )
+
+
+# ---------------------------------------------------------------- the customer
+
+
+class _HasCategory(Protocol):
+    @property
+    def category(self) -> CaseCategory | str: ...
+
+
+# The case's fields that describe its customer: a case without a customer keeps them empty.
+CUSTOMER_FIELDS: tuple[str, ...] = ("org_number", "contact_name", "contact_email", "contact_phone")
+
+
+def has_customer(case_or_category: _HasCategory | CaseCategory | str) -> bool:
+    """Whether a case (or a case of this category) has a customer: a business behind it who is
+    written to, has a case page, is asked for NKI and follows the timeline. "Forum internt"
+    (the forum's own matters) has none. Everything customer-facing asks this, and only this."""
+    subject = case_or_category
+    category = subject if isinstance(subject, str) else subject.category
+    return CaseCategory(category) in BUSINESS_CATEGORIES
+
+
+def customer_problems(category: CaseCategory | str, fields: dict[str, str]) -> dict[str, str]:
+    """What is wrong with a case's customer fields for its category, field → reason:
+    a business case names its organisation ("org_name_required"), an internal one its matter
+    in a short title ("title_required"); a case without a customer has no organisation number
+    and no contact ("no_customer")."""
+    customer = has_customer(category)
+    problems = {
+        name: "no_customer"
+        for name in CUSTOMER_FIELDS
+        if not customer and fields.get(name, "").strip()
+    }
+    if not fields.get("org_name", "").strip():
+        problems["org_name"] = "org_name_required" if customer else "title_required"
+    return problems
 
 
 # ---------------------------------------------------------------- organisation numbers

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from booking.domain import visibility
+from booking.domain.cases import has_customer
 from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, PartStat, Role
 
 ROLE = {
@@ -121,6 +122,7 @@ ACTIONS = {
     ("attendee", "reply"): _l("Answer recorded"),
     ("attendee", "deputy"): _l("Deputy invited"),
     ("case_document", "upload"): _l("Document uploaded"),
+    ("session", "evaluation"): _l("Afternoon made the term's evaluation meeting"),
 }
 
 
@@ -286,4 +288,5 @@ def init_app(app: Flask) -> None:
         request_status_label=request_status_label,
         request_source_label=request_source_label,
         lead_source_label=lead_source_label,
+        has_customer=has_customer,
     )

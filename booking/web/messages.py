@@ -212,6 +212,29 @@ BY_REASON: dict[str, Callable[[Details], str]] = {
     "staff_only": lambda d: _("Only a coordinator or an administrator may do this."),
     "not_found": lambda d: _("It no longer exists. Reload the page."),
     "unknown_id": lambda d: _("It no longer exists. Reload the page."),
+    # Forum internt and the evaluation meeting (issue 14 §5)
+    "org_name_required": lambda d: _("Enter the name of the business or organisation."),
+    "title_required": lambda d: _("Give the internal case a short title."),
+    "no_customer": lambda d: _(
+        "A Forum internal case has no customer: leave the organisation number and the contact "
+        "empty."
+    ),
+    "evaluation_afternoon": lambda d: _(
+        "That afternoon is the forum's evaluation meeting. Choose a time on another afternoon."
+    ),
+    "session_has_bookings": lambda d: _(
+        "The afternoon already holds bookings. The evaluation meeting needs an afternoon "
+        "without any."
+    ),
+    "evaluation_exists": lambda d: _(
+        "The term already has its evaluation meeting (%(date)s).", date=d.get("date", "")
+    ),
+    "session_not_scheduled": lambda d: _(
+        "The afternoon is not a scheduled forum afternoon. Choose another one."
+    ),
+    "session_past": lambda d: _("The afternoon has already begun. Choose a coming one."),
+    "no_representatives": lambda d: _("The forum has no active representative to invite."),
+    "no_session": lambda d: _("The forum has no afternoon on that date."),
 }
 
 

@@ -166,11 +166,13 @@ def test_spring_term_figures_match_the_hand_computation(db: Session, world: Worl
     seed_term(db, world)
     stats = statistics.compute(db, parse_term("2027-spring"))
 
-    # Cases received in the term: A (new), B (change), C (event, cancelled).
+    # Cases received in the term: A (new), B (change), C (event, cancelled); no internal one
+    # (Forum internt is counted apart, never as a business category).
     assert stats["cases"] == {
         "total": 3,
         "cancelled": 1,
-        "by_category": {"new_establishment": 1, "major_change": 1, "event": 1, "internal": 0},
+        "by_category": {"new_establishment": 1, "major_change": 1, "event": 1},
+        "internal": 0,
     }
     # First meetings in the term: D 28.0, B 22.0, A 16.125 days → median 22.0.
     assert stats["lead_time_days"]["n"] == 3 and stats["lead_time_days"]["median"] == 22.0

@@ -49,14 +49,26 @@ class CaseInput(Input):
 
     forum: Line = Field(min_length=1, max_length=64, description="Forum slug, e.g. mora.")
     registry_number: Line = Field(default="", max_length=64, description="Diarienummer, if any.")
-    org_name: Line = Field(min_length=1, max_length=300)
+    org_name: Line = Field(
+        min_length=1,
+        max_length=300,
+        description="The business or organisation; for an internal case (category internal, "
+        "no customer) a short title of the matter.",
+    )
     org_number: Line = Field(
-        default="", max_length=20, description="Swedish organisation number, NNNNNN-NNNN."
+        default="",
+        max_length=20,
+        description="Swedish organisation number, NNNNNN-NNNN; empty for an internal case.",
     )
     contact_name: Line = Field(default="", max_length=200)
-    contact_email: Email = Field(default="", max_length=320, description="One address.")
+    contact_email: Email = Field(
+        default="", max_length=320, description="One address; empty for an internal case."
+    )
     contact_phone: Line = Field(default="", max_length=64)
-    category: CaseCategory
+    category: CaseCategory = Field(
+        description="new_establishment, major_change or event (a business's case), or internal "
+        "(Forum internt: the forum's own matter, no organisation number, no customer)."
+    )
     description: Text = Field(default="", max_length=20000)
     responsibility_areas: list[Line] = Field(default_factory=list, max_length=50)
     department_ids: list[Id] = Field(

@@ -87,11 +87,48 @@ def _scope_given(data: CaseInput | CaseUpdate) -> ConsentScope | None:
     return None
 
 
+def _consent_of(data: CaseInput | CaseUpdate, customer: bool) -> ConsentScope:
+    """The scope to record: the customer's answer; a case without a customer holds no one's
+    data to protect, so it is shared with every participant (``confidential`` still hides)."""
+    if not customer:
+        return ConsentScope.EXTERNAL
+    return _scope_given(data) or ConsentScope.NONE
+
+
 def _record_consent(case: Case, scope: ConsentScope, actor: audit.Actor, now: datetime) -> None:
     """Set the consent scope, with when and by whom it was recorded."""
     case.consent_scope = scope
     case.consent_recorded_at = now
     case.consent_recorded_by = actor.label
+
+
+def check_customer(category: str, fields: Mapping[str, Any]) -> None:
+    """Refuse customer fields that do not fit the category (booking.domain.cases.has_customer):
+    a business case names its organisation; an internal case has no organisation number and
+    no contact."""
+    problems = case_rules.customer_problems(category, {k: str(v or "") for k, v in fields.items()})
+    if not problems:
+        return
+    if problems.get("org_name") == "org_name_required":
+        raise Invalid(
+            "Enter the name of the business or organisation the case is about.",
+            problems,
+            reason="org_name_required",
+        )
+    if problems.get("org_name") == "title_required":
+        raise Invalid(
+            "Give the internal case a short title (org_name).", problems, reason="title_required"
+        )
+    raise Invalid(
+        "An internal case (Forum internt) has no customer: leave the organisation number and "
+        f"the contact empty ({', '.join(problems)}).",
+        problems,
+        reason="no_customer",
+    )
+
+
+def _customer_fields(source: Any) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in ("org_name", *case_rules.CUSTOMER_FIELDS)}
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -101,7 +138,8 @@ def snapshot(case: Case) -> dict[str, Any]:
     return data
 
 
-def _next_reference(db: Db, forum: Forum, year: int) -> str:
+def next_reference(db: Db, forum: Forum, year: int) -> str:
+    """The next free case reference of the forum in the year, e.g. MORA-2026-0042."""
     prefix = case_rules.case_reference(forum.slug, year, 0).rsplit("-", 1)[0] + "-"
     refs = db.scalars(select(Case.reference).where(Case.reference.like(prefix + "%")))
     number = max((case_rules.reference_number(r) for r in refs), default=0) + 1
@@ -116,6 +154,8 @@ def create_case(
 ) -> Case:
     """Register a case; the reference (e.g. MORA-2026-0001) is given here, once."""
     data = parse_case_input(data)
+    check_customer(data.category, _customer_fields(data))
+    customer = case_rules.has_customer(data.category)
     for attempt in range(5):
         forum = _forum(db, data.forum)
         departments = _departments(db, forum, data.department_ids)
@@ -125,7 +165,7 @@ def create_case(
         year = received_at.astimezone(ZoneInfo(forum.timezone)).year
         case = Case(
             forum_id=forum.id,
-            reference=_next_reference(db, forum, year),
+            reference=next_reference(db, forum, year),
             registry_number=data.registry_number,
             org_name=data.org_name,
             org_number=data.org_number,
@@ -143,7 +183,7 @@ def create_case(
             updated_at=now,
         )
         case.departments = departments
-        _record_consent(case, _scope_given(data) or ConsentScope.NONE, actor, now)
+        _record_consent(case, _consent_of(data, customer), actor, now)
         db.add(case)
         try:
             db.flush()
@@ -177,11 +217,22 @@ def update_case(
     for name in given:
         if getattr(data, name) is None and name not in ("received_at",):
             raise Invalid(f"{name} cannot be null.", {name: "null"})
+    merged = {
+        name: getattr(data, name) if name in given else getattr(case, name)
+        for name in ("category", "org_name", *case_rules.CUSTOMER_FIELDS)
+    }
+    check_customer(merged["category"], merged)
     before = snapshot(case)
     for name in EDITABLE:
         if name in given and getattr(data, name) is not None and name != "consent_scope":
             setattr(case, name, getattr(data, name))
-    scope = _scope_given(data)
+    scope = _scope_given(data) if case_rules.has_customer(case) else ConsentScope.EXTERNAL
+    if (
+        scope is None
+        and case_rules.has_customer(case)
+        and not case_rules.has_customer(before["category"])
+    ):
+        scope = ConsentScope.NONE  # a customer now: shared only once they agree
     if scope is not None and scope != case.consent_scope:
         _record_consent(case, scope, actor, now)
     if "department_ids" in given and data.department_ids is not None:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from booking.domain.vocabulary import SessionStatus
+from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.ical.feed import (
     FeedHeader,
     SlotView,
@@ -360,6 +360,7 @@ def _availability(
         .where(
             ForumSession.forum_id == forum_id,
             ForumSession.status == SessionStatus.SCHEDULED,
+            ForumSession.kind == SessionKind.FORUM,  # the evaluation afternoon is not offered
             Slot.starts_at >= day,
             Slot.starts_at < end,
         )

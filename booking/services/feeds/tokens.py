@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking.domain.cases import has_customer
 from booking.models import Case, Department, Forum, Representative
 from booking.models.feeds import FeedToken
 from booking.services.access.tokens import derive_token, hash_token
@@ -92,6 +93,13 @@ def resolve_subject(db: Session, kind: str, ref: str) -> tuple[int, str]:
     else:
         case = db.scalar(select(Case).where(Case.reference == ref))
         case = case or (db.get(Case, ident) if ident else None)
+        if case and not has_customer(case):
+            raise Invalid(
+                f"Case {case.reference} is internal (Forum internt): it has no customer and "
+                "no customer feed.",
+                {"ref": case.reference},
+                reason="no_customer",
+            )
         if case:
             return case.id, case.reference
     raise NotFound(f"No {kind} {ref!r}: give its id or its slug/e-mail/reference.", {"ref": ref})

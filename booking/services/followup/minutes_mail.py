@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from booking.domain.cases import has_customer
 from booking.domain.visibility import Audience, is_municipal, visibility
 from booking.domain.vocabulary import MinutesStatus
 from booking.models import Minutes
@@ -76,14 +77,17 @@ def send_minutes(db: Session, minutes: Minutes, now: datetime, settings: Followu
     """Mail the approved minutes to the customer and every attendee (through the outbox)."""
     meeting = minutes.meeting
     case = meeting.case
-    link = customer_link(
-        db, case, base_url=settings.public_base_url, secret_key=settings.secret_key
+    # A case without a customer (Forum internt) has no case page to link to.
+    link = (
+        customer_link(db, case, base_url=settings.public_base_url, secret_key=settings.secret_key)
+        if has_customer(case)
+        else ""
     )
     if case.confidential:
         customer = confidential_minutes_mail(minutes, link, login=False)
     else:
         customer = minutes_mail(minutes, settings.forum_timezone, case_link=link)
-    if case.contact_email and case.anonymised_at is None:
+    if has_customer(case) and case.contact_email and case.anonymised_at is None:
         enqueue_email(
             db,
             to=case.contact_email,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from booking.domain.cases import has_customer
 from booking.domain.followup import DONE, OPEN, OVERDUE, point_status, reminder_due
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import Case, FollowUpPoint, Meeting, Representative
@@ -153,7 +154,8 @@ def add_point(
         owner_name=data.owner_name.strip(),
         owner_email=data.owner_email.strip(),
         due_date=data.due_date,
-        visible_to_customer=data.visible_to_customer,
+        # Nobody outside sees the timeline of a case without a customer.
+        visible_to_customer=data.visible_to_customer and has_customer(case),
         status=OPEN,
         created_at=now,
     )
@@ -182,7 +184,7 @@ def update_point(
     point.owner_name = data.owner_name.strip()
     point.owner_email = data.owner_email.strip()
     point.due_date = data.due_date
-    point.visible_to_customer = data.visible_to_customer
+    point.visible_to_customer = data.visible_to_customer and has_customer(point.case)
     audit.record(
         db,
         actor,

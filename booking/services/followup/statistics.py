@@ -1,5 +1,9 @@
 """Term statistics for management: cases, lead times, replies, attendance, cancellations, NKI.
 
+A case without a customer ("Forum internt", booking.domain.cases.has_customer) is counted apart
+(``cases.internal``): it is in no business category, no lead time (nobody waited for it) and no
+NKI (nobody to ask); its meetings count as the forum's meetings (replies, attendance).
+
 Which term a figure belongs to (local dates, Europe/Stockholm):
 - cases by category: the day the case was received;
 - lead time: the case's first meeting (not cancelled) falls in the term; contact → meeting start;
@@ -23,8 +27,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from booking.domain import nki as nki_rules
+from booking.domain.cases import has_customer
 from booking.domain.terms import Term
 from booking.domain.vocabulary import (
+    BUSINESS_CATEGORIES,
     CaseCategory,
     CaseStatus,
     MeetingStatus,
@@ -135,13 +141,23 @@ def _cases(db: Session, term: Term, forum_id: int | None) -> list[Case]:
 
 
 def _case_counts(cases: Iterable[Case], term: Term, tz: str) -> dict[str, Any]:
-    counts = {c.value: 0 for c in CaseCategory}
-    cancelled = 0
+    """The business's cases received in the term, per category; the internal ones apart."""
+    counts = {c.value: 0 for c in BUSINESS_CATEGORIES}
+    cancelled = internal = 0
     for case in cases:
-        if _in_term(case.received_at, term, tz):
-            counts[case.category.value] += 1
-            cancelled += case.status == CaseStatus.CANCELLED
-    return {"total": sum(counts.values()), "cancelled": cancelled, "by_category": counts}
+        if not _in_term(case.received_at, term, tz):
+            continue
+        if not has_customer(case):
+            internal += 1
+            continue
+        counts[case.category.value] += 1
+        cancelled += case.status == CaseStatus.CANCELLED
+    return {
+        "total": sum(counts.values()),
+        "cancelled": cancelled,
+        "by_category": counts,
+        "internal": internal,
+    }
 
 
 # Where a case came in: the business's own request form, a contact passed on by staff, or the
@@ -171,7 +187,7 @@ def _lead_time(
     by_source: dict[str, list[float]] = {source: [] for source in SOURCES}
     for case in cases:
         live = [m for m in case.meetings if m.status != MeetingStatus.CANCELLED]
-        if not live:
+        if not live or not has_customer(case):
             continue
         first = min(live, key=lambda m: m.starts_at)
         if _in_term(first.starts_at, term, tz):
@@ -255,7 +271,7 @@ def _attendance_total(rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _respondents(db: Session, cases: list[Case], term: Term, tz: str) -> list[_Respondent]:
-    by_id = {c.id: c for c in cases}
+    by_id = {c.id: c for c in cases if has_customer(c)}
     if not by_id:
         return []
     rows = db.execute(
@@ -292,7 +308,7 @@ def _respondents(db: Session, cases: list[Case], term: Term, tz: str) -> list[_R
 
 def _surveys_sent(db: Session, cases: list[Case], term: Term, tz: str) -> int:
     """Surveys sent about the term (same day rule as their answers): the response rate's base."""
-    by_id = {c.id: c for c in cases}
+    by_id = {c.id: c for c in cases if has_customer(c)}
     if not by_id:
         return 0
     sent = 0
@@ -308,7 +324,7 @@ def _nki(respondents: list[_Respondent], departments: dict[int, Department]) -> 
     overall = nki_rules.aggregate(r.nki_index for r in respondents)
     by_category = {
         c.value: nki_rules.aggregate(r.nki_index for r in respondents if r.category == c).as_dict()
-        for c in CaseCategory
+        for c in BUSINESS_CATEGORIES
     }
     dep_ids = sorted(
         {d for r in respondents for d in r.departments}, key=lambda i: departments[i].name

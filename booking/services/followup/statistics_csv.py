@@ -25,6 +25,8 @@ def figure_rows(stats: dict[str, Any]) -> list[tuple[str, str, str, object]]:
         row("cases", category, "count", count)
     row("cases", "total", "count", stats["cases"]["total"])
     row("cases", "cancelled", "count", stats["cases"]["cancelled"])
+    # Forum internt: apart from the business's cases (not in the total above).
+    row("cases", "internal", "count", stats["cases"]["internal"])
     row("lead_time", "all", "n", stats["lead_time_days"]["n"])
     row("lead_time", "all", "median_days", stats["lead_time_days"]["median"])
     for source, figures in stats["lead_time_days"]["by_source"].items():

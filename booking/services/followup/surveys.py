@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from booking.domain.cases import has_customer
 from booking.domain.nki import NKI_QUESTIONS, SERVICE_FACTORS
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
 from booking.models import Case, Survey, SurveyAnswer
@@ -90,7 +91,7 @@ def create_survey(
 ) -> tuple[Survey, str]:
     """A survey for the case's contact and its raw token (only shown in the e-mail)."""
     key = case.contact_email.strip().lower()
-    if not key:
+    if not has_customer(case) or not key:
         raise Invalid(f"Case {case.reference} has no contact e-mail to send a survey to.")
     if db.scalar(select(Survey.id).where(Survey.case_id == case.id, Survey.recipient_key == key)):
         raise Conflict(f"The contact of case {case.reference} already has a survey.")
@@ -141,8 +142,8 @@ def send_due_surveys(db: Session, *, now: datetime, settings: FollowupPolicy) ->
     sent = 0
     for case in cases:
         held = [m for m in case.meetings if m.status != MeetingStatus.CANCELLED]
-        if not held:
-            continue
+        if not held or not has_customer(case):
+            continue  # no meeting, or no customer to ask (Forum internt)
         last = max(held, key=lambda m: m.ends_at)
         if not earliest <= last.ends_at <= now - delay:
             continue

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from booking.domain.cases import has_customer
 from booking.domain.vocabulary import MeetingStatus
 from booking.ical import itip
 from booking.models import Attendee, Meeting, OutboxMessage
@@ -75,7 +76,7 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
     outbox.enqueue(
         db, DELIVER, {"meeting_id": meeting.id}, now, meeting_id=meeting.id, coalesce=True
     )
-    if change in ("booked", "rescheduled", "cancelled") and meeting.case.contact_email:
+    if change in ("booked", "rescheduled", "cancelled") and _writes_to_customer(meeting):
         method = "CANCEL" if change == "cancelled" else "REQUEST"
         outbox.enqueue(
             db,
@@ -84,6 +85,11 @@ def enqueue_for_meeting(db: Session, meeting: Meeting, change: str, now: datetim
             now,
             meeting_id=meeting.id,
         )
+
+
+def _writes_to_customer(meeting: Meeting) -> bool:
+    """The case has a customer (not Forum internt) with an address to write to."""
+    return has_customer(meeting.case) and bool(meeting.case.contact_email)
 
 
 def send_again(attendees: Iterable[Attendee]) -> None:
@@ -210,7 +216,7 @@ def deliver_customer(
     meeting as it is now, not from the queued message, so the order of queued work does not
     matter: a CANCEL only to a customer who had the meeting, nothing twice."""
     meeting = db.get(Meeting, int(payload["meeting_id"]))
-    if meeting is None or not meeting.case.contact_email:
+    if meeting is None or not _writes_to_customer(meeting):
         return
     sent = dict(meeting.customer_sent or {})
     had_it = sent.get("method") == "REQUEST"

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking.domain.cases import has_customer
 from booking.models import Attendee, Case, CustomerToken
 from booking.services.access.tokens import derive_token, hash_token
 from booking.services.invitations.ports import InvitationConfig
@@ -77,4 +78,6 @@ def case_by_customer_token(db: Session, token: str) -> Case | None:
     if not token or len(token) > 200:
         return None
     row = db.scalar(select(CustomerToken).where(CustomerToken.token_hash == hash_token(token)))
-    return row.case if row is not None else None
+    if row is None or not has_customer(row.case):
+        return None  # a case without a customer has no customer page
+    return row.case

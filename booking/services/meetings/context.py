@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.domain import allocation as alloc
-from booking.domain.vocabulary import LIVE_MEETING, MeetingStatus, SessionStatus
+from booking.domain.vocabulary import LIVE_MEETING, MeetingStatus, SessionKind, SessionStatus
 from booking.holiday_calendar import non_working_days
 from booking.models import (
     Absence,
@@ -72,10 +72,12 @@ _USAGE = (
     )
     .group_by(Slot.session_id, Attendee.department_id)
 )
-# A free slot of a scheduled afternoon of the forum, from the minimum notice and ``lo`` on.
+# A free slot of a scheduled afternoon of the forum, from the minimum notice and ``lo`` on; an
+# evaluation afternoon (booking.services.scheduling.evaluation) is never offered to a case.
 _FREE = (
     Session.forum_id == bindparam("forum"),
     Session.status == SessionStatus.SCHEDULED,
+    Session.kind == SessionKind.FORUM,
     Session.local_date >= bindparam("not_before"),
     Slot.starts_at > bindparam("now"),
     Slot.starts_at >= bindparam("lo"),

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
-from booking.domain.vocabulary import LIVE_MEETING, PartStat, SessionStatus
+from booking.domain.vocabulary import LIVE_MEETING, PartStat, SessionKind, SessionStatus
 from booking.models import Attendee, Case, Forum, Meeting, Representative, Session, Slot
 
 
@@ -148,6 +148,7 @@ def free_slots(db: DbSession, forum_id: int, start: date, end: date, limit: int 
             .where(
                 Session.forum_id == forum_id,
                 Session.status == SessionStatus.SCHEDULED,
+                Session.kind == SessionKind.FORUM,  # never the evaluation afternoon
                 Session.local_date >= start,
                 Session.local_date <= end,
                 Meeting.id.is_(None),

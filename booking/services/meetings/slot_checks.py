@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
 from booking.domain import allocation as alloc
-from booking.domain.vocabulary import SessionStatus
+from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.models import Attendee, Case, Meeting, Session, Slot
 from booking.services.errors import Conflict, Invalid
 from booking.services.meetings.context import AllocationContext
@@ -50,6 +50,13 @@ def check_slot_usable(
             f"The session on {session.local_date.isoformat()} is {session.status.value}"
             f"{': ' + session.reason if session.reason else ''}; pick another slot.",
             {"slot": slot.id, "session_id": session.id},
+        )
+    if session.kind != SessionKind.FORUM:
+        raise Conflict(
+            f"The afternoon of {session.local_date.isoformat()} is the forum's evaluation "
+            "meeting; pick a slot on another afternoon.",
+            {"slot": slot.id, "session_id": session.id},
+            reason="evaluation_afternoon",
         )
     holder = db.scalar(select(Meeting.id).where(Meeting.slot_id == slot.id))
     if holder is not None and (own is None or holder != own.id):

@@ -364,3 +364,9 @@ class RoutingRuleForm(FlaskForm):
         validators=[DataRequired(_l("Choose a department."))],
     )
     submit = SubmitField(_l("Add the rule"))
+
+
+class EvaluationForm(FlaskForm):
+    """The button that makes a coming afternoon the term's evaluation meeting (CSRF only)."""
+
+    submit = SubmitField(_l("Make it the term's evaluation meeting"))

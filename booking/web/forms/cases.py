@@ -28,7 +28,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from booking.domain.cases import normalise_org_number
+from booking.domain.cases import customer_problems, normalise_org_number
+from booking.domain.vocabulary import CaseCategory
 from booking.web.forms.fields import Email, LineField, MultiCheckboxField, TextField, options
 
 
@@ -74,10 +75,12 @@ class CaseForm(FlaskForm):
     registry_number = LineField(
         _l("Registry number (diarienummer)"), validators=[Optional(), Length(max=64)]
     )
+    # The organisation, or an internal case's title: ``validate`` asks the one rule
+    # (booking.domain.cases.customer_problems) for the message that fits the category.
     org_name = LineField(
         _l("Organisation"),
         validators=[
-            DataRequired(_l("Enter the name of the business or organisation.")),
+            Optional(),
             Length(max=300, message=_l("Use at most %(max)d characters.")),
         ],
     )
@@ -97,6 +100,7 @@ class CaseForm(FlaskForm):
                 ("new_establishment", _l("New establishment")),
                 ("major_change", _l("Major change of an existing business")),
                 ("event", _l("Event")),
+                ("internal", _l("Forum internal (the forum's own matter, no customer)")),
             ]
         ),
         validators=[InputRequired(_l("Choose what kind of case it is."))],
@@ -121,6 +125,25 @@ class CaseForm(FlaskForm):
         _l("The customer agrees to sharing also with external parties (e.g. the police)")
     )
     submit = SubmitField(_l("Save and show proposed times"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks, then the customer rule of the chosen category."""
+        valid: bool = super().validate(extra_validators)
+        if self.category.data not in CaseCategory._value2member_map_:
+            return valid  # the category's own message says to choose one
+        typed = {name: str(getattr(self, name).data or "") for name in _CUSTOMER_FIELDS}
+        for name, reason in customer_problems(self.category.data, typed).items():
+            getattr(self, name).errors.append(_CUSTOMER_MESSAGES[reason])
+            valid = False
+        return valid
+
+
+_CUSTOMER_FIELDS = ("org_name", "org_number", "contact_name", "contact_email", "contact_phone")
+_CUSTOMER_MESSAGES = {
+    "org_name_required": _l("Enter the name of the business or organisation."),
+    "title_required": _l("Give the internal case a short title."),
+    "no_customer": _l("An internal case has no customer: leave this empty."),
+}
 
 
 class BookForm(FlaskForm):

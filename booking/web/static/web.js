@@ -31,6 +31,19 @@
     }
   });
 
+  // The case form: a Forum internal case has no customer, so its customer fields are hidden
+  // (unless one holds a message to read); without this file they show and say "empty".
+  var categories = document.querySelectorAll('input[name="category"]');
+  var customerFields = document.querySelectorAll("[data-customer-fields]");
+  var showCustomer = function () {
+    var internal = document.querySelector('input[name="category"][value="internal"]:checked');
+    customerFields.forEach(function (block) {
+      block.hidden = Boolean(internal) && !block.querySelector(".field--error");
+    });
+  };
+  categories.forEach(function (input) { input.addEventListener("change", showCustomer); });
+  if (categories.length) { showCustomer(); }
+
   // Move focus to an error summary so keyboard and screen-reader users land on it.
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }

@@ -1,4 +1,5 @@
-"""The forum afternoons: cancel one with a reason, add an extra one."""
+"""The forum afternoons: cancel one with a reason, add an extra one, make one the term's
+evaluation meeting."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from booking.domain.vocabulary import SessionStatus
+from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.services.errors import NotFound, ServiceError
 from booking.services.meetings import overview as overview_service
+from booking.services.scheduling import evaluation as evaluation_service
 from booking.services.scheduling import sessions as session_service
 from booking.web import web_bp
 from booking.web.auth import requires
-from booking.web.forms.admin import CancelSessionForm, ExtraSessionForm
+from booking.web.forms.admin import CancelSessionForm, EvaluationForm, ExtraSessionForm
 from booking.web.forms.fields import options
 from booking.web.messages import service_message
 from booking.web.views.admin.common import actor
@@ -28,6 +30,7 @@ def _sessions_page(
     cancel_id: int | None = None,
     extra_form: ExtraSessionForm | None = None,
     status: int = 200,
+    problem: str = "",
 ) -> Any:
     db = get_db()
     forums = overview_service.forums(db)
@@ -45,7 +48,10 @@ def _sessions_page(
             cancel_form=cancel_form,
             cancel_id=cancel_id,
             today=today,
+            now=now(),
             SessionStatus=SessionStatus,
+            SessionKind=SessionKind,
+            problem=problem,
         ),
         status,
     )
@@ -118,3 +124,30 @@ def admin_session_extra() -> Any:
             )
             return redirect(url_for("web.admin_sessions"))
     return _sessions_page(extra_form=form, status=422)
+
+
+@web_bp.post("/admin/sessions/<int:session_id>/evaluation")
+@requires("manage_sessions")
+def admin_session_evaluation(session_id: int) -> Any:
+    """Book the afternoon as the term's evaluation meeting: every representative invited."""
+    form = EvaluationForm()
+    if not form.validate_on_submit():
+        return _sessions_page(status=400, problem=_("The form has expired. Try again."))
+    try:
+        booked = evaluation_service.book_evaluation(get_db(), session_id, actor(), now=now())
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        get_db().rollback()
+        return _sessions_page(status=exc.status, problem=service_message(exc))
+    flash(
+        _(
+            "The afternoon of %(date)s is the evaluation meeting of %(term)s: "
+            "%(n)s representatives are invited.",
+            date=booked.day.isoformat(),
+            term=booked.term.label_sv.lower(),
+            n=booked.invited,
+        ),
+        "success",
+    )
+    return redirect(url_for("web.case_detail", case_id=booked.case.id))
