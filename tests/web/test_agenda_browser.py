@@ -39,14 +39,18 @@ def _guide(afternoon: Afternoon) -> None:
     """The forum's guide for new establishments (its admin page is another issue's)."""
     db = afternoon.app.extensions["session_factory"]()
     forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
-    db.add(
-        CategoryGuide(
-            forum_id=forum.id,
-            category=CaseCategory.NEW_ESTABLISHMENT,
-            ask="Hur många sittplatser? Öppettider?",
-            bring="Ritning över lokalen och en menyskiss.",
+    # The demo data holds a guide for the category; this walk writes its own texts into it.
+    guide = db.scalar(
+        select(CategoryGuide).where(
+            CategoryGuide.forum_id == forum.id,
+            CategoryGuide.category == CaseCategory.NEW_ESTABLISHMENT,
         )
     )
+    if guide is None:
+        guide = CategoryGuide(forum_id=forum.id, category=CaseCategory.NEW_ESTABLISHMENT)
+        db.add(guide)
+    guide.ask = "Hur många sittplatser? Öppettider?"
+    guide.bring = "Ritning över lokalen och en menyskiss."
     db.commit()
     db.close()
 
