@@ -279,6 +279,15 @@ OVERFLOW_JS = """() => {
   const root = document.documentElement;
   if (root.scrollWidth > root.clientWidth + 1) {
     found.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+    // Name the outermost elements that stick out, so the message says what to fix.
+    for (const el of document.querySelectorAll('body *')) {
+      const right = el.getBoundingClientRect().right;
+      const parentRight = el.parentElement.getBoundingClientRect().right;
+      if (right > root.clientWidth + 1 && parentRight <= root.clientWidth + 1) {
+        found.push(`sticks out to ${Math.round(right)}px: <${el.tagName.toLowerCase()} class="${el.className}">`
+          + ` ${el.textContent.trim().slice(0, 40)}`);
+      }
+    }
   }
   const boxes = 'main .card, main dd, main td, main th, main label';
   for (const el of document.querySelectorAll(boxes)) {
