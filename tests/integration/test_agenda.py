@@ -302,7 +302,11 @@ def test_each_representative_gets_the_agenda_as_they_may_see_it_once(
     assert "Nytt bageri med servering i centrum." in anna
     assert "Livsmedel, servering (Food, serving)" in anna
     assert "- Stadsbyggnadsförvaltningen: Bygglov" in anna
-    assert "ritning.pdf (2 kB)" in anna
+    document_id = db.scalars(select(CaseDocument.id)).one()
+    assert (
+        f"ritning.pdf (2 kB): http://forum.test/cases/{shared.case_id}/dokument/{document_id}"
+        in anna
+    )
     assert f"Forum – sekretess ({secret.case.reference})" in anna
     # The case without consent: Anna attends it, so she sees its category, not the business.
     assert "Hemliga Bageriet" not in anna

@@ -260,8 +260,16 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
                     "departments": COVERED,
                     "convener": "Eva Sammankallande",
                     "documents": [
-                        {"name": "ritning.pdf", "size": "240 kB"},
-                        {"name": "meny & priser.docx", "size": "18 kB"},
+                        {
+                            "name": "ritning.pdf",
+                            "size": "240 kB",
+                            "link": "https://forum.mora.se/cases/42/dokument/7",
+                        },
+                        {
+                            "name": "meny & priser.pdf",
+                            "size": "18 kB",
+                            "link": "https://forum.mora.se/cases/42/dokument/8",
+                        },
                     ],
                 },
                 {

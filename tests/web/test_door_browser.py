@@ -1,15 +1,26 @@
 """The door in (issue 14, "Done means"), walked in a real browser against real servers: a
 business requests a meeting on the public form on a phone-sized screen, confirms it from the
-mail, and the coordinator triages it with the suggested departments and books it; and a
-representative passes a contact on and follows what became of it."""
+mail, and the coordinator triages it with the suggested departments and books it; the agenda
+mail goes out, the business uploads a drawing that the agenda links, and the meeting happens
+(minutes approved, the decisions on the business's page); and a representative passes a
+contact on and follows what became of it."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from browser_world import Afternoon, afternoon, book_earliest, login, logout, page
+from browser_world import (
+    Afternoon,
+    afternoon,
+    book_earliest,
+    last_meeting,
+    login,
+    logout,
+    page,
+)
 
 from booking.services.demo import DEMO_LOGINS
 
@@ -18,6 +29,9 @@ __all__ = ["afternoon", "page"]  # the fixtures, used by name
 pytestmark = [pytest.mark.slow, pytest.mark.external]  # Chromium, Xandikos, aiosmtpd
 
 BUSINESS = "lisa@krog.example"
+ANNA = DEMO_LOGINS["representative"]  # Stadsbyggnad; chairs the meetings book_earliest books
+# A drawing as a phone uploads it: a PDF by its first bytes.
+DRAWING = {"name": "ritning kök.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 plan"}
 
 
 def _link(afternoon: Afternoon, address: str, pattern: str) -> str:
@@ -88,12 +102,63 @@ def test_a_business_asks_for_a_meeting_and_gets_one(afternoon: Afternoon, page: 
     page.goto(base + customer_page)
     assert "Siljans Krog AB" in page.inner_text("main")
 
+    # Two working days before the afternoon the agenda goes to the attending representatives.
+    meeting = last_meeting(afternoon)
+    assert meeting.starts_at.date() == datetime(2026, 12, 8).date()  # Tuesday 8 December
+    afternoon.clock.set(datetime(2026, 12, 4, 6, tzinfo=UTC))  # Friday 07:00 in Mora
+    afternoon.run_worker()
+    (agenda,) = [t for t in afternoon.mails_to(ANNA) if "dagordningen för Forum Mora" in t]
+    assert "Siljans Krog AB" in agenda
+
+    # The business uploads a drawing on its case page, on the phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base + customer_page)
+    page.set_input_files("#document", files=[DRAWING])
+    page.get_by_role("button", name="Ladda upp / Upload", exact=True).click()
+    assert "ritning kök.pdf" in page.inner_text("main")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Anna's printable agenda links the drawing, which downloads as a file, never a page.
+    agenda_path = re.search(r"http://forum\.test(/sessions/\d+/dagordning)", agenda)
+    assert agenda_path is not None
+    login(page, base, ANNA)
+    page.goto(base + agenda_path.group(1))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="ritning kök.pdf").click()
+    assert download.value.suggested_filename == "ritning kök.pdf"
+    assert download.value.path().read_bytes() == DRAWING["buffer"]
+    logout(page)
+
+    # The meeting happens: the minutes are written, the convener approves them, and the
+    # business reads the decisions on its page.
+    afternoon.clock.set(meeting.ends_at + timedelta(hours=1))
+    _hold(afternoon, page, meeting.id, "Ansök om bygglov och serveringstillstånd.")
+    page.goto(base + customer_page)
+    assert "Ansök om bygglov och serveringstillstånd." in page.inner_text("main")
+
+
+def _hold(afternoon: Afternoon, page: Any, meeting_id: int, decisions: str) -> None:
+    """After the meeting: the coordinator writes its minutes and Anna, who chaired, approves."""
+    base = afternoon.url
+    login(page, base, DEMO_LOGINS["coordinator"])
+    page.goto(f"{base}/meetings/{meeting_id}/minutes")
+    page.get_by_role("button", name="Börja skriva protokoll").click()
+    page.fill("#decisions", decisions)
+    page.get_by_role("button", name="Spara utkast").click()
+    page.get_by_role("button", name="Be sammankallande justera").click()
+    logout(page)
+    login(page, base, ANNA)
+    page.goto(f"{base}/meetings/{meeting_id}/minutes")
+    page.get_by_role("button", name="Justera och skicka").click()
+    logout(page)
+    afternoon.run_worker()
+
 
 def test_a_representative_passes_a_contact_on_and_follows_it(
     afternoon: Afternoon, page: Any
 ) -> None:
     base = afternoon.url
-    anna = DEMO_LOGINS["representative"]
+    anna = ANNA
     login(page, base, anna)
     page.goto(f"{base}/intake/new")
     _fill_request(page)

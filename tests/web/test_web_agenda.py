@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly, page_text, text_of
 
-from booking.models import Case, CaseDepartment, Meeting, Slot
+from booking.models import Case, CaseDepartment, CaseDocument, Meeting, Slot
 
 
 def _departments(db: Db, case_id: int) -> list[int]:
@@ -123,6 +123,34 @@ def test_the_agenda_page_shows_each_case_as_the_reader_may_see_it(
     assert "Nytt bageri med servering" not in viewer and "Bygglov" not in viewer
     assert "F-2026-0001 · Siljans Bageri AB" in viewer
     assert secret.case_id
+
+
+def test_the_agenda_links_each_document_for_those_who_may_see_it(
+    login_as: LoginAs, seeded: Db
+) -> None:
+    shared = book_directly(seeded)
+    document = CaseDocument(
+        case_id=shared.case_id,
+        filename="ritning kök.pdf",
+        content_type="application/pdf",
+        size=2048,
+        sha256="0" * 64,
+        data=b"%PDF-1.4 drawing",
+        uploaded_by="kund@foretag.example",
+    )
+    seeded.add(document)
+    seeded.commit()
+    url = f"/sessions/{_session_id(seeded, shared)}/dagordning"
+    link = f"/cases/{shared.case_id}/dokument/{document.id}"
+    coordinator = login_as("coordinator")
+    assert f'href="{link}"' in coordinator.get(url).get_data(as_text=True)
+    download = coordinator.get(link)
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 drawing"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    # Management does not see the business's material: neither the link nor the file.
+    viewer = login_as("viewer")
+    assert link not in viewer.get(url).get_data(as_text=True)
+    assert viewer.get(link).status_code in (403, 404)
 
 
 def test_the_agenda_page_in_english_and_for_whom(login_as: LoginAs, seeded: Db) -> None:

@@ -24,8 +24,9 @@ from werkzeug.serving import make_server
 from booking.app import create_app
 from booking.clock import FixedClock
 from booking.migrate import upgrade
-from booking.models import Representative
+from booking.models import Case, Meeting, Representative, Slot
 from booking.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from booking.services.invitations.links import customer_link
 from config import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -257,6 +258,7 @@ PAGES_BY_ROLE = {
         "/admin/forums/1/series/new",
         "/admin/audit",
         "/admin/routing",
+        "/admin/forums/1/guides",
     ],
     "representative": ["/me/meetings", "/me/todo", "/admin/sessions"],
     "viewer": ["/overview", "/cases"],
@@ -284,7 +286,8 @@ OVERFLOW_JS = """() => {
       const right = el.getBoundingClientRect().right;
       const parentRight = el.parentElement.getBoundingClientRect().right;
       if (right > root.clientWidth + 1 && parentRight <= root.clientWidth + 1) {
-        found.push(`sticks out to ${Math.round(right)}px: <${el.tagName.toLowerCase()} class="${el.className}">`
+        found.push(`sticks out to ${Math.round(right)}px: `
+          + `<${el.tagName.toLowerCase()} class="${el.className}">`
           + ` ${el.textContent.trim().slice(0, 40)}`);
       }
     }
@@ -323,15 +326,36 @@ def _axe(page: object) -> list[dict[str, object]]:
     return list(result)
 
 
+def _booked_case_pages(server: Server) -> tuple[str, str]:
+    """The agenda of the afternoon case 1 is booked into (by the day above) and the case's
+    page for the business, with its guide, documents and upload form."""
+    with server.app.app_context():
+        db = server.app.extensions["session_factory"]()
+        case = db.get(Case, 1)
+        assert case is not None
+        session_id = db.scalar(
+            select(Slot.session_id)
+            .join(Meeting, Meeting.slot_id == Slot.id)
+            .where(Meeting.case_id == case.id)
+        )
+        customer = customer_link(db, case, base_url="", secret_key="browser-test-secret")
+        db.commit()
+        db.close()
+    return f"/sessions/{session_id}/dagordning", customer
+
+
 def test_axe_finds_no_serious_violation_on_any_page(server: Server, browser: object) -> None:
     # Runs after the day above, so /cases/1 is a booked case with attendees and every form.
-    test_pages = dict(PAGES_BY_ROLE)
+    agenda, customer = _booked_case_pages(server)
+    test_pages = {role: list(urls) for role, urls in PAGES_BY_ROLE.items()}
+    test_pages["coordinator"].append(agenda)
+    test_pages["representative"].append(agenda)
     # axe is injected as an inline script: this context alone bypasses the CSP to allow it.
     context = _context(browser, bypass_csp=True)
     page = context.new_page()  # type: ignore[attr-defined]
     problems: dict[str, list[dict[str, object]]] = {}
     spilled: dict[str, list[str]] = {}
-    for public in ("/login", "/tillganglighet", "/forum/mora/boka"):
+    for public in ("/login", "/tillganglighet", "/forum/mora/boka", customer):
         page.goto(server.url + public)
         problems[public] = _axe(page)
         spilled.update(_spills(page, public))

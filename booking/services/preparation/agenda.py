@@ -62,8 +62,10 @@ SV_MONTHS = (
 
 @dataclass(frozen=True)
 class DocumentName:
-    """A document listed by name and size (never its content)."""
+    """A document listed by name and size (never its content), with the id its download
+    link needs."""
 
+    id: int
     filename: str
     size: int
 
@@ -168,7 +170,9 @@ def _item(db: Db, meeting: Meeting) -> AgendaItem:
         ask_en=(guide.ask_en or "").strip() if guide else "",
         departments=meeting_departments(db, meeting),
         convener=meeting.convener.name if meeting.convener is not None else None,
-        documents=tuple(DocumentName(d.filename, d.size) for d in documents.for_case(db, case.id)),
+        documents=tuple(
+            DocumentName(d.id, d.filename, d.size) for d in documents.for_case(db, case.id)
+        ),
         invited=frozenset(a.representative_id for a in meeting.attendees),
     )
 
@@ -295,11 +299,17 @@ def page_path(session_id: int) -> str:
     return f"/sessions/{session_id}/dagordning"
 
 
+def document_path(case_id: int, document_id: int) -> str:
+    """The document's download behind the login (``web.case_document``): the mail links it,
+    it never carries the file."""
+    return f"/cases/{case_id}/dokument/{document_id}"
+
+
 def _time(item: AgendaItem, zone: ZoneInfo) -> str:
     return f"{item.starts_at.astimezone(zone):%H:%M}–{item.ends_at.astimezone(zone):%H:%M}"
 
 
-def _mail_item(shown_item: ShownItem, zone: ZoneInfo) -> dict[str, object]:
+def _mail_item(shown_item: ShownItem, zone: ZoneInfo, base_url: str) -> dict[str, object]:
     """One item's values for the mail template; a part the reader may not see is None."""
     item = shown_item.item
 
@@ -326,7 +336,15 @@ def _mail_item(shown_item: ShownItem, zone: ZoneInfo) -> dict[str, object]:
         ),
         "convener": part("convener", item.convener),
         "documents": part(
-            "documents", [{"name": d.filename, "size": _size(d.size)} for d in item.documents]
+            "documents",
+            [
+                {
+                    "name": d.filename,
+                    "size": _size(d.size),
+                    "link": base_url + document_path(item.case_id, d.id),
+                }
+                for d in item.documents
+            ],
         ),
     }
 
@@ -343,7 +361,8 @@ def _size(size: int) -> str:
 def agenda_mail(agenda: Agenda, recipient: Recipient, base_url: str) -> MailText:
     """The agenda as this recipient may see it."""
     zone = ZoneInfo(agenda.timezone)
-    items = [_mail_item(s, zone) for s in for_recipient(agenda, recipient)]
+    base = base_url.rstrip("/")
+    items = [_mail_item(s, zone, base) for s in for_recipient(agenda, recipient)]
     return render(
         "preparation/agenda",
         name=recipient.name,
@@ -352,7 +371,7 @@ def agenda_mail(agenda: Agenda, recipient: Recipient, base_url: str) -> MailText
         time=f"{agenda.starts_at.astimezone(zone):%H:%M}–{agenda.ends_at.astimezone(zone):%H:%M}",
         where=agenda.location,
         items=items,
-        link=f"{base_url.rstrip('/')}{page_path(agenda.session_id)}",
+        link=base + page_path(agenda.session_id),
     )
 
 
