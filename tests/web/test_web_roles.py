@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly
 
 from booking.domain.vocabulary import SessionStatus
-from booking.models import Case, Department, Representative, Session, User
+from booking.models import (
+    Case,
+    CaseDocument,
+    Department,
+    Meeting,
+    Representative,
+    Session,
+    Slot,
+    User,
+)
 
 ROLES = ("admin", "coordinator", "representative", "viewer", "receiver")
 
@@ -35,6 +44,11 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "/intake": (200, 200, 403, 403, 403),
     "/intake/new": (200, 200, 200, 200, 200),
     "/intake/mine": (200, 200, 200, 200, 200),
+    # Arriving prepared (issue 14 §4): the guides, the afternoon's agenda, a case's document.
+    "/admin/forums/{forum}/guides": (200, 403, 403, 403, 403),
+    "/sessions/{session}/dagordning": (200, 200, 200, 200, 403),
+    # Management reads the case but not the business's own material (as its description).
+    "/cases/{case}/dokument/{document}": (200, 200, 200, 403, 403),
 }
 
 
@@ -44,11 +58,32 @@ def _ids(db: Db) -> dict[str, int]:
     representative = db.scalar(select(Representative).order_by(Representative.id))
     user = db.scalar(select(User).order_by(User.id))
     assert department and representative and user
+    session_id = db.scalar(
+        select(Slot.session_id)
+        .join(Meeting, Meeting.slot_id == Slot.id)
+        .where(Meeting.case_id == case.id)
+    )
+    document = db.scalar(select(CaseDocument).where(CaseDocument.case_id == case.id))
+    if document is None:
+        document = CaseDocument(
+            case_id=case.id,
+            filename="ritning.pdf",
+            content_type="application/pdf",
+            size=8,
+            sha256="0" * 64,
+            data=b"%PDF-1.4",
+            uploaded_by="kund@foretag.example",
+        )
+        db.add(document)
+        db.commit()
     return {
         "department": department.id,
         "representative": representative.id,
         "user": user.id,
         "case": case.id,
+        "forum": case.forum_id,
+        "session": session_id,
+        "document": document.id,
     }
 
 
