@@ -50,7 +50,7 @@ from booking.services.meetings.slot_checks import (
     lock_session_of,
     recheck_capacity,
 )
-from booking.services.meetings.snapshots import meeting_snapshot
+from booking.services.meetings.snapshots import audit_booked
 
 # "earliest" tries this many feasible slots in order when concurrent bookings take the first.
 EARLIEST_TRIES = 3
@@ -216,17 +216,7 @@ def _write_booking(
     if not request.override_reason.strip():
         recheck_capacity(db, ctx, slot)
     set_case_status(db, case, CaseStatus.BOOKED, actor, now)
-    audit.record(
-        db,
-        actor,
-        "meeting",
-        meeting.id,
-        "book",
-        after=meeting_snapshot(meeting),
-        case_id=case.id,
-        note=meeting.override_reason,
-        at=now,
-    )
+    audit_booked(db, actor, meeting, now)
     meeting_changed(db, meeting, "booked", now)
     return meeting
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session as Db
+
 from booking.models import Meeting
+from booking.services import audit
 
 
 def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
@@ -21,3 +25,19 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "override_reason": meeting.override_reason,
         "cancel_reason": meeting.cancel_reason,
     }
+
+
+def audit_booked(db: Db, actor: audit.Actor, meeting: Meeting, now: datetime) -> None:
+    """The audit record of a new meeting, whichever way it was booked (a case's slot or the
+    term's evaluation afternoon), with the coordinator's override reason as its note."""
+    audit.record(
+        db,
+        actor,
+        "meeting",
+        meeting.id,
+        "book",
+        after=meeting_snapshot(meeting),
+        case_id=meeting.case_id,
+        note=meeting.override_reason or "",
+        at=now,
+    )

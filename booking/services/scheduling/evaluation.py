@@ -60,7 +60,7 @@ from booking.services.followup import statistics
 from booking.services.meetings.attendees import hold_time
 from booking.services.meetings.events import meeting_changed
 from booking.services.meetings.policy import policy_of
-from booking.services.meetings.snapshots import meeting_snapshot
+from booking.services.meetings.snapshots import audit_booked
 
 
 @dataclass(frozen=True)
@@ -150,16 +150,7 @@ def book_evaluation(
             case_id=case.id,
             at=now,
         )
-        audit.record(
-            db,
-            actor,
-            "meeting",
-            meeting.id,
-            "book",
-            after=meeting_snapshot(meeting),
-            case_id=case.id,
-            at=now,
-        )
+        audit_booked(db, actor, meeting, now)
         meeting_changed(db, meeting, "booked", now)
         db.commit()
     except IntegrityError:
