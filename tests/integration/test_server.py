@@ -21,10 +21,12 @@ from caldav_servers import listening_socket
 from sqlalchemy import select
 
 from booking.app import create_app
+from booking.domain.vocabulary import CaseCategory
 from booking.migrate import upgrade
-from booking.models import Department
+from booking.models import Case, Department, Forum
 from booking.services.demo import seed_demo
 from booking.services.feeds import tokens as feed_tokens
+from booking.services.invitations.links import customer_link
 from config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,7 @@ class Server:
     port: int
     feed_path: str
     dept_id: int
+    customer_path: str
     log: Path
     proc: subprocess.Popen[bytes]
 
@@ -43,7 +46,7 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
 
-def _seed(database_url: str) -> tuple[str, int]:
+def _seed(database_url: str) -> tuple[str, int, str]:
     upgrade(database_url)
     settings = replace(Settings(), database_url=database_url, secret_key=SECRET)
     app = create_app(settings)
@@ -53,17 +56,32 @@ def _seed(database_url: str) -> tuple[str, int]:
         dept = db.scalar(select(Department).where(Department.slug == "stadsbyggnad"))
         assert dept is not None
         token = feed_tokens.create(db, "department", dept.id, SECRET, now)
+        forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
+        assert forum is not None
+        case = Case(
+            forum_id=forum.id,
+            reference="MORA-2026-0900",
+            org_name="Siljans Krog AB",
+            org_number="556036-0793",
+            contact_name="Lisa Krögare",
+            contact_email="lisa@krog.example",
+            category=CaseCategory.NEW_ESTABLISHMENT,
+            description="Restaurang med uteservering.",
+        )
+        db.add(case)
+        db.flush()
+        customer = customer_link(db, case, base_url="", secret_key=SECRET)
         db.commit()
         dept_id = dept.id
     app.extensions["engine"].dispose()
-    return feed_tokens.feed_path("department", token), dept_id
+    return feed_tokens.feed_path("department", token), dept_id, customer
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("server")
     database_url = f"sqlite:///{work / 'forum.sqlite3'}"
-    feed_path, dept_id = _seed(database_url)
+    feed_path, dept_id, customer_path = _seed(database_url)
     # gunicorn serves on the listening socket bound here (``--bind fd://N``), so the port is
     # never free for another process between choosing it and serving on it.
     listener = listening_socket()
@@ -83,7 +101,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pass_fds=(listener.fileno(),),
         )
     listener.close()  # gunicorn has its own copy; ours would keep the port open after its stop
-    running = Server(port, feed_path, dept_id, log, proc)
+    running = Server(port, feed_path, dept_id, customer_path, log, proc)
     # Ready once /healthz answers. The socket listens from the start, so a request made before
     # a worker runs waits in the backlog (up to the connection's timeout) instead of being
     # refused; polled until the deadline, failing at once if gunicorn exits.
@@ -167,6 +185,32 @@ def test_a_coordinator_logs_in_through_the_form(server: Server) -> None:
     answer = conn.getresponse()
     answer.read()
     assert answer.status == 302 and answer.getheader("Location", "").endswith("/overview")
+    conn.close()
+
+
+def test_a_thirty_megabyte_upload_gets_the_413_page_not_a_dropped_connection(
+    server: Server,
+) -> None:
+    """A phone uploading a 30 MB photo: the business reads why it was refused. The server
+    answers after the body (it would otherwise close the socket with the upload unread, and
+    the client would see a reset instead of the page)."""
+    boundary = "dorrenin"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="foto.jpg"'
+        "\r\nContent-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    body = head + b"\xff\xd8\xff" + b"0" * (30 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    conn = server.connection()
+    conn.request(
+        "POST",
+        f"{server.customer_path}/dokument",
+        body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    answer = conn.getresponse()
+    page = answer.read().decode()
+    assert answer.status == 413
+    assert "Filen är för stor: högst 10 MB per fil" in page
     conn.close()
 
 
