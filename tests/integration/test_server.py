@@ -191,9 +191,9 @@ def test_a_coordinator_logs_in_through_the_form(server: Server) -> None:
 def test_a_thirty_megabyte_upload_gets_the_413_page_not_a_dropped_connection(
     server: Server,
 ) -> None:
-    """A phone uploading a 30 MB photo: the business reads why it was refused. The server
-    answers after the body (it would otherwise close the socket with the upload unread, and
-    the client would see a reset instead of the page)."""
+    """A phone uploading a 30 MB photo, through the real server: the business reads why it
+    was refused (the 413 page), where a server closing the socket on an unread upload would
+    show it a reset connection."""
     boundary = "dorrenin"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="foto.jpg"'

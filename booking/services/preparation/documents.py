@@ -65,16 +65,10 @@ def upload(
             {"allowed": rules.ALLOWED_TYPES_TEXT},
             reason="document_type",
         )
-    # Lock the case row (PostgreSQL) so two uploads at once cannot both be the 20th.
+    # Written first, counted after: the flush takes SQLite's write lock and the row lock
+    # below PostgreSQL's, so of two uploads at once the second counts the first's file and
+    # neither can be the 21st.
     db.execute(select(Case.id).where(Case.id == case_id).with_for_update())
-    count = db.scalar(select(func.count(CaseDocument.id)).where(CaseDocument.case_id == case_id))
-    count = count or 0
-    if count >= rules.MAX_FILES_PER_CASE:
-        raise ServiceError(
-            f"A case holds at most {rules.MAX_FILES_PER_CASE} documents.",
-            {"max_files": rules.MAX_FILES_PER_CASE},
-            reason="document_limit",
-        )
     document = CaseDocument(
         case_id=case_id,
         filename=rules.safe_filename(filename, content_type),
@@ -86,6 +80,14 @@ def upload(
     )
     db.add(document)
     db.flush()
+    count = db.scalar(select(func.count(CaseDocument.id)).where(CaseDocument.case_id == case_id))
+    if (count or 0) > rules.MAX_FILES_PER_CASE:
+        db.rollback()
+        raise ServiceError(
+            f"A case holds at most {rules.MAX_FILES_PER_CASE} documents.",
+            {"max_files": rules.MAX_FILES_PER_CASE},
+            reason="document_limit",
+        )
     # The name may be personal data: it sits in the snapshot, which retention scrubs.
     audit.record(
         db, actor, ENTITY, document.id, "upload", case_id=case_id, at=now,
