@@ -16,13 +16,14 @@ from booking.models.followup import FollowUpPoint, Minutes, Survey, SurveyAnswer
 from booking.models.intake import ContactRequest, RequestMessage, RoutingRule
 from booking.models.invitations import CustomerToken, OutboxMessage
 from booking.models.meetings import Attendee, Meeting, RepresentativeBusy
-from booking.models.preparation import CaseDocument, CategoryGuide
+from booking.models.preparation import AgendaDelivery, CaseDocument, CategoryGuide
 from booking.models.scheduling import Forum, PausePeriod, Session, SessionSeries, Slot
 from booking.models.security import ApiToken, LoginRateBucket, SsoRoleRule, User
 from booking.models.system import AuditEvent, IdempotencyKey, KeyValue
 
 __all__ = [
     "Absence",
+    "AgendaDelivery",
     "ApiToken",
     "Attendee",
     "AuditEvent",

@@ -46,3 +46,18 @@ class CaseDocument(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(320))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_INSERT)
+
+
+class AgendaDelivery(Base):
+    """One address that got a forum afternoon's agenda mail. The key makes each delivery
+    happen once, whichever worker gets there first, and lets a representative booked in after
+    the agenda went out get it at the next worker round."""
+
+    __tablename__ = "agenda_deliveries"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The representative's address, trimmed and lower-cased (one mail per address).
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

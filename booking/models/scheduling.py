@@ -110,7 +110,7 @@ class Session(Base):
     kind: Mapped[SessionKind] = mapped_column(
         str_enum(SessionKind, "session_kind"), default=SessionKind.FORUM
     )
-    # When the agenda mail went to the attending representatives (sent once).
+    # When the agenda mail first went out (who got it: agenda_deliveries).
     agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), info=STAMP_ON_WRITE)
 

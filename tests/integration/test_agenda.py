@@ -383,6 +383,28 @@ def _agenda_mails(db: Session) -> list[OutboxMessage]:
     ]
 
 
+def test_a_representative_booked_in_after_the_agenda_went_out_gets_it_once(
+    app: Any, db: Session, clock: FixedClock
+) -> None:
+    world = make_world(db)
+    config = _config(app)
+    first = book_meeting(db, world, clock.now(), slot_index=0, people=("anna", "oskar", "lars"))
+    assert agenda.send_due_agendas(db, FRIDAY_MORNING, config, working_days=2) == 3
+    # Monday: a second case in the same afternoon, with Anna (who has the agenda) and Sara.
+    monday = datetime(2026, 12, 14, 9, tzinfo=UTC)
+    book_meeting(db, world, monday, slot_index=1, people=("anna", "sara"))
+    assert agenda.send_due_agendas(db, monday, config, working_days=2) == 1
+    mails = _agenda_mails(db)
+    assert [m.payload["to"][0] for m in mails].count("anna@mora.example") == 1
+    (sara,) = [m.payload["text"] for m in mails if m.payload["to"][0] == "sara@mora.example"]
+    assert first.case.reference in sara  # the whole afternoon, as she may see it
+    # Nothing more, however many rounds; the afternoon keeps the time it first went out.
+    assert agenda.send_due_agendas(db, monday, config, working_days=2) == 0
+    db.expire_all()
+    session = db.get(ForumSession, _afternoon(db, first))
+    assert session is not None and session.agenda_sent_at == FRIDAY_MORNING
+
+
 def test_two_workers_at_once_send_the_agenda_once(app: Any, db: Session, clock: FixedClock) -> None:
     """PostgreSQL: the second worker's UPDATE waits for the first's commit, then finds the
     afternoon taken (SQLite has one writer at a time and is covered by the tests above)."""

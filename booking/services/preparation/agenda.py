@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as Db
 
 from booking.domain.agenda import agenda_due
@@ -42,7 +43,14 @@ from booking.domain.vocabulary import (
     SessionStatus,
 )
 from booking.holiday_calendar import non_working_days
-from booking.models import ContactRequest, Meeting, Representative, Slot
+from booking.models import (
+    AgendaDelivery,
+    Attendee,
+    ContactRequest,
+    Meeting,
+    Representative,
+    Slot,
+)
 from booking.models import Session as ForumSession
 from booking.services.cases.access import Reader, invited_case_ids
 from booking.services.errors import NotFound
@@ -379,14 +387,14 @@ def agenda_mail(agenda: Agenda, recipient: Recipient, base_url: str) -> MailText
 
 
 def _candidates(db: Db, now: datetime, working_days: int) -> list[ForumSession]:
-    """Forum afternoons not yet sent that may be due: N working days are never more than
-    2N + 14 calendar days (weekends, Christmas and Easter included)."""
+    """Coming forum afternoons whose agenda may be due: N working days are never more than
+    2N + 14 calendar days (weekends, Christmas and Easter included). Those already sent stay
+    candidates until they begin, for representatives booked in since."""
     today = now.date()
     return list(
         db.scalars(
             select(ForumSession)
             .where(
-                ForumSession.agenda_sent_at.is_(None),
                 ForumSession.status == SessionStatus.SCHEDULED,
                 ForumSession.kind == SessionKind.FORUM,
                 ForumSession.starts_at > now,
@@ -406,41 +414,78 @@ def _is_due(session: ForumSession, now: datetime, working_days: int) -> bool:
     return agenda_due(today, session.local_date, working_days, closed)
 
 
-def claim(db: Db, session_id: int, now: datetime) -> bool:
-    """Mark the afternoon's agenda as sent, unless someone already did: one conditional UPDATE,
-    so of two workers exactly one sends it (the other waits for the row and finds it taken)."""
-    done = db.execute(
-        update(ForumSession)
-        .where(ForumSession.id == session_id, ForumSession.agenda_sent_at.is_(None))
-        .values(agenda_sent_at=now, updated_at=now)
+def _address(email: str) -> str:
+    """The key of one agenda mail: one per address, however it is written."""
+    return email.strip().lower()
+
+
+def _waiting(db: Db, session_id: int) -> bool:
+    """Whether someone attending the afternoon has not got its agenda yet (one query, so a
+    worker round over afternoons already sent builds no agenda)."""
+    delivered = select(AgendaDelivery.address).where(AgendaDelivery.session_id == session_id)
+    return bool(
+        db.scalar(
+            select(Attendee.id)
+            .join(Meeting, Meeting.id == Attendee.meeting_id)
+            .join(Slot, Slot.id == Meeting.slot_id)
+            .join(Representative, Representative.id == Attendee.representative_id)
+            .where(
+                Slot.session_id == session_id,
+                Meeting.status.in_(LIVE_MEETING),
+                Attendee.active.is_(True),
+                Attendee.partstat != PartStat.DECLINED,
+                Representative.email.contains("@"),
+                func.lower(func.trim(Representative.email)).not_in(delivered),
+            )
+            .limit(1)
+        )
     )
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim(db: Db, session_id: int, address: str, now: datetime) -> bool:
+    """Record that ``address`` gets the afternoon's agenda, unless it already did: the primary
+    key decides, so of two workers exactly one sends each mail (PostgreSQL makes the second
+    insert wait for the first's commit, SQLite has one writer at a time)."""
+    dialect = db.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = db.scalar(
+        dialect_insert(AgendaDelivery)
+        .values(session_id=session_id, address=address, sent_at=now)
+        .on_conflict_do_nothing()
+        .returning(AgendaDelivery.address)
+    )
+    return inserted is not None
 
 
 def send_agenda(db: Db, session_id: int, now: datetime, config: InvitationConfig) -> int:
-    """Queue the agenda to every attending representative (the caller claimed it). Returns
-    how many mails; the caller commits."""
+    """Queue the agenda to every attending representative who has not got it. Returns how
+    many mails; the caller commits."""
     agenda = build_agenda(db, session_id)
-    recipients = attending(db, agenda)
-    for recipient in recipients:
+    sent = 0
+    # In address order: two workers claim in the same order and never wait on each other.
+    for recipient in sorted(attending(db, agenda), key=lambda r: _address(r.email)):
+        if not claim(db, session_id, _address(recipient.email), now):
+            continue
         mail = agenda_mail(agenda, recipient, config.base_url)
         outbox.enqueue_email(
             db, now, to=recipient.email, subject=mail.subject, text=mail.text, html=mail.html
         )
-    return len(recipients)
+        sent += 1
+    return sent
 
 
 def send_due_agendas(db: Db, now: datetime, config: InvitationConfig, *, working_days: int) -> int:
-    """Every forum afternoon whose agenda is due and not sent: claim it and queue its mails
-    (one commit per afternoon). An afternoon without booked cases waits: a case booked later
-    still brings its agenda. Returns the number of mails queued."""
+    """Every coming forum afternoon whose agenda is due: its mail to each attending
+    representative who has not got it (one commit per afternoon). An afternoon without booked
+    cases waits, and a representative booked in after the agenda went out gets it at the next
+    round. Returns the number of mails queued."""
     sent = 0
     for session in _candidates(db, now, working_days):
-        if not _is_due(session, now, working_days) or not booked_meetings(db, session.id):
+        if not _is_due(session, now, working_days) or not _waiting(db, session.id):
             continue
-        if not claim(db, session.id, now):
-            db.rollback()
-            continue
-        sent += send_agenda(db, session.id, now, config)
+        queued = send_agenda(db, session.id, now, config)
+        if queued and session.agenda_sent_at is None:
+            session.agenda_sent_at = now
+        sent += queued
         db.commit()
     return sent
