@@ -226,6 +226,30 @@ def test_keyboard_skip_link_and_visible_focus(server: Server, browser: object) -
     context.close()  # type: ignore[attr-defined]
 
 
+def test_an_internal_case_hides_the_customer_fields(server: Server, browser: object) -> None:
+    """Forum internt has no customer: choosing it hides the organisation number, the contact
+    and the consent (web.js), choosing a business category shows them again, and the case is
+    saved without them."""
+    context = _context(browser)
+    page = context.new_page()  # type: ignore[attr-defined]
+    _login(page, server.url, "coordinator")
+    page.goto(f"{server.url}/cases/new")
+    customer = ("#org_number", "#contact_name", "#contact_email", "#consent_to_share")
+    assert all(page.is_visible(field) for field in customer)
+    page.check("input[name=category][value=internal]")
+    assert not any(page.is_visible(field) for field in customer)
+    assert page.is_visible("#org_name")  # the matter's title
+    page.check("input[name=category][value=event]")
+    assert all(page.is_visible(field) for field in customer)
+    page.check("input[name=category][value=internal]")
+    page.fill("#org_name", "Rutiner för uppföljning")
+    page.fill("#description", "Forumet går igenom hur uppföljningen fungerar.")
+    page.get_by_label("Stadsbyggnadsförvaltningen Mora Orsa", exact=False).check()
+    page.get_by_role("button", name="Spara och visa föreslagna tider").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+/book$"))
+    context.close()  # type: ignore[attr-defined]
+
+
 PAGES_BY_ROLE = {
     "coordinator": [
         "/overview",
