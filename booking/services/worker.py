@@ -271,7 +271,8 @@ class Worker:
 
     def agendas(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         """Every quarter of an hour: the agenda of each forum afternoon that is due, to its
-        attending representatives (each afternoon once, whatever the number of workers)."""
+        attending representatives: each address once, whatever the number of workers, and
+        a representative booked in after it went out at the next round."""
         with self.session_factory() as db:
             if not force and not _due(db, LAST_AGENDAS, now, AGENDAS_EVERY):
                 return
