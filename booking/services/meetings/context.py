@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.domain import allocation as alloc
-from booking.domain.vocabulary import LIVE_MEETING, MeetingStatus, SessionKind, SessionStatus
+from booking.domain.vocabulary import LIVE_MEETING, SessionKind, SessionStatus
 from booking.holiday_calendar import non_working_days
 from booking.models import (
     Absence,
-    Attendee,
     Case,
     Department,
     Meeting,
@@ -32,45 +31,12 @@ from booking.models import (
 )
 from booking.services.errors import NotFound
 from booking.services.meetings.freebusy import FreeBusyAnswers
+from booking.services.meetings.held import held_queries
 from booking.services.meetings.policy import policy_of
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
-_EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
-# A meeting holds its attendees' time until it is cancelled (as the representative_busy rows
-# do, which only a cancellation, a move or a release deletes): held meetings count too, so this
-# is "not cancelled", not LIVE_MEETING.
-_HOLDING_TIME = (
-    Attendee.representative_id.in_(_REPS),
-    Attendee.active.is_(True),
-    Meeting.status != MeetingStatus.CANCELLED,
-    Meeting.id.not_in(_EXCLUDE),
-)
 _ABSENCES = select(Absence.representative_id, Absence.start_date, Absence.end_date).where(
     Absence.representative_id.in_(_REPS), Absence.end_date >= bindparam("today")
-)
-_LOAD = (
-    select(Attendee.representative_id, func.count())
-    .join(Meeting, Meeting.id == Attendee.meeting_id)
-    .where(*_HOLDING_TIME, Meeting.starts_at > bindparam("now"))
-    .group_by(Attendee.representative_id)
-)
-_BUSY = (
-    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
-    .join(Meeting, Meeting.id == Attendee.meeting_id)
-    .where(*_HOLDING_TIME, Meeting.starts_at < bindparam("hi"), Meeting.ends_at > bindparam("lo"))
-)
-_USAGE = (
-    select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
-    .join(Meeting, Meeting.slot_id == Slot.id)
-    .join(Attendee, Attendee.meeting_id == Meeting.id)
-    .where(
-        Attendee.department_id.in_(bindparam("depts", expanding=True)),
-        Attendee.active.is_(True),
-        Meeting.id.not_in(_EXCLUDE),
-        Slot.starts_at >= bindparam("lo"),
-        Slot.starts_at < bindparam("hi"),
-    )
-    .group_by(Slot.session_id, Attendee.department_id)
 )
 # A free slot of a scheduled afternoon of the forum, from the minimum notice and ``lo`` on; an
 # evaluation afternoon (booking.services.scheduling.evaluation) is never offered to a case.
@@ -185,7 +151,9 @@ def load_context(
     exclude = list(exclude_meeting_ids)
     load = {
         rep_id: int(n)
-        for rep_id, n in conn.execute(_LOAD, {"reps": rep_ids, "exclude": exclude, "now": now})
+        for rep_id, n in conn.execute(
+            held_queries(conn.dialect.name).load, {"reps": rep_ids, "exclude": exclude, "now": now}
+        )
     }
 
     depts = [
@@ -228,12 +196,13 @@ def world_between(db: Db, ctx: AllocationContext, start: datetime, end: datetime
         "hi": end + timedelta(days=1),
     }
     conn = db.connection()
+    queries = held_queries(conn.dialect.name)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for rep_id, s, e in conn.execute(_BUSY, params):
+    for rep_id, s, e in conn.execute(queries.busy, params):
         busy[rep_id].append((s, e))
     for intervals in busy.values():
         intervals.sort()
-    usage = {(sid, d): int(n) for sid, d, n in conn.execute(_USAGE, params)}
+    usage = {(sid, d): int(n) for sid, d, n in conn.execute(queries.usage, params)}
     return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
 
 
