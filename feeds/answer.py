@@ -142,7 +142,8 @@ def answer(
 def _reply(
     request: FeedRequest, state: FeedState, cache_control: str, db: Session, log: bool
 ) -> Reply:
-    load = lambda: feed_request.feed_bytes(db, state.feed_key)  # noqa: E731
+    # A rebuild in this request hands over the bytes it stored: no second read, no unpacking.
+    load = lambda: state.built or feed_request.feed_bytes(db, state.feed_key)  # noqa: E731
     return reply_for(request, state, cache_control, load, log) or not_found(state.feed_key)
 
 

@@ -8,6 +8,7 @@ Two levels are stored:
 ``rebuild`` assembles a feed from the stored pieces of its meetings (``membership``), rendering
 only the missing ones, stores the body and commits. The request path (``request``) calls it for
 a stale or expired feed; invalidation (``cache``) marks feeds stale in the changing transaction.
+The gzip is made chunk by chunk (``zipped``): a change re-compresses the chunk it is in.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import gzip
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.ical.feed import (
+    TAIL,
     FeedHeader,
     SlotView,
     assemble,
@@ -55,11 +57,10 @@ from booking.services.feeds.membership import (
     window_params,
 )
 from booking.services.feeds.policy import AUDIENCE_OF, FeedConfig
+from booking.services.feeds.zipped import gzip_feed
 
 log = logging.getLogger(__name__)
 
-# Level 1: a fifth of level 6's time on a feed, for a somewhat larger file.
-GZIP_LEVEL = 1
 RENDER_CHUNK = 400
 
 
@@ -70,6 +71,9 @@ class FeedState:
     feed_key: str
     etag: str
     last_modified: datetime
+    # The bytes a rebuild has just stored, so the request it served need not read them back
+    # and unpack the gzip (a 10,000-event feed is 6.8 MB); None otherwise.
+    built: FeedBytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,10 @@ def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> F
     old = db.connection().execute(_OLD_BY_KEY, {"feed_key": key}).first()
     if kind == "availability":
         head, pieces, ids = _availability(db, int(ident), day, config)
+        digests = [piece_digest(p) for p in pieces]
         valid_until = min(day + timedelta(days=1), now + config.availability_ttl)
     else:
-        head, pieces, ids = _meetings_feed(db, kind, int(ident), day, config)
+        head, pieces, digests, ids = _meetings_feed(db, kind, int(ident), day, config)
         valid_until = day + timedelta(days=1)
     if old is None:
         # A change committed while this first build read would find no row to mark stale:
@@ -147,7 +152,8 @@ def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> F
     if old is None or old.members_digest != digest:
         record_members(db, key, ids)
     body = assemble(head, pieces)
-    state = _store(db, key, body, len(pieces), now, valid_until, old, digest)
+    zipped = lambda: gzip_feed(head, pieces, digests, TAIL, body)  # noqa: E731
+    state = _store(db, key, body, zipped, len(pieces), now, valid_until, old, digest)
     db.commit()
     if relaxed:
         _sqlite_synchronous(db, "FULL")
@@ -170,6 +176,7 @@ def _store(
     db: Session,
     key: str,
     body: bytes,
+    zipped: Callable[[], bytes],
     count: int,
     now: datetime,
     valid_until: datetime,
@@ -190,9 +197,10 @@ def _store(
     if old is not None and last_modified <= old.last_modified:
         # HTTP dates have one-second resolution: a changed body must get a later date.
         last_modified = old.last_modified + timedelta(seconds=1)
+    body_gzip = zipped()
     values = {
         "feed_key": key,
-        "body_gzip": gzip.compress(body, GZIP_LEVEL, mtime=0),
+        "body_gzip": body_gzip,
         "body_size": len(body),
         "etag": etag,
         "last_modified": last_modified,
@@ -204,7 +212,8 @@ def _store(
         "generation": old.generation if old is not None else 0,
     }
     _upsert_body(db, values)
-    return FeedState(key, etag, last_modified)
+    built = FeedBytes(etag, last_modified, body, body_gzip)
+    return FeedState(key, etag, last_modified, built)
 
 
 def _upsert_body(db: Session, values: dict[str, Any]) -> None:
@@ -291,18 +300,21 @@ def event_row(meeting_id: int, audience: str, data: bytes) -> dict[str, Any]:
 
 def _meetings_feed(
     db: Session, kind: str, ident: int, day: datetime, config: FeedConfig
-) -> tuple[bytes, list[bytes], list[int]]:
+) -> tuple[bytes, list[bytes], list[str], list[int]]:
+    """The feed's head, its pieces in order with their digests, and its meeting ids."""
     audience = AUDIENCE_OF[kind]
     conn = db.connection()  # Core rows: no ORM row processing on the big reads
     rows = conn.execute(feed_query(kind), {"ident": ident, **window_params(day, config)}).all()
-    known: dict[int, bytes] = {}
+    # meeting id → (digest, VEVENT bytes): the digest of the bytes actually used, which names
+    # the gzip chunks (zipped), also when a piece was rendered again since ``rows`` was read.
+    known: dict[int, tuple[str, bytes]] = {}
     to_read: list[int] = []
     missing: list[int] = []
     for mid, digest in rows:
         if digest is None:
             missing.append(mid)
         elif (data := _pieces.get(mid, audience, digest)) is not None:
-            known[mid] = data
+            known[mid] = (digest, data)
         else:
             to_read.append(mid)
     for i in range(0, len(to_read), RENDER_CHUNK):
@@ -312,12 +324,14 @@ def _meetings_feed(
                 FeedEvent.meeting_id.in_(to_read[i : i + RENDER_CHUNK]),
             )
         ):
-            known[mid] = data
+            known[mid] = (digest, data)
             _pieces.put(mid, audience, digest, data)
     if missing:
-        known.update(render_meetings(db, missing, audience, config))
-    pieces = [known[mid] for mid, _ in rows]
-    return calendar_head(_header(db, kind, ident, config)), pieces, [mid for mid, _ in rows]
+        rendered = render_meetings(db, missing, audience, config)
+        known.update((mid, (piece_digest(data), data)) for mid, data in rendered.items())
+    ids = [mid for mid, _ in rows]
+    head = calendar_head(_header(db, kind, ident, config))
+    return head, [known[mid][1] for mid in ids], [known[mid][0] for mid in ids], ids
 
 
 def render_meetings(
