@@ -8,9 +8,9 @@ from html import unescape
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
-from webhelpers import LoginAs, book_directly, page_text, text_of
+from webhelpers import LoginAs, add_document, book_directly, page_text, text_of
 
-from booking.models import Case, CaseDepartment, CaseDocument, Meeting, Slot
+from booking.models import Case, CaseDepartment, Meeting, Slot
 
 
 def _departments(db: Db, case_id: int) -> list[int]:
@@ -129,17 +129,7 @@ def test_the_agenda_links_each_document_for_those_who_may_see_it(
     login_as: LoginAs, seeded: Db
 ) -> None:
     shared = book_directly(seeded)
-    document = CaseDocument(
-        case_id=shared.case_id,
-        filename="ritning kök.pdf",
-        content_type="application/pdf",
-        size=2048,
-        sha256="0" * 64,
-        data=b"%PDF-1.4 drawing",
-        uploaded_by="kund@foretag.example",
-    )
-    seeded.add(document)
-    seeded.commit()
+    document = add_document(seeded, shared.case_id, "ritning kök.pdf", b"%PDF-1.4 drawing")
     url = f"/sessions/{_session_id(seeded, shared)}/dagordning"
     link = f"/cases/{shared.case_id}/dokument/{document.id}"
     coordinator = login_as("coordinator")

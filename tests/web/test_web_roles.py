@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
-from webhelpers import LoginAs, book_directly
+from webhelpers import LoginAs, add_document, book_directly
 
 from booking.domain.vocabulary import SessionStatus
 from booking.models import (
@@ -65,17 +65,7 @@ def _ids(db: Db) -> dict[str, int]:
     )
     document = db.scalar(select(CaseDocument).where(CaseDocument.case_id == case.id))
     if document is None:
-        document = CaseDocument(
-            case_id=case.id,
-            filename="ritning.pdf",
-            content_type="application/pdf",
-            size=8,
-            sha256="0" * 64,
-            data=b"%PDF-1.4",
-            uploaded_by="kund@foretag.example",
-        )
-        db.add(document)
-        db.commit()
+        document = add_document(db, case.id, "ritning.pdf", b"%PDF-1.4")
     return {
         "department": department.id,
         "representative": representative.id,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking.domain.vocabulary import CaseCategory, CaseStatus, PartStat, SessionStatus
-from booking.models import Attendee, Case, Forum, Meeting, Representative
+from booking.models import Attendee, Case, CaseDocument, Forum, Meeting, Representative
 from booking.models import Session as ForumSession
 
 
@@ -100,3 +100,19 @@ def book_directly(
     db.add(case)
     db.commit()
     return meeting
+
+
+def add_document(db: Session, case_id: int, filename: str, data: bytes) -> CaseDocument:
+    """A PDF the business uploaded for the case, committed (as documents.upload stores it)."""
+    document = CaseDocument(
+        case_id=case_id,
+        filename=filename,
+        content_type="application/pdf",
+        size=len(data),
+        sha256="0" * 64,
+        data=data,
+        uploaded_by="kund@foretag.example",
+    )
+    db.add(document)
+    db.commit()
+    return document
