@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from booking.clock import Clock
@@ -86,3 +87,11 @@ def make_session_factory(engine: Engine, clock: Clock, policies: Policies) -> se
 
     event.listen(factory, "before_flush", _before_flush)
     return factory
+
+
+def conflict_insert(db: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``model`` that takes ON CONFLICT clauses, in the session's dialect: both
+    databases know them, but SQLAlchemy offers them only on each dialect's own insert."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

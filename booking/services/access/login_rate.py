@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from booking.db import conflict_insert
 from booking.models import LoginRateBucket
 
 BUCKETS_PER_WINDOW = 10
@@ -47,10 +47,7 @@ def register_attempt(
     current = int(stamp // size) * size
     oldest = stamp - window_seconds - size  # a bucket counts while its start is after this
 
-    dialect_insert = (
-        postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    insert = dialect_insert(LoginRateBucket).values(key=key, bucket=current, hits=1)
+    insert = conflict_insert(db, LoginRateBucket).values(key=key, bucket=current, hits=1)
     hits_now = db.execute(
         insert.on_conflict_do_update(
             index_elements=["key", "bucket"], set_={"hits": LoginRateBucket.hits + 1}

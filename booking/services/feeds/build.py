@@ -24,10 +24,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from booking.db import conflict_insert
 from booking.domain.vocabulary import SessionKind, SessionStatus
 from booking.ical.feed import (
     TAIL,
@@ -219,9 +219,7 @@ def _store(
 def _upsert_body(db: Session, values: dict[str, Any]) -> None:
     """Store a built feed. If an invalidation bumped the generation after this build read its
     data, the new body is stored but stays stale, so the next request builds again."""
-    dialect = db.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = dialect_insert(FeedBody).values(**values)
+    stmt = conflict_insert(db, FeedBody).values(**values)
     changed: dict[str, Any] = {
         k: stmt.excluded[k] for k in values if k not in ("feed_key", "generation", "stale")
     }
@@ -231,9 +229,7 @@ def _upsert_body(db: Session, values: dict[str, Any]) -> None:
 
 def upsert(db: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
     """INSERT .. ON CONFLICT DO UPDATE (two requests may rebuild the same feed at once)."""
-    dialect = db.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = dialect_insert(model).values(**values)
+    stmt = conflict_insert(db, model).values(**values)
     changed = {k: stmt.excluded[k] for k in values if k not in keys}
     db.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 

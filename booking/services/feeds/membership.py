@@ -30,10 +30,10 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Executable, Select
 
+from booking.db import conflict_insert
 from booking.domain.vocabulary import MeetingStatus
 from booking.models import Attendee, Case, CaseDepartment, Meeting
 from booking.models.feeds import FeedEvent, FeedMember
@@ -141,10 +141,8 @@ def record_members(db: Session, key: str, ids: Iterable[int]) -> None:
         )
     new = now_in - before
     if new:
-        dialect = db.get_bind().dialect.name
-        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         db.execute(
-            dialect_insert(FeedMember).on_conflict_do_nothing(),
+            conflict_insert(db, FeedMember).on_conflict_do_nothing(),
             [{"feed_key": key, "meeting_id": m} for m in sorted(new)],
         )
 

@@ -20,9 +20,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as Db
 
+from booking.db import conflict_insert
 from booking.domain.agenda import agenda_due
 from booking.domain.visibility import (
     ConsentScope,
@@ -446,10 +446,8 @@ def claim(db: Db, session_id: int, address: str, now: datetime) -> bool:
     """Record that ``address`` gets the afternoon's agenda, unless it already did: the primary
     key decides, so of two workers exactly one sends each mail (PostgreSQL makes the second
     insert wait for the first's commit, SQLite has one writer at a time)."""
-    dialect = db.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = db.scalar(
-        dialect_insert(AgendaDelivery)
+        conflict_insert(db, AgendaDelivery)
         .values(session_id=session_id, address=address, sent_at=now)
         .on_conflict_do_nothing()
         .returning(AgendaDelivery.address)
