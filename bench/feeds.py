@@ -109,10 +109,9 @@ def make_data(app_settings: Settings, events: int, background: int = 0) -> tuple
         forum = db.scalar(select(Forum).where(Forum.slug == "mora"))
         assert dept and other and forum
         rep, rep2 = dept.representatives[0], other.representatives[0]
-        start = now.replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=50)
-        span_minutes = int(timedelta(days=500).total_seconds() // 60)
+        start = now.replace(hour=7, minute=0, second=0, microsecond=0) - timedelta(days=50)
         for i in range(events):
-            at = start + timedelta(minutes=span_minutes * i // events)
+            at = _working_hours(start, i, events)
             case = Case(
                 forum=forum,
                 reference=f"BENCH-{i:05d}",
@@ -143,7 +142,7 @@ def make_data(app_settings: Settings, events: int, background: int = 0) -> tuple
             db.add(meeting)
             if i % 500 == 499:
                 db.flush()
-        _background(db, forum, [dept.id, other.id], background, start, span_minutes, now)
+        _background(db, forum, [dept.id, other.id], background, start, now)
         db.commit()
         token = feed_tokens.create(db, "department", dept.id, app_settings.secret_key, now)
         dept_id, rep_id = dept.id, rep.id
@@ -151,8 +150,15 @@ def make_data(app_settings: Settings, events: int, background: int = 0) -> tuple
     return feed_tokens.feed_path("department", token), dept_id, rep_id
 
 
+def _working_hours(start: datetime, i: int, count: int) -> datetime:
+    """The i-th of ``count`` meetings over 500 days from ``start`` (07:00 UTC), in working
+    hours only (07:00–16:00 UTC), as real meetings are: one in the hour that the autumn's
+    clock change repeats would end, in local time, when it starts."""
+    return start + timedelta(days=500 * i // max(count, 1), minutes=(i * 37) % 540)
+
+
 def _background(  # type: ignore[no-untyped-def]
-    db, forum, measured: list[int], count: int, start: datetime, span: int, now: datetime
+    db, forum, measured: list[int], count: int, start: datetime, now: datetime
 ) -> None:
     """``count`` meetings of two other departments each: the rest of a busy municipality,
     which the measured feeds must skip."""
@@ -162,7 +168,7 @@ def _background(  # type: ignore[no-untyped-def]
         if d.id not in measured and d.representatives
     ]
     for i in range(count):
-        at = start + timedelta(minutes=span * i // max(count, 1) + 30)
+        at = _working_hours(start, i, count) + timedelta(minutes=30)
         pair = [others[i % len(others)], others[(i + 1) % len(others)]]
         case = Case(
             forum=forum,

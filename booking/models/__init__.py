@@ -11,7 +11,7 @@ table on ``Base.metadata`` for Alembic and the tests.
 from booking.models.base import UTCDateTime
 from booking.models.cases import Case, CaseDepartment
 from booking.models.directory import Absence, Department, DepartmentForum, Representative
-from booking.models.feeds import FeedBody, FeedEvent, FeedMember, FeedToken
+from booking.models.feeds import FeedBody, FeedChange, FeedEvent, FeedMember, FeedToken
 from booking.models.followup import FollowUpPoint, Minutes, Survey, SurveyAnswer
 from booking.models.intake import ContactRequest, RequestMessage, RoutingRule
 from booking.models.invitations import CustomerToken, OutboxMessage
@@ -36,6 +36,7 @@ __all__ = [
     "Department",
     "DepartmentForum",
     "FeedBody",
+    "FeedChange",
     "FeedEvent",
     "FeedMember",
     "FeedToken",

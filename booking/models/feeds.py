@@ -72,6 +72,10 @@ class FeedBody(Base):
     # Raised by every invalidation: a build only clears ``stale`` if it is unchanged since the
     # build read its data (a booking committed during a rebuild is never lost).
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Random, set when the row is created and never changed: a row deleted and built again
+    # (personal data removed) starts its generations anew, and a process's remembered member
+    # list of the old row must not be taken for the new one's (booking/services/feeds/changes).
+    lineage: Mapped[str | None] = mapped_column(String(16))
     body_size: Mapped[int] = mapped_column(Integer, default=0)
     # Digest of the meeting ids at the last build: feed_members is rewritten only on a change.
     members_digest: Mapped[str] = mapped_column(String(32), default="")
@@ -88,3 +92,22 @@ class FeedMember(Base):
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class FeedChange(Base):
+    """Which meetings one invalidation of a feed touched, under the generation it raised.
+
+    A process that remembers the feed's member list of generation g brings it up to date by
+    re-reading the membership of the meetings recorded for the generations after g only
+    (booking/services/feeds/changes). ``meeting_id`` NULL means "anything may have changed":
+    the next build reads the whole membership. No foreign key: a deleted meeting must stay
+    recorded, so that it leaves the remembered lists.
+    """
+
+    __tablename__ = "feed_changes"
+    __table_args__ = (Index("ix_feed_changes_key_generation", "feed_key", "generation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_key: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(Integer)
+    meeting_id: Mapped[int | None] = mapped_column(Integer)

@@ -62,7 +62,7 @@ def test_membership_is_the_rule(seeded: Session, clock: object) -> None:
     checked = 0
     for kind, model in (("department", Department), ("representative", Representative)):
         for ident in seeded.scalars(select(model.id)):
-            got = [mid for mid, _ in conn.execute(feed_query(kind), {"ident": ident, **params})]
+            got = [row[0] for row in conn.execute(feed_query(kind), {"ident": ident, **params})]
             want = list(
                 seeded.scalars(
                     select(Meeting.id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,13 +50,8 @@ from booking.models import (
 )
 from booking.models import Session as ForumSession
 from booking.models.feeds import FeedBody, FeedEvent
-from booking.services.feeds import single_flight
-from booking.services.feeds.membership import (
-    feed_query,
-    members_digest,
-    record_members,
-    window_params,
-)
+from booking.services.feeds import changes, single_flight
+from booking.services.feeds.membership import members_digest, record_members
 from booking.services.feeds.policy import AUDIENCE_OF, FeedConfig
 from booking.services.feeds.zipped import gzip_feed
 
@@ -91,7 +87,11 @@ class FeedBytes:
 
 
 _OLD_BY_KEY = select(
-    FeedBody.etag, FeedBody.last_modified, FeedBody.members_digest, FeedBody.generation
+    FeedBody.etag,
+    FeedBody.last_modified,
+    FeedBody.members_digest,
+    FeedBody.generation,
+    FeedBody.lineage,
 ).where(FeedBody.feed_key == bindparam("feed_key"))
 
 
@@ -142,7 +142,8 @@ def _rebuild_once(db: Session, key: str, now: datetime, config: FeedConfig) -> F
         digests = [piece_digest(p) for p in pieces]
         valid_until = min(day + timedelta(days=1), now + config.availability_ttl)
     else:
-        head, pieces, digests, ids = _meetings_feed(db, kind, int(ident), day, config)
+        stored = (old.lineage, old.generation) if old is not None else None
+        head, pieces, digests, ids = _meetings_feed(db, key, day, config, stored)
         valid_until = day + timedelta(days=1)
     if old is None:
         # A change committed while this first build read would find no row to mark stale:
@@ -210,6 +211,7 @@ def _store(
         "event_count": count,
         "members_digest": digest,
         "generation": old.generation if old is not None else 0,
+        "lineage": secrets.token_hex(8),  # kept by an existing row (``_upsert_body``)
     }
     _upsert_body(db, values)
     built = FeedBytes(etag, last_modified, body, body_gzip)
@@ -221,7 +223,9 @@ def _upsert_body(db: Session, values: dict[str, Any]) -> None:
     data, the new body is stored but stays stale, so the next request builds again."""
     stmt = conflict_insert(db, FeedBody).values(**values)
     changed: dict[str, Any] = {
-        k: stmt.excluded[k] for k in values if k not in ("feed_key", "generation", "stale")
+        k: stmt.excluded[k]
+        for k in values
+        if k not in ("feed_key", "generation", "stale", "lineage")
     }
     changed["stale"] = FeedBody.generation != stmt.excluded.generation
     db.execute(stmt.on_conflict_do_update(index_elements=["feed_key"], set_=changed))
@@ -295,18 +299,24 @@ def event_row(meeting_id: int, audience: str, data: bytes) -> dict[str, Any]:
 
 
 def _meetings_feed(
-    db: Session, kind: str, ident: int, day: datetime, config: FeedConfig
+    db: Session,
+    key: str,
+    day: datetime,
+    config: FeedConfig,
+    stored: tuple[str | None, int] | None,
 ) -> tuple[bytes, list[bytes], list[str], list[int]]:
-    """The feed's head, its pieces in order with their digests, and its meeting ids."""
+    """The feed's head, its pieces in order with their digests, and its meeting ids.
+    ``stored``: the stored row's (lineage, generation), read under the rebuild's lock."""
+    kind, ident = key.split(":", 1)
     audience = AUDIENCE_OF[kind]
     conn = db.connection()  # Core rows: no ORM row processing on the big reads
-    rows = conn.execute(feed_query(kind), {"ident": ident, **window_params(day, config)}).all()
+    rows = changes.members(conn, key, day, config, stored)
     # meeting id → (digest, VEVENT bytes): the digest of the bytes actually used, which names
     # the gzip chunks (zipped), also when a piece was rendered again since ``rows`` was read.
     known: dict[int, tuple[str, bytes]] = {}
     to_read: list[int] = []
     missing: list[int] = []
-    for mid, digest in rows:
+    for _, mid, digest in rows:
         if digest is None:
             missing.append(mid)
         elif (data := _pieces.get(mid, audience, digest)) is not None:
@@ -325,9 +335,11 @@ def _meetings_feed(
     if missing:
         rendered = render_meetings(db, missing, audience, config)
         known.update((mid, (piece_digest(data), data)) for mid, data in rendered.items())
-    ids = [mid for mid, _ in rows]
-    head = calendar_head(_header(db, kind, ident, config))
-    return head, [known[mid][1] for mid in ids], [known[mid][0] for mid in ids], ids
+    ids = [mid for _, mid, _ in rows]
+    digests = [known[mid][0] for mid in ids]
+    changes.remember(key, stored, day, [(at, mid, known[mid][0]) for at, mid, _ in rows])
+    head = calendar_head(_header(db, kind, int(ident), config))
+    return head, [known[mid][1] for mid in ids], digests, ids
 
 
 def render_meetings(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from booking.ical.feed import render_event
 from booking.models import Attendee, Case, CaseDepartment, Department, Meeting, Representative
 from booking.models.feeds import FeedBody, FeedEvent
+from booking.services.feeds import changes
 from booking.services.feeds.build import event_row, upsert
 from booking.services.feeds.membership import feed_keys_for_meetings
 from booking.services.feeds.policy import AUDIENCE_OF
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 def _invalidate(
     db: Session, meeting_ids: Sequence[int], extra_keys: Iterable[str] = ()
 ) -> set[str]:
-    """Drop the meetings' pieces and mark stale every feed that shows them; returns those."""
-    keys = feed_keys_for_meetings(db, meeting_ids) | set(extra_keys)
+    """Drop the meetings' pieces and mark stale every feed that shows them; returns those.
+    Each raised generation is recorded with the meetings that raised it (``changes``)."""
+    shown = feed_keys_for_meetings(db, meeting_ids)
+    keys = shown | set(extra_keys)
     if meeting_ids:
         db.execute(
             delete(FeedEvent)
@@ -42,12 +45,14 @@ def _invalidate(
             .execution_options(synchronize_session=False)
         )
     if keys:
-        db.execute(
+        raised = db.execute(
             update(FeedBody)
             .where(FeedBody.feed_key.in_(sorted(keys)))
             .values(stale=True, generation=FeedBody.generation + 1)
+            .returning(FeedBody.feed_key, FeedBody.generation)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        changes.record(db, [(k, g) for k, g in raised], set(meeting_ids), shown)
     return keys
 
 

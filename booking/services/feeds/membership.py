@@ -3,7 +3,8 @@
 A feed is named by its key, ``"<kind>:<id>"`` (booking.models.feeds). Its meetings are those
 of its subject (``membership``) inside the window (``window``): from ``days_back`` before to
 ``months_ahead`` after today, a cancelled meeting only for ``cancelled_keep_days`` after its
-cancellation. ``feed_query`` gives them in order with their stored pieces' digests.
+cancellation. ``feed_query`` gives them in order with their stored pieces' digests (all of
+them, or among given meetings: ``changes``).
 
 What a feed showed at its last build is recorded in ``feed_members``, so a change that moves a
 meeting out of a feed still marks that feed stale: ``feed_keys_for_meetings`` is every feed
@@ -107,20 +108,24 @@ def membership(kind: str) -> ColumnElement[bool]:
     raise ValueError(f"unknown feed kind {kind!r}")
 
 
-@lru_cache(maxsize=8)
-def feed_query(kind: str) -> Executable:
-    """The feed's meetings in order with their stored piece digests (built once per kind:
-    statement construction costs more than the query on a rebuild). Parameters: ``ident`` and
-    ``window_params``."""
+@lru_cache(maxsize=16)
+def feed_query(kind: str, among: bool = False) -> Executable:
+    """The feed's meetings in order: (id, stored piece digest, start). Built once per kind:
+    statement construction costs more than the query on a rebuild. Parameters: ``ident`` and
+    ``window_params``; with ``among``, also ``ids``: only those of these meetings (a rebuild
+    that knows which meetings changed, booking/services/feeds/changes)."""
     audience = AUDIENCE_OF[kind]
-    return (
-        select(Meeting.id, FeedEvent.digest)
+    query = (
+        select(Meeting.id, FeedEvent.digest, Meeting.starts_at)
         .outerjoin(
             FeedEvent, and_(FeedEvent.meeting_id == Meeting.id, FeedEvent.audience == audience)
         )
         .where(membership(kind), window())
         .order_by(Meeting.starts_at, Meeting.id)
     )
+    if among:
+        query = query.where(Meeting.id.in_(bindparam("ids", expanding=True)))
+    return query
 
 
 def members_digest(ids: Sequence[int]) -> str:
