@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
-from booking.app import create_app  # noqa: E402
+from booking.app import close_app, create_app  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
 from booking.models import ContactRequest, Forum  # noqa: E402
 from booking.services.demo import seed_demo  # noqa: E402
@@ -85,7 +85,7 @@ def prepare(db_url: str, scale: int) -> None:
         for start in range(0, len(rows), 5000):
             db.execute(insert(ContactRequest), rows[start : start + 5000])
         db.commit()
-    app.extensions["engine"].dispose()
+    close_app(app)
     engine = create_engine(db_url)
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

@@ -38,7 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import world  # noqa: E402
 from sqlalchemy import create_engine, delete, select  # noqa: E402
 
-from booking.app import create_app  # noqa: E402
+from booking.app import close_app, create_app  # noqa: E402
 from booking.domain.vocabulary import CaseCategory, MeetingStatus  # noqa: E402
 from booking.migrate import upgrade  # noqa: E402
 from booking.models import Attendee, Case, Department, Forum, Meeting  # noqa: E402
@@ -146,7 +146,7 @@ def make_data(app_settings: Settings, events: int, background: int = 0) -> tuple
         db.commit()
         token = feed_tokens.create(db, "department", dept.id, app_settings.secret_key, now)
         dept_id, rep_id = dept.id, rep.id
-    app.extensions["engine"].dispose()
+    close_app(app)
     return feed_tokens.feed_path("department", token), dept_id, rep_id
 
 
@@ -211,7 +211,7 @@ def time_rebuild(app_settings: Settings, key: str, runs: int) -> list[float]:
             t0 = time.perf_counter()
             rebuild(db, key, datetime.now(UTC), config)
             times.append(time.perf_counter() - t0)
-    app.extensions["engine"].dispose()
+    close_app(app)
     return times
 
 
@@ -228,7 +228,7 @@ def time_membership(app_settings: Settings, kind: str, ident: int, runs: int) ->
             t0 = time.perf_counter()
             conn.execute(feed_query(kind), params).all()
             times.append(time.perf_counter() - t0)
-    app.extensions["engine"].dispose()
+    close_app(app)
     return times
 
 
@@ -286,7 +286,7 @@ def time_after_change_inprocess(
                 response.status_code == 200
                 and f"Sammanträdesrum {1000 + i}".encode() in response.data.replace(b"\r\n ", b"")
             )
-    app.extensions["engine"].dispose()
+    close_app(app)
     return times
 
 
@@ -301,7 +301,7 @@ def time_after_change_http(app_settings: Settings, url: str, runs: int, events: 
                 body = response.read()
             times.append(time.perf_counter() - t0)
             assert f"Sammanträdesrum {2000 + i}".encode() in body.replace(b"\r\n ", b"")
-    app.extensions["engine"].dispose()
+    close_app(app)
     return times
 
 

@@ -36,7 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import world  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from booking.app import create_app  # noqa: E402
+from booking.app import close_app, create_app  # noqa: E402
 from booking.clock import FixedClock  # noqa: E402
 from booking.domain.cases import case_reference  # noqa: E402
 from booking.domain.vocabulary import CaseCategory  # noqa: E402
@@ -171,7 +171,7 @@ def measure(server: str, scale: int, args: argparse.Namespace, now: datetime) ->
             column.notes[name] = f"{events} events"
         times = proposals(app, by_forum, args.proposals, now)
         column.figures["propose() p50"] = statistics.median(times)
-        engine.dispose()
+        close_app(app)
     return column
 
 

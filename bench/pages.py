@@ -36,7 +36,7 @@ import world
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
-from booking.app import create_app
+from booking.app import close_app, create_app
 from booking.clock import FixedClock
 from booking.domain.schedule import local_to_utc
 from booking.domain.vocabulary import (
@@ -319,7 +319,7 @@ def run(args: argparse.Namespace, url: str, scale: int) -> int:
         + ("all pages within" if not slow else f"{len(slow)} over")
     )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    app.extensions["engine"].dispose()
+    close_app(app)
     return 1 if slow else 0
 
 

@@ -161,6 +161,16 @@ def feed_reader_factory(settings: Settings) -> Callable[[Engine], Any]:
     return make
 
 
+def close_app(app: Flask) -> None:
+    """Release what the app holds open: the feed reader's connections and its change listener
+    (a thread on PostgreSQL), then the engine's pool. For whoever made the app and now drops
+    its database (tests, benchmarks): a listener left running would retry a dropped database."""
+    reader = app.extensions.pop("feed_reader", None)
+    if reader is not None:
+        reader.close()
+    app.extensions["engine"].dispose()
+
+
 def _synced(app: Flask) -> None:
     reader = app.extensions.get("feed_reader")  # none yet: nothing kept, nothing to wait for
     if reader is not None:

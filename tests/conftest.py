@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import booking.models  # noqa: F401
-from booking.app import create_app
+from booking.app import close_app, create_app
 from booking.clock import FixedClock
 from booking.db import Base, make_engine
 from booking.migrate import upgrade
@@ -131,10 +131,7 @@ def app(settings: Settings, clock: FixedClock) -> Iterator[Flask]:
     engine: Engine = application.extensions["engine"]
     _empty_all_tables(engine)
     yield application
-    reader = application.extensions.get("feed_reader")
-    if reader is not None:  # its connections and feed change listener, not left to the GC
-        reader.close()
-    engine.dispose()
+    close_app(application)  # the feed change listener too, not left to the GC
 
 
 @pytest.fixture
