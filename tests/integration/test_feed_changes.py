@@ -6,7 +6,8 @@ departments removed from a case, on both databases."""
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import feeds_helpers as h
 import pytest
@@ -204,3 +205,39 @@ def test_old_records_are_pruned(app: Flask, seeded: Db, clock: FixedClock) -> No
     top = changes.KEEP_GENERATIONS + changes.PRUNE_EVERY
     assert max(generations) == top
     assert min(generations) == top - changes.KEEP_GENERATIONS + 1
+
+
+def test_a_new_day_or_new_feed_settings_mean_the_whole_list_is_read(
+    app: Flask, seeded: Db, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window moves with the date and with the feed settings: a list remembered for
+    another window is no base to merge into."""
+    now = clock.now()
+    config: FeedConfig = app.extensions["policies"].feeds
+    meeting = h.book(seeded, now)
+    key = f"case:{meeting.case_id}"
+    build.rebuild(seeded, key, now, config)
+    seeded.execute(update(FeedBody).where(FeedBody.feed_key == key).values(stale=True))
+    seeded.commit()
+    build.rebuild(seeded, key, now, config)  # remembered
+    row = seeded.execute(
+        select(FeedBody.lineage, FeedBody.generation).where(FeedBody.feed_key == key)
+    ).one()
+    stored = (row.lineage, row.generation)
+    whole_reads: list[str] = []
+    real_query = changes.feed_query
+
+    def counting_query(kind: str, among: bool = False) -> object:
+        if not among:
+            whole_reads.append(kind)
+        return real_query(kind, among)
+
+    monkeypatch.setattr(changes, "feed_query", counting_query)
+    conn = seeded.connection()
+    day = build._day_start(now)
+    changes.members(conn, key, day, config, stored)
+    assert whole_reads == []
+    changes.members(conn, key, day + timedelta(days=1), config, stored)
+    assert whole_reads == ["case"]
+    changes.members(conn, key, day, replace(config, days_back=config.days_back + 1), stored)
+    assert whole_reads == ["case", "case"]

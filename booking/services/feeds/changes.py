@@ -9,11 +9,12 @@ feed that shows them. So:
   ``feed_changes``. A generation is raised under the row's lock, so a feed's generations
   commit in order and a reader sees no gaps that later fill in.
 - ``MemberMemory`` (each process) keeps the member list of the last build of a feed: its rows
-  (start, meeting id, piece digest) in feed order, with the row's lineage, generation and day.
+  (start, meeting id, piece digest) in feed order, with the row's lineage, generation and
+  window.
 - ``members`` answers a rebuild: from the remembered list when it is of the same stored row
-  (lineage), the same day (the window moves with the date) and every generation since is
-  recorded with its meetings; then only those meetings' membership is read again and merged
-  in. Otherwise the whole membership is read.
+  (lineage), the same window (it moves with the date, and with the feed settings) and every
+  generation since is recorded with its meetings; then only those meetings' membership is
+  read again and merged in. Otherwise the whole membership is read.
 
 Why remembered rows stay right: a row of the list was read after the commit of its generation
 g, and a meeting changed since then is in the records of a later generation, so it is read
@@ -112,7 +113,7 @@ def changed_since(conn: Connection, key: str, since: int, upto: int) -> set[int]
 class Remembered:
     lineage: str
     generation: int
-    day: datetime
+    window: tuple[datetime, ...]
     rows: list[Member]
 
 
@@ -162,11 +163,12 @@ def members(
     """The feed's members in order. ``stored`` is the stored row's (lineage, generation) read
     under the rebuild's lock, or None for a feed not stored yet."""
     kind, ident = key.split(":", 1)
-    params = {"ident": int(ident), **window_params(day, config)}
+    window = window_params(day, config)
+    params = {"ident": int(ident), **window}
     before = memory.get(key)
     if stored is not None and before is not None:
         lineage, generation = stored
-        if before.lineage == lineage and before.day == day:
+        if before.lineage == lineage and before.window == _key_of(window):
             changed = changed_since(conn, key, before.generation, generation)
             if changed is not None:
                 return _merge(conn, kind, params, before.rows, changed)
@@ -193,9 +195,18 @@ def _member(row: Sequence[Any]) -> Member:
 
 
 def remember(
-    key: str, stored: tuple[str | None, int] | None, day: datetime, rows: list[Member]
+    key: str,
+    stored: tuple[str | None, int] | None,
+    day: datetime,
+    config: FeedConfig,
+    rows: list[Member],
 ) -> None:
     """Keep the list just built, as of the stored row's generation read before building."""
     if stored is None or stored[0] is None:
         return  # a first build: the row's lineage is not known until it is stored
-    memory.put(key, Remembered(stored[0], stored[1], day, rows))
+    window = _key_of(window_params(day, config))
+    memory.put(key, Remembered(stored[0], stored[1], window, rows))
+
+
+def _key_of(window: dict[str, datetime]) -> tuple[datetime, ...]:
+    return tuple(window[name] for name in sorted(window))
