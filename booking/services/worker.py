@@ -207,82 +207,95 @@ class Worker:
     ) -> None:
         """Every ``every_seconds``: a source of answers that is down is reported and asked
         again at the next poll; the other jobs run on."""
-        every = timedelta(seconds=every_seconds)
-        with self.session_factory() as db:
-            if not force and not _due(db, last_key, now, every):
-                return
+
+        def step(db: Session) -> bool:
             try:
                 result = read(db)
             except (TransientError, PermanentError) as exc:
                 db.rollback()
                 report.errors.append(f"{label}: {exc}")
                 log.warning("%s failed: %s", label, exc)
+                return False
+            report.replies += result.applied
+            report.skipped_replies += result.skipped
+            return True
+
+        self._every(last_key, timedelta(seconds=every_seconds), now, force, step)
+
+    def _every(
+        self,
+        key: str,
+        every: timedelta,
+        now: datetime,
+        force: bool,
+        step: Callable[[Session], bool | None],
+    ) -> None:
+        """Run ``step`` when ``every`` has passed since it last ran (or when forced), then
+        note when it ran; a step that returns False is asked again at the next round."""
+        with self.session_factory() as db:
+            if not force and not _due(db, key, now, every):
                 return
-            _mark(db, last_key, now)
-        report.replies += result.applied
-        report.skipped_replies += result.skipped
+            if step(db) is not False:
+                _mark(db, key, now)
 
     def reminders(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_REMINDERS, now, REMINDER_EVERY):
-                return
+        def step(db: Session) -> None:
             report.reminders += rsvp_reminders.send_due_reminders(
                 db,
                 now,
                 self.setup.policies.invitations,
                 offsets=self.setup.policies.rsvp.reminder_working_days,
             )
-            _mark(db, LAST_REMINDERS, now)
+
+        self._every(LAST_REMINDERS, REMINDER_EVERY, now, force, step)
 
     def horizon(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_HORIZON, now, HORIZON_EVERY):
-                return
+        def step(db: Session) -> None:
             for forum in db.scalars(select(Forum)).all():
                 result = extend_sessions(
                     db, forum, now.date(), self.setup.policies.worker.horizon_months
                 )
                 report.sessions_created += result.created
-            _mark(db, LAST_HORIZON, now)
+
+        self._every(LAST_HORIZON, HORIZON_EVERY, now, force, step)
 
     def follow_through(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         """Hourly: NKI surveys that are due, follow-up reminders, cases moving to follow-up."""
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_FOLLOW_THROUGH, now, FOLLOW_THROUGH_EVERY):
-                return
-            report.surveys += surveys.send_due_surveys(
-                db, now=now, settings=self.setup.policies.followup
-            )
+
+        def step(db: Session) -> None:
+            settings = self.setup.policies.followup
+            report.surveys += surveys.send_due_surveys(db, now=now, settings=settings)
             report.followup_reminders += followups.send_followup_reminders(
-                db, now=now, settings=self.setup.policies.followup
+                db, now=now, settings=settings
             )
-            _mark(db, LAST_FOLLOW_THROUGH, now)
+
+        self._every(LAST_FOLLOW_THROUGH, FOLLOW_THROUGH_EVERY, now, force, step)
 
     def retention(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         """Daily: remove personal data of long-closed cases (off unless RETENTION_YEARS > 0)
         and requests from the public form that were never confirmed (always)."""
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_RETENTION, now, RETENTION_EVERY):
-                return
+
+        def step(db: Session) -> None:
             result = retention.run_retention(db, now=now, settings=self.setup.policies.followup)
             report.anonymised_cases += len(result.cases)
             report.purged_requests += intake_requests.purge_unconfirmed(db, now)
-            _mark(db, LAST_RETENTION, now)
+
+        self._every(LAST_RETENTION, RETENTION_EVERY, now, force, step)
 
     def agendas(self, now: datetime, report: TickReport, *, force: bool = False) -> None:
         """Every quarter of an hour: the agenda of each forum afternoon that is due, to its
         attending representatives: each address once, whatever the number of workers, and
         a representative booked in after it went out at the next round."""
-        with self.session_factory() as db:
-            if not force and not _due(db, LAST_AGENDAS, now, AGENDAS_EVERY):
-                return
+
+        def step(db: Session) -> None:
             report.agendas += agenda.send_due_agendas(
                 db,
                 now,
                 self.setup.policies.invitations,
                 working_days=self.setup.policies.worker.agenda_working_days,
             )
-            _mark(db, LAST_AGENDAS, now)
+
+        self._every(LAST_AGENDAS, AGENDAS_EVERY, now, force, step)
 
     def tick(self, now: datetime, *, force: bool = False) -> TickReport:
         """One round of every job; ``force`` runs the periodic ones even when not due."""
