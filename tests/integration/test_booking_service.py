@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, event, func, select
 from sqlalchemy.orm import Session as Db
 
 from booking.app import create_app
@@ -125,6 +125,29 @@ def test_proposals_respect_minimum_notice_and_spread_load(seeded: Db, clock: Fix
     other = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret"))
     nxt = propose(seeded, other.id, now=clock.now(), limit=1).slots[0]
     assert {r.name for _, r in nxt.assignments} == {"Erik Holm", "Elin Strand"}
+
+
+def test_a_proposal_takes_five_statements(seeded: Db, clock: FixedClock) -> None:
+    """Every statement is a round trip on PostgreSQL (issue 16): the case with its forum and
+    meetings, its departments, their representatives, one for their absences and load, and one
+    per window for its free slots, busy times and afternoon use (nine before)."""
+    case_id = new_case(seeded, clock, ("stadsbyggnad", "miljokontoret", "brandkar")).id
+    seeded.commit()
+    seeded.expire_all()  # nothing loaded before: the proposal reads all it needs
+    engine = seeded.get_bind()
+    assert isinstance(engine, Engine)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        proposals = propose(seeded, case_id, now=clock.now(), limit=5)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(proposals.slots) == 5
+    assert len(statements) == 5, "\n---\n".join(statements)
 
 
 def test_book_writes_attendees_buckets_status_and_audit(seeded: Db, clock: FixedClock) -> None:

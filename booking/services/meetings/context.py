@@ -2,6 +2,10 @@
 
 Set-based queries built once with bound parameters: a proposal runs these every time, and
 building and compiling SQLAlchemy statements would otherwise cost more than the queries.
+A proposal makes five round trips when the first window has a slot (nine before; issue 16): the
+case with its forum and meetings, its departments, their representatives; the absences and
+load of the representatives (one ``Batch``); and a window's free slots, busy times and
+afternoon use (one ``Batch``).
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from booking.models import (
     Session,
     Slot,
 )
+from booking.services.batch import Batch
 from booking.services.errors import NotFound
 from booking.services.meetings.freebusy import FreeBusyAnswers
-from booking.services.meetings.held import held_queries
+from booking.services.meetings.held import HeldQueries, held_queries
 from booking.services.meetings.policy import policy_of
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
@@ -46,16 +51,35 @@ _FREE = (
     Session.kind == SessionKind.FORUM,
     Session.local_date >= bindparam("not_before"),
     Slot.starts_at > bindparam("now"),
-    Slot.starts_at >= bindparam("lo"),
+    Slot.starts_at >= bindparam("start"),
     Meeting.id.is_(None),
 )
+# Sorted by the caller (a part of a Batch has no order): by start, then id.
 _CANDIDATES = (
     select(Slot.id, Slot.session_id, Slot.starts_at, Slot.ends_at, Session.local_date)
     .join(Session, Session.id == Slot.session_id)
     .outerjoin(Meeting, Meeting.slot_id == Slot.id)
-    .where(*_FREE, Slot.starts_at < bindparam("hi"))
-    .order_by(Slot.starts_at, Slot.id)
+    .where(*_FREE, Slot.starts_at < bindparam("end"))
 )
+
+
+class _Batches:
+    """The round trips of allocation on one database (the held queries differ by dialect)."""
+
+    def __init__(self, held: HeldQueries) -> None:
+        # Absences and load of the representatives (once per allocation).
+        self.people = Batch(_ABSENCES, held.load)
+        # Busy times and afternoon use in a window (a booking checks one slot).
+        self.world = Batch(held.busy, held.usage)
+        # The same with the window's free slots (a proposal walks window by window).
+        self.window = Batch(_CANDIDATES, held.busy, held.usage)
+
+
+_BATCHES = {dialect: _Batches(held_queries(dialect)) for dialect in ("postgresql", "sqlite")}
+
+
+def _batches(dialect: str) -> _Batches:
+    return _BATCHES["postgresql" if dialect == "postgresql" else "sqlite"]
 
 
 @dataclass
@@ -99,15 +123,20 @@ def load_case(db: Db, case_id: int, *, lock: bool = False) -> Case:
         select(Case)
         .where(Case.id == case_id)
         .options(
-            selectinload(Case.departments).selectinload(Department.representatives),
-            selectinload(Case.meetings),
+            # The forum and the meetings in the case's own statement (one statement fewer is one
+            # round trip fewer on PostgreSQL). Departments and their representatives stay
+            # separate: joined to the case, SQLite materialises departments ⋈ case_departments
+            # for every department first, and joined to the departments, PostgreSQL without
+            # statistics scans every representative.
             joinedload(Case.forum),
+            joinedload(Case.meetings),
+            selectinload(Case.departments).selectinload(Department.representatives),
         )
     )
     if lock:
         # Locked and read afresh: an older copy in this session must not decide.
         query = query.with_for_update(of=Case).execution_options(populate_existing=True)
-    case = db.scalar(query)
+    case = db.execute(query).unique().scalar_one_or_none()
     if case is None:
         raise NotFound(f"No case with id {case_id}.", {"case_id": case_id})
     return case
@@ -144,17 +173,15 @@ def load_context(
     today = now.astimezone(tz).date()
 
     conn = db.connection()
+    # Absences, and the load to spread: upcoming meetings per representative (counted in the
+    # database).
+    absent, ahead = _batches(conn.dialect.name).people.run(
+        conn, {"reps": rep_ids, "today": today, "exclude": list(exclude_meeting_ids), "now": now}
+    )
     absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for rep_id, start, end in conn.execute(_ABSENCES, {"reps": rep_ids, "today": today}):
+    for rep_id, start, end in absent:
         absences[rep_id].append((start, end))
-    # Load to spread: upcoming meetings per representative (counted in the database).
-    exclude = list(exclude_meeting_ids)
-    load = {
-        rep_id: int(n)
-        for rep_id, n in conn.execute(
-            held_queries(conn.dialect.name).load, {"reps": rep_ids, "exclude": exclude, "now": now}
-        )
-    }
+    load = {rep_id: int(n) for rep_id, n in ahead}
 
     depts = [
         alloc.Dept(
@@ -186,24 +213,55 @@ def load_context(
     return ctx
 
 
-def world_between(db: Db, ctx: AllocationContext, start: datetime, end: datetime) -> alloc.World:
-    """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
-    params = {
+def _held_params(ctx: AllocationContext, start: datetime, end: datetime) -> dict[str, Any]:
+    return {
         "reps": list(ctx.reps),
         "depts": list(ctx.departments),
         "exclude": list(ctx.exclude_meeting_ids),
         "lo": start - timedelta(days=1),
         "hi": end + timedelta(days=1),
     }
-    conn = db.connection()
-    queries = held_queries(conn.dialect.name)
+
+
+def _world(ctx: AllocationContext, held: Sequence[Any], used: Sequence[Any]) -> alloc.World:
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for rep_id, s, e in conn.execute(queries.busy, params):
+    for rep_id, s, e in held:
         busy[rep_id].append((s, e))
     for intervals in busy.values():
         intervals.sort()
-    usage = {(sid, d): int(n) for sid, d, n in conn.execute(queries.usage, params)}
+    usage = {(sid, d): int(n) for sid, d, n in used}
     return alloc.World(absences=ctx.world.absences, busy=busy, usage=usage, load=ctx.world.load)
+
+
+def world_between(db: Db, ctx: AllocationContext, start: datetime, end: datetime) -> alloc.World:
+    """``ctx.world`` plus the meetings and session use between ``start`` and ``end``."""
+    conn = db.connection()
+    held, used = _batches(conn.dialect.name).world.run(conn, _held_params(ctx, start, end))
+    return _world(ctx, held, used)
+
+
+def window_between(
+    db: Db, ctx: AllocationContext, now: datetime, start: datetime, end: datetime
+) -> tuple[list[alloc.Candidate], alloc.World]:
+    """Free slots of scheduled sessions of the forum starting in [start, end), in time order,
+    and ``world_between(start, end)``: one round trip."""
+    conn = db.connection()
+    params = _held_params(ctx, start, end) | {
+        "forum": ctx.case.forum_id,
+        "not_before": ctx.not_before,
+        "now": now,
+        "start": start,
+        "end": end,
+    }
+    free, held, used = _batches(conn.dialect.name).window.run(conn, params)
+    return _candidates(free), _world(ctx, held, used)
+
+
+def _candidates(rows: Iterable[Sequence[Any]]) -> list[alloc.Candidate]:
+    """Free slots in time order (then by id, for slots that start together)."""
+    found = [alloc.Candidate(*row) for row in rows]
+    found.sort(key=lambda c: (c.starts_at, c.slot_id))
+    return found
 
 
 _NEXT_FREE = (
@@ -221,18 +279,9 @@ def next_free_start(
     search can jump over weeks that are fully booked instead of reading them one by one."""
     found: datetime | None = (
         db.connection()
-        .execute(_NEXT_FREE, {"forum": forum_id, "not_before": not_before, "now": now, "lo": start})
+        .execute(
+            _NEXT_FREE, {"forum": forum_id, "not_before": not_before, "now": now, "start": start}
+        )
         .scalar()
     )
     return found
-
-
-def free_slots(
-    db: Db, forum_id: int, now: datetime, not_before: date, start: datetime, end: datetime
-) -> list[alloc.Candidate]:
-    """Free slots of scheduled sessions of the forum starting in [start, end), in time order."""
-    rows = db.connection().execute(
-        _CANDIDATES,
-        {"forum": forum_id, "not_before": not_before, "now": now, "lo": start, "hi": end},
-    )
-    return [alloc.Candidate(*row) for row in rows]

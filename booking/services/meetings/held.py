@@ -10,9 +10,14 @@ meeting: a proposal grew 3.5-fold from 1× to 50× (issue 16, docs/benchmarks.md
 
 On PostgreSQL the meeting is therefore read in a LATERAL subquery with ``LIMIT 1``. Such a
 subquery is never flattened into a join: it runs once per attendee row, and its only sensible
-plan is the primary-key lookup, whatever the statistics or the cost settings. SQLite runs every
-join as nested loops and the attendee rows are the only side with an index condition, so the
-plain join already takes that path there; it keeps the join.
+plan is the primary-key lookup, whatever the statistics or the cost settings. The attendee
+rows are read the same way, per representative or department (``representatives.id IN …``
+by primary key, then a LATERAL subquery with ``OFFSET 0``, which is not flattened either):
+``attendees.representative_id IN (20 ids)`` read as one condition was estimated, without
+statistics, at so many rows that PostgreSQL read all 400,000 attendee rows at 50× (29 ms),
+where one representative's rows by the index take 0.1 ms. SQLite runs every join as nested
+loops and the attendee rows are the only side with an index condition, so the plain join
+already takes that path there; it keeps the join.
 
 The aggregation (counts per representative, per afternoon and department) stays in the database,
 so only a few rows come back.
@@ -27,7 +32,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, se
 from sqlalchemy.sql.selectable import LateralFromClause
 
 from booking.domain.vocabulary import MeetingStatus
-from booking.models import Attendee, Meeting, Slot
+from booking.models import Attendee, Department, Meeting, Representative, Slot
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
 _DEPTS: BindParameter[Any] = bindparam("depts", expanding=True)
@@ -66,34 +71,55 @@ class HeldQueries(NamedTuple):
 
 
 def _meeting_by_key(
-    *columns: Any, where: tuple[ColumnElement[bool], ...], with_slot: bool = False
+    *columns: Any,
+    where: tuple[ColumnElement[bool], ...],
+    of: LateralFromClause,
+    with_slot: bool = False,
 ) -> LateralFromClause:
-    """The attendee row's meeting (and its slot), if it meets ``where``, by primary key."""
-    found = select(*columns).where(Meeting.id == Attendee.meeting_id, *where)
+    """The meeting (and its slot) of an attendee row ``of``, if it meets ``where``, by
+    primary key."""
+    found = select(*columns).where(Meeting.id == of.c.meeting_id, *where)
     if with_slot:
         found = found.select_from(Meeting).join(Slot, Slot.id == Meeting.slot_id)
     # LIMIT keeps PostgreSQL from flattening this into a join it may plan as a hash join.
     return found.limit(1).lateral()
 
 
+def _attendee_rows(owner: ColumnElement[bool]) -> LateralFromClause:
+    """The live attendee rows of one representative or department (``owner``), by index."""
+    found = select(Attendee.meeting_id).where(
+        owner, Attendee.active.is_(True), Attendee.meeting_id.not_in(_EXCLUDE)
+    )
+    # OFFSET keeps PostgreSQL from flattening this into a join it may plan as a full scan.
+    return found.offset(0).lateral()
+
+
 def _lateral_queries() -> HeldQueries:
-    ahead = _meeting_by_key(Meeting.id, where=_AHEAD)
-    busy = _meeting_by_key(Meeting.starts_at, Meeting.ends_at, where=_OVERLAPPING)
-    use = _meeting_by_key(Slot.session_id, where=_SLOT_IN_WINDOW, with_slot=True)
+    rep_rows = _attendee_rows(Attendee.representative_id == Representative.id)
+    dept_rows = _attendee_rows(Attendee.department_id == Department.id)
+    ahead = _meeting_by_key(Meeting.id, where=_AHEAD, of=rep_rows)
+    busy = _meeting_by_key(Meeting.starts_at, Meeting.ends_at, where=_OVERLAPPING, of=rep_rows)
+    use = _meeting_by_key(Slot.session_id, where=_SLOT_IN_WINDOW, with_slot=True, of=dept_rows)
     return HeldQueries(
-        load=select(Attendee.representative_id, func.count())
+        load=select(Representative.id, func.count())
+        .select_from(Representative)
+        .join(rep_rows, true())
         .join(ahead, true())
-        .where(*_REP_ROWS)
-        .group_by(Attendee.representative_id),
-        busy=select(Attendee.representative_id, busy.c.starts_at, busy.c.ends_at)
+        .where(Representative.id.in_(_REPS))
+        .group_by(Representative.id),
+        busy=select(Representative.id, busy.c.starts_at, busy.c.ends_at)
+        .select_from(Representative)
+        .join(rep_rows, true())
         .join(busy, true())
-        .where(*_REP_ROWS),
+        .where(Representative.id.in_(_REPS)),
         usage=select(
-            use.c.session_id, Attendee.department_id, func.count(func.distinct(Attendee.meeting_id))
+            use.c.session_id, Department.id, func.count(func.distinct(dept_rows.c.meeting_id))
         )
+        .select_from(Department)
+        .join(dept_rows, true())
         .join(use, true())
-        .where(*_DEPT_ROWS)
-        .group_by(use.c.session_id, Attendee.department_id),
+        .where(Department.id.in_(_DEPTS))
+        .group_by(use.c.session_id, Department.id),
     )
 
 

@@ -18,12 +18,11 @@ from booking.models import Department, Representative, Session, Slot
 from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.meetings.context import (
     AllocationContext,
-    free_slots,
     live_meeting,
     load_case,
     load_context,
     next_free_start,
-    world_between,
+    window_between,
 )
 from booking.services.meetings.freebusy import FreeBusy, FreeBusyAnswers
 
@@ -91,7 +90,8 @@ def allocate(
     last: datetime | None = None
     while len(proposals) < limit:
         end = start + WINDOW
-        candidates = free_slots(db, ctx.case.forum_id, now, ctx.not_before, start, end)
+        # The window's free slots and what holds its people's time: one round trip.
+        candidates, world = window_between(db, ctx, now, start, end)
         if not candidates:
             # Fully booked weeks: jump to the next free slot (one query) instead of walking
             # them window by window (57 windows at 20,000 cases; issue 16).
@@ -103,7 +103,7 @@ def allocate(
         result = alloc.allocate(
             ctx.depts,
             candidates,
-            world_between(db, ctx, start, end),
+            world,
             limit=limit - len(proposals),
             chosen=chosen,
             preferred=preferred,
