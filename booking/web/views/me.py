@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 
 from booking.services.errors import ServiceError
 from booking.services.feeds import tokens as feed_tokens
@@ -47,9 +47,15 @@ def my_meetings() -> Any:
     assert user is not None
     db = get_db()
     reps = overview_service.representative_for_user(db, user.id)
+    number = request.args.get("page", "1")
+    page = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
+    # One more than is shown tells whether there is a next page, without counting them all.
     invitations = overview_service.meetings_of_representatives(
-        db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN
-    )
+        db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN + 1,
+        offset=(page - 1) * SHOWN,
+    )  # fmt: skip
+    more = len(invitations) > SHOWN
+    invitations = invitations[:SHOWN]
     seen = {a.id: case_visibility(user, a.meeting.case, participant=True) for a in invitations}
     links: list[FeedLink] = []
     for rep in reps:
@@ -63,6 +69,7 @@ def my_meetings() -> Any:
         seen=seen,
         links=links,
         now=now(),
-        more=len(invitations) == SHOWN,
+        more=more,
         shown=SHOWN,
+        page=page,
     )

@@ -35,16 +35,14 @@ def my_todo() -> Any:
     user = current_user()
     assert user is not None
     db = get_db()
-    todo = todo_for(db, user, now())
+    number = request.args.get("page", "1")
+    page = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
+    todo = todo_for(db, user, now(), page=page)
     cases = {a.meeting.case for a in todo.unanswered}
-    cases |= {m.case for m in todo.minutes_to_approve + todo.minutes_to_write}
+    cases |= {m.case for m in [*todo.minutes_to_approve, *todo.minutes_to_write]}
     cases |= {p.case for p in todo.points}
-    seen = {
-        c.id: case_visibility(
-            user, c, participant=overview_service.user_is_invited(db, user.id, c.id)
-        )
-        for c in cases
-    }
+    invited = overview_service.invited_case_ids(db, user.id, [c.id for c in cases])
+    seen = {c.id: case_visibility(user, c, participant=c.id in invited) for c in cases}
     return render_template("web/me/todo.html", todo=todo, seen=seen, answer_form=OwnAnswerForm)
 
 
