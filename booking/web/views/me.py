@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
 
 from booking.services.errors import ServiceError
 from booking.services.feeds import tokens as feed_tokens
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
+from booking.web.paging import one_page, page_arg
 from booking.web.policy import case_visibility
 from booking.web_support import get_db, now, settings
 
@@ -47,15 +48,14 @@ def my_meetings() -> Any:
     assert user is not None
     db = get_db()
     reps = overview_service.representative_for_user(db, user.id)
-    number = request.args.get("page", "1")
-    page = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
-    # One more than is shown tells whether there is a next page, without counting them all.
-    invitations = overview_service.meetings_of_representatives(
-        db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN + 1,
-        offset=(page - 1) * SHOWN,
+    page = page_arg()
+    invitations, more = one_page(
+        overview_service.meetings_of_representatives(
+            db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN + 1,
+            offset=(page - 1) * SHOWN,
+        ),
+        SHOWN,
     )  # fmt: skip
-    more = len(invitations) > SHOWN
-    invitations = invitations[:SHOWN]
     seen = {a.id: case_visibility(user, a.meeting.case, participant=True) for a in invitations}
     links: list[FeedLink] = []
     for rep in reps:

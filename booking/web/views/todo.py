@@ -21,6 +21,7 @@ from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.forms.cases import OwnAnswerForm
 from booking.web.messages import service_message
+from booking.web.paging import page_arg
 from booking.web.policy import case_visibility
 from booking.web.views.admin.common import actor
 from booking.web_support import get_db, now, policies
@@ -35,9 +36,7 @@ def my_todo() -> Any:
     user = current_user()
     assert user is not None
     db = get_db()
-    number = request.args.get("page", "1")
-    page = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
-    todo = todo_for(db, user, now(), page=page)
+    todo = todo_for(db, user, now(), page=page_arg())
     cases = {a.meeting.case for a in todo.unanswered}
     cases |= {m.case for m in [*todo.minutes_to_approve, *todo.minutes_to_write]}
     cases |= {p.case for p in todo.points}
