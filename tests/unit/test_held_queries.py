@@ -1,41 +1,59 @@
-"""The shape of allocation's load, busy and usage queries (booking.services.meetings.held):
-on PostgreSQL the attendee rows are read per representative or department, and each reaches
-its meeting by primary key, in LATERAL subqueries that the planner cannot turn into a hash join
-over every meeting or a scan of every attendee row (issue 16)."""
+"""The shape of allocation's load, busy and usage queries (booking.services.meetings.held): on
+PostgreSQL the load reads the attendee rows per representative and reaches each meeting by
+primary key, in LATERAL subqueries that the planner cannot turn into a hash join over every
+meeting or a scan of every attendee row; busy and usage are bounded by the window on every
+database, so a long history costs nothing (issue 16)."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from booking.services.meetings.held import held_queries
+from booking.services.meetings.held import MAX_LENGTH, held_queries, window_params
 
 
-@pytest.mark.parametrize(
-    ("name", "owner", "column"),
-    [
-        ("load", "representatives", "representative_id"),
-        ("busy", "representatives", "representative_id"),
-        ("usage", "departments", "department_id"),
-    ],
-)
-def test_postgresql_looks_each_meeting_up_from_its_attendee_row(
-    name: str, owner: str, column: str
-) -> None:
-    sql = str(getattr(held_queries("postgresql"), name).compile(dialect=postgresql.dialect()))
+def test_postgresql_looks_each_meeting_of_the_load_up_from_its_attendee_row() -> None:
+    sql = str(held_queries("postgresql").load.compile(dialect=postgresql.dialect()))
     # The given ids drive (by primary key): only their table is named in the outer FROM.
     outer_from = sql.split("FROM", 1)[1].split("JOIN LATERAL", 1)[0]
-    assert outer_from.strip() == owner
-    assert f"WHERE {owner}.id IN" in sql
+    assert outer_from.strip() == "representatives"
+    assert "WHERE representatives.id IN" in sql
     # Then each one's attendee rows (OFFSET: not flattened), then each row's meeting (LIMIT 1).
     assert sql.count("JOIN LATERAL") == 2
-    assert f"WHERE attendees.{column} = {owner}.id" in sql and "OFFSET" in sql
+    assert "WHERE attendees.representative_id = representatives.id" in sql and "OFFSET" in sql
     assert re.search(r"WHERE meetings\.id = anon_\d+\.meeting_id", sql) and "LIMIT" in sql
 
 
-@pytest.mark.parametrize("name", ["load", "busy", "usage"])
-def test_sqlite_keeps_the_plain_join(name: str) -> None:
-    sql = str(getattr(held_queries("sqlite"), name).compile(dialect=sqlite.dialect()))
+def test_sqlite_keeps_the_plain_join_for_the_load() -> None:
+    sql = str(held_queries("sqlite").load.compile(dialect=sqlite.dialect()))
     assert "LATERAL" not in sql and "JOIN meetings" in sql
+
+
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()])
+def test_busy_reads_only_meetings_that_start_in_reach_of_the_window(dialect: object) -> None:
+    sql = str(held_queries(dialect.name).busy.compile(dialect=dialect))  # type: ignore[attr-defined]
+    # Both bounds of meetings.starts_at, so the index gives a range, never every meeting.
+    assert "meetings.starts_at < " in sql and "meetings.starts_at > " in sql
+    assert "LATERAL" not in sql
+
+
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()])
+def test_usage_starts_from_the_forums_afternoons_of_the_window(dialect: object) -> None:
+    sql = str(held_queries(dialect.name).usage.compile(dialect=dialect))  # type: ignore[attr-defined]
+    assert sql.split("FROM", 1)[1].split("JOIN", 1)[0].strip() == "sessions"
+    assert "sessions.forum_id = " in sql and "sessions.local_date >= " in sql
+    assert "sessions.local_date <= " in sql and "LATERAL" not in sql
+
+
+def test_window_params_cover_the_local_days_and_the_longest_meeting() -> None:
+    lo = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)  # Sunday 00:30 in Stockholm
+    hi = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # Wednesday 00:30 in Stockholm
+    params = window_params(lo, hi, 7, ZoneInfo("Europe/Stockholm"))
+    assert params["forum"] == 7 and (params["lo"], params["hi"]) == (lo, hi)
+    assert params["earliest"] == lo - MAX_LENGTH
+    assert params["first_day"] == date(2026, 3, 28)
+    assert params["last_day"] == date(2026, 7, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 from webhelpers import LoginAs, book_directly, page_text
@@ -126,3 +127,50 @@ def test_the_owner_marks_a_follow_up_point_done(
     seeded.expire_all()
     assert point.status == "done" and point.done_by == DEMO_LOGINS["representative"]
     assert "Inget att göra just nu" in page_text(client, "/me/todo")
+
+
+def test_a_long_to_do_list_is_read_a_page_at_a_time(
+    login_as: LoginAs, seeded: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows PER_PAGE invitations at a time, soonest first, with the whole count in
+    the heading and page links (issue 16: thousands of unanswered invitations)."""
+    monkeypatch.setattr("booking.services.todo.PER_PAGE", 2)
+    anna = _anna(seeded)
+    for i in range(3):
+        meeting = book_directly(
+            seeded, reference=f"F-2026-000{i + 1}", org_name=f"Bolag {i + 1} AB", slot_index=i
+        )
+        _invite(seeded, meeting, anna)
+    client = login_as("representative")
+    first = page_text(client, "/me/todo")
+    assert "Inbjudningar att svara på (3)" in first and "Sida 1 av 2" in first
+    assert "Bolag 1 AB" in first and "Bolag 2 AB" in first and "Bolag 3 AB" not in first
+    assert "Nästa sida" in first and "Föregående sida" not in first
+    second = page_text(client, "/me/todo?page=2")
+    assert "Inbjudningar att svara på (3)" in second and "Sida 2 av 2" in second
+    assert "Bolag 3 AB" in second and "Bolag 1 AB" not in second
+    assert "Föregående sida" in second and "Nästa sida" not in second
+    # A page number that is not one shows the first page.
+    assert "Sida 1 av 2" in page_text(client, "/me/todo?page=x")
+
+
+def test_my_meetings_shows_a_bounded_page_with_links_to_the_next(
+    login_as: LoginAs, seeded: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page "Mina möten" lists SHOWN meetings at a time, soonest first, and links to the
+    next page rather than listing every meeting ahead (issue 16)."""
+    monkeypatch.setattr("booking.web.views.me.SHOWN", 2)
+    anna = _anna(seeded)
+    for i in range(3):
+        meeting = book_directly(
+            seeded, reference=f"F-2026-000{i + 1}", org_name=f"Bolag {i + 1} AB", slot_index=i
+        )
+        _invite(seeded, meeting, anna)
+    client = login_as("representative")
+    first = page_text(client, "/me/meetings")
+    assert "Bolag 1 AB" in first and "Bolag 2 AB" in first and "Bolag 3 AB" not in first
+    assert "De 2 närmaste mötena visas" in first
+    assert "Nästa sida" in first and "Föregående sida" not in first
+    second = page_text(client, "/me/meetings?page=2")
+    assert "Bolag 3 AB" in second and "Bolag 2 AB" not in second
+    assert "Föregående sida" in second and "Nästa sida" not in second

@@ -70,8 +70,11 @@ def timeline(
     return [TimelineRow(p, point_status(p.status, p.due_date, today)) for p in points]
 
 
-def overdue(db: Session, today: date) -> list[FollowUpPoint]:
-    """Open points whose due date has passed, oldest first (the coordinator's list)."""
+def overdue(
+    db: Session, today: date, *, limit: int | None = None, offset: int = 0
+) -> list[FollowUpPoint]:
+    """Open points whose due date has passed, oldest first (the coordinator's list); with
+    ``limit``, at most that many after the first ``offset``."""
     return list(
         db.scalars(
             select(FollowUpPoint)
@@ -83,6 +86,8 @@ def overdue(db: Session, today: date) -> list[FollowUpPoint]:
             )
             .options(selectinload(FollowUpPoint.case), selectinload(FollowUpPoint.owner_department))
             .order_by(FollowUpPoint.due_date, FollowUpPoint.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
 

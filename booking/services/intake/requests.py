@@ -222,13 +222,17 @@ def by_follow_token(db: Session, token: str) -> ContactRequest:
     return request
 
 
-def passed_on_by(db: Session, user_id: int) -> list[ContactRequest]:
+def passed_on_by(
+    db: Session, user_id: int, *, limit: int = 100, offset: int = 0
+) -> list[ContactRequest]:
+    """The contacts the user passed on, newest first; at most ``limit`` after ``offset``."""
     return list(
         db.scalars(
             select(ContactRequest)
             .where(ContactRequest.passed_on_by_id == user_id)
             .order_by(ContactRequest.id.desc())
-            .limit(100)
+            .limit(limit)
+            .offset(offset)
         )
     )
 

@@ -24,15 +24,16 @@ from booking.services.intake import mails
 from booking.services.intake.requests import OPEN, claim
 
 
-def queue(db: Session) -> list[ContactRequest]:
+def queue(db: Session, *, limit: int = 200, offset: int = 0) -> list[ContactRequest]:
     """Open requests (new, or waiting for the business's answer), oldest first: the longest
-    waiting on top."""
+    waiting on top; at most ``limit`` after the first ``offset``."""
     return list(
         db.scalars(
             select(ContactRequest)
             .where(ContactRequest.status.in_(OPEN))
             .order_by(ContactRequest.confirmed_at, ContactRequest.id)
-            .limit(200)
+            .limit(limit)
+            .offset(offset)
         )
     )
 

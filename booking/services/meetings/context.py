@@ -36,7 +36,7 @@ from booking.models import (
 from booking.services.batch import Batch
 from booking.services.errors import NotFound
 from booking.services.meetings.freebusy import FreeBusyAnswers
-from booking.services.meetings.held import HeldQueries, held_queries
+from booking.services.meetings.held import HeldQueries, held_queries, window_params
 from booking.services.meetings.policy import policy_of
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
@@ -218,8 +218,9 @@ def _held_params(ctx: AllocationContext, start: datetime, end: datetime) -> dict
         "reps": list(ctx.reps),
         "depts": list(ctx.departments),
         "exclude": list(ctx.exclude_meeting_ids),
-        "lo": start - timedelta(days=1),
-        "hi": end + timedelta(days=1),
+        **window_params(
+            start - timedelta(days=1), end + timedelta(days=1), ctx.case.forum_id, ctx.tz
+        ),
     }
 
 

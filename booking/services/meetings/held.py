@@ -1,23 +1,33 @@
 """The queries for the meetings that hold the time of a case's people: their load, their busy
 times and their departments' use of each afternoon.
 
-All three start from the attendee rows of the case's representatives or departments
-(``ix_attendees_representative_meeting``, ``ix_attendees_department_meeting``: a few hundred
-rows, whatever the size of the database) and should reach each meeting, and its slot, by
-primary key. Written as plain joins that order is the planner's choice, and PostgreSQL at
-``random_page_cost = 4`` hash-joined the attendee rows against a sequential scan of every
-meeting: a proposal grew 3.5-fold from 1× to 50× (issue 16, docs/benchmarks.md).
+**Load** (a representative's meetings ahead) starts from the case's representatives. Written
+as a plain join, the order is the planner's choice, and PostgreSQL at ``random_page_cost = 4``
+hash-joined the attendee rows against a sequential scan of every meeting: a proposal grew
+3.5-fold from 1× to 50× (issue 16, docs/benchmarks.md). On PostgreSQL the attendee rows are
+therefore read per representative (``representatives.id IN …`` by primary key, then a LATERAL
+subquery with ``OFFSET 0``, which is never flattened: ``attendees.representative_id IN (20
+ids)`` read as one condition was estimated, without statistics, at so many rows that
+PostgreSQL read all 400,000 attendee rows at 50×), and each row's meeting in a LATERAL
+subquery with ``LIMIT 1``, whose only sensible plan is the primary-key lookup, whatever the
+statistics or the cost settings. SQLite runs every join as nested loops and the attendee rows
+are the only side with an index condition, so the plain join already takes that path there.
 
-On PostgreSQL the meeting is therefore read in a LATERAL subquery with ``LIMIT 1``. Such a
-subquery is never flattened into a join: it runs once per attendee row, and its only sensible
-plan is the primary-key lookup, whatever the statistics or the cost settings. The attendee
-rows are read the same way, per representative or department (``representatives.id IN …``
-by primary key, then a LATERAL subquery with ``OFFSET 0``, which is not flattened either):
-``attendees.representative_id IN (20 ids)`` read as one condition was estimated, without
-statistics, at so many rows that PostgreSQL read all 400,000 attendee rows at 50× (29 ms),
-where one representative's rows by the index take 0.1 ms. SQLite runs every join as nested
-loops and the attendee rows are the only side with an index condition, so the plain join
-already takes that path there; it keeps the join.
+**Busy** and **usage** ask about one window of time, and a representative or a department with
+years of meetings behind it must not cost a lookup per meeting it ever had (20,000 cases in
+two forums: 27,000 attendee rows of a case's departments, 40 ms a window; issue 16). So they
+are bounded by the window on both sides, on every database:
+
+* busy: the meetings overlapping (lo, hi) start after ``earliest`` (``lo`` less
+  ``MAX_LENGTH``, since a meeting is a slot or an afternoon of one day), a range of
+  ``ix_meetings_starts_at``; the planner joins that range with the representatives' attendee
+  rows from whichever side is smaller (both are index ranges, so neither is a scan of every
+  meeting);
+* usage: only the afternoons of the case's forum matter (a candidate slot is always one of
+  them: ``check_slot_usable``), so the query starts from the forum's sessions of the window
+  (``uq_session_forum_date``), their slots, the meetings in them (``meetings.slot_id`` is
+  unique) and those meetings' attendee rows (``ix_attendees_meeting_id``): a few hundred rows
+  whatever the size of the database or of the departments' history.
 
 The aggregation (counts per representative, per afternoon and department) stays in the database,
 so only a few rows come back.
@@ -25,14 +35,14 @@ so only a few rows come back.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.sql.selectable import LateralFromClause
 
 from booking.domain.vocabulary import MeetingStatus
-from booking.models import Attendee, Department, Meeting, Representative, Slot
+from booking.models import Attendee, Meeting, Representative, Session, Slot
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
 _DEPTS: BindParameter[Any] = bindparam("depts", expanding=True)
@@ -40,6 +50,13 @@ _EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
 _NOW: BindParameter[Any] = bindparam("now")
 _LO: BindParameter[Any] = bindparam("lo")
 _HI: BindParameter[Any] = bindparam("hi")
+_EARLIEST: BindParameter[Any] = bindparam("earliest")
+_FORUM: BindParameter[Any] = bindparam("forum")
+_FIRST_DAY: BindParameter[Any] = bindparam("first_day")
+_LAST_DAY: BindParameter[Any] = bindparam("last_day")
+
+# Longer than any meeting: a meeting is a slot or an afternoon (evaluation), within one day.
+MAX_LENGTH = timedelta(days=2)
 
 # A meeting holds its attendees' time until it is cancelled (as the representative_busy rows
 # do, which only a cancellation, a move or a release deletes): held meetings count too, so this
@@ -57,13 +74,28 @@ _DEPT_ROWS = (
 )
 # Load to spread: the meetings ahead; busy: those overlapping (lo, hi); use: slots in [lo, hi).
 _AHEAD = (_HOLDS_TIME, Meeting.starts_at > _NOW)
-_OVERLAPPING = (_HOLDS_TIME, Meeting.starts_at < _HI, Meeting.ends_at > _LO)
-_SLOT_IN_WINDOW = (Slot.starts_at >= _LO, Slot.starts_at < _HI)
+_OVERLAPPING = (
+    _HOLDS_TIME,
+    Meeting.starts_at < _HI,
+    Meeting.ends_at > _LO,
+    Meeting.starts_at > _EARLIEST,
+)
+_FORUM_SLOT_IN_WINDOW = (
+    Session.forum_id == _FORUM,
+    Session.local_date >= _FIRST_DAY,
+    Session.local_date <= _LAST_DAY,
+    Slot.starts_at >= _LO,
+    Slot.starts_at < _HI,
+)
 
 
 class HeldQueries(NamedTuple):
     """Representative → meetings ahead; (representative, start, end) of meetings in a window;
-    (afternoon, department) → meetings the department attends there."""
+    (afternoon of the forum, department) → meetings the department attends there.
+
+    Parameters: load ``reps``, ``exclude``, ``now``; busy ``reps``, ``exclude``, ``lo``,
+    ``hi``, ``earliest``; usage ``depts``, ``exclude``, ``forum``, ``lo``, ``hi``,
+    ``first_day``, ``last_day`` (``window_params``)."""
 
     load: Select[int, int]
     busy: Select[int, datetime, datetime]
@@ -71,16 +103,10 @@ class HeldQueries(NamedTuple):
 
 
 def _meeting_by_key(
-    *columns: Any,
-    where: tuple[ColumnElement[bool], ...],
-    of: LateralFromClause,
-    with_slot: bool = False,
+    *columns: Any, where: tuple[ColumnElement[bool], ...], of: LateralFromClause
 ) -> LateralFromClause:
-    """The meeting (and its slot) of an attendee row ``of``, if it meets ``where``, by
-    primary key."""
+    """The meeting of an attendee row ``of``, if it meets ``where``, by primary key."""
     found = select(*columns).where(Meeting.id == of.c.meeting_id, *where)
-    if with_slot:
-        found = found.select_from(Meeting).join(Slot, Slot.id == Meeting.slot_id)
     # LIMIT keeps PostgreSQL from flattening this into a join it may plan as a hash join.
     return found.limit(1).lateral()
 
@@ -94,12 +120,26 @@ def _attendee_rows(owner: ColumnElement[bool]) -> LateralFromClause:
     return found.offset(0).lateral()
 
 
+# The same on every database: both sides bounded by the window (module docstring).
+_BUSY = (
+    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
+    .join(Meeting, Meeting.id == Attendee.meeting_id)
+    .where(*_REP_ROWS, *_OVERLAPPING)
+)
+_USAGE = (
+    select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
+    .select_from(Session)
+    .join(Slot, Slot.session_id == Session.id)
+    .join(Meeting, Meeting.slot_id == Slot.id)
+    .join(Attendee, Attendee.meeting_id == Meeting.id)
+    .where(*_FORUM_SLOT_IN_WINDOW, *_DEPT_ROWS)
+    .group_by(Slot.session_id, Attendee.department_id)
+)
+
+
 def _lateral_queries() -> HeldQueries:
     rep_rows = _attendee_rows(Attendee.representative_id == Representative.id)
-    dept_rows = _attendee_rows(Attendee.department_id == Department.id)
     ahead = _meeting_by_key(Meeting.id, where=_AHEAD, of=rep_rows)
-    busy = _meeting_by_key(Meeting.starts_at, Meeting.ends_at, where=_OVERLAPPING, of=rep_rows)
-    use = _meeting_by_key(Slot.session_id, where=_SLOT_IN_WINDOW, with_slot=True, of=dept_rows)
     return HeldQueries(
         load=select(Representative.id, func.count())
         .select_from(Representative)
@@ -107,19 +147,8 @@ def _lateral_queries() -> HeldQueries:
         .join(ahead, true())
         .where(Representative.id.in_(_REPS))
         .group_by(Representative.id),
-        busy=select(Representative.id, busy.c.starts_at, busy.c.ends_at)
-        .select_from(Representative)
-        .join(rep_rows, true())
-        .join(busy, true())
-        .where(Representative.id.in_(_REPS)),
-        usage=select(
-            use.c.session_id, Department.id, func.count(func.distinct(dept_rows.c.meeting_id))
-        )
-        .select_from(Department)
-        .join(dept_rows, true())
-        .join(use, true())
-        .where(Department.id.in_(_DEPTS))
-        .group_by(use.c.session_id, Department.id),
+        busy=_BUSY,
+        usage=_USAGE,
     )
 
 
@@ -129,14 +158,8 @@ def _join_queries() -> HeldQueries:
         .join(Meeting, Meeting.id == Attendee.meeting_id)
         .where(*_REP_ROWS, *_AHEAD)
         .group_by(Attendee.representative_id),
-        busy=select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
-        .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(*_REP_ROWS, *_OVERLAPPING),
-        usage=select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
-        .join(Meeting, Meeting.slot_id == Slot.id)
-        .join(Attendee, Attendee.meeting_id == Meeting.id)
-        .where(*_DEPT_ROWS, *_SLOT_IN_WINDOW)
-        .group_by(Slot.session_id, Attendee.department_id),
+        busy=_BUSY,
+        usage=_USAGE,
     )
 
 
@@ -147,5 +170,19 @@ _JOIN = _join_queries()
 
 
 def held_queries(dialect: str) -> HeldQueries:
-    """The shape for this database: LATERAL lookups on PostgreSQL, plain joins elsewhere."""
+    """The shape for this database: the load by LATERAL lookups on PostgreSQL, by a plain join
+    elsewhere; busy and usage the same everywhere."""
     return _LATERAL if dialect == "postgresql" else _JOIN
+
+
+def window_params(lo: datetime, hi: datetime, forum_id: int, timezone: tzinfo) -> dict[str, Any]:
+    """The window parameters of ``busy`` and ``usage``: (lo, hi), the earliest start of a
+    meeting that can overlap it, and the forum's local days that can hold a slot in it."""
+    return {
+        "lo": lo,
+        "hi": hi,
+        "earliest": lo - MAX_LENGTH,
+        "forum": forum_id,
+        "first_day": lo.astimezone(timezone).date() - timedelta(days=1),
+        "last_day": hi.astimezone(timezone).date() + timedelta(days=1),
+    }

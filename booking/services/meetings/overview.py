@@ -99,11 +99,17 @@ def representative_for_user(db: DbSession, user_id: int) -> list[Representative]
 
 
 def meetings_of_representatives(
-    db: DbSession, representative_ids: list[int], since: datetime, *, limit: int = 100
+    db: DbSession,
+    representative_ids: list[int],
+    since: datetime,
+    *,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Attendee]:
     """The representatives' invitations to meetings from ``since`` on (cancelled ones too,
-    so the representative sees that a meeting went away), soonest first; at most ``limit``,
-    so the page costs what it shows, not what the representative has ever been invited to."""
+    so the representative sees that a meeting went away), soonest first; at most ``limit``
+    after the first ``offset``, so the page costs what it shows, not what the representative
+    has ever been invited to."""
     if not representative_ids:
         return []
     return list(
@@ -120,8 +126,9 @@ def meetings_of_representatives(
                 .selectinload(Meeting.attendees)
                 .selectinload(Attendee.department),
             )
-            .order_by(Meeting.starts_at)
+            .order_by(Meeting.starts_at, Attendee.id)
             .limit(limit)
+            .offset(offset)
         )
     )
 
@@ -191,6 +198,23 @@ def user_is_invited(db: DbSession, user_id: int, case_id: int) -> bool:
             .limit(1)
         )
         is not None
+    )
+
+
+def invited_case_ids(db: DbSession, user_id: int, case_ids: Iterable[int]) -> set[int]:
+    """Those of ``case_ids`` whose meetings the user, as a representative, is (or was) invited
+    to: ``user_is_invited`` for many cases in one query."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return set()
+    return set(
+        db.scalars(
+            select(Meeting.case_id)
+            .join(Attendee, Attendee.meeting_id == Meeting.id)
+            .join(Representative, Representative.id == Attendee.representative_id)
+            .where(Meeting.case_id.in_(wanted), Representative.user_id == user_id)
+            .distinct()
+        )
     )
 
 

@@ -16,9 +16,14 @@ from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.messages import service_message
+from booking.web.paging import one_page, page_arg
 from booking.web.views.admin.common import actor
 from booking.web.views.door import request_data, request_form
 from booking.web_support import get_db, now, settings
+
+# Rows per page of the queue and of "contacts you passed on".
+QUEUE = 100
+MINE = 100
 
 
 @web_bp.route("/intake/new", methods=["GET", "POST"])
@@ -58,16 +63,29 @@ def intake_pass_on() -> Any:
 def intake_mine() -> Any:
     user = current_user()
     assert user is not None
-    contacts = intake.passed_on_by(get_db(), user.id)
+    page = page_arg()
+    contacts, more = one_page(
+        intake.passed_on_by(get_db(), user.id, limit=MINE + 1, offset=(page - 1) * MINE), MINE
+    )
     return render_template(
-        "web/intake/mine.html", contacts=contacts, outcomes=triage.outcomes(get_db(), contacts)
+        "web/intake/mine.html",
+        contacts=contacts,
+        outcomes=triage.outcomes(get_db(), contacts),
+        page=page,
+        more=more,
     )
 
 
 @web_bp.get("/intake")
 @requires("triage")
 def intake_queue() -> Any:
-    return render_template("web/intake/queue.html", contacts=triage.queue(get_db()), now=now())
+    page = page_arg()
+    contacts, more = one_page(
+        triage.queue(get_db(), limit=QUEUE + 1, offset=(page - 1) * QUEUE), QUEUE
+    )
+    return render_template(
+        "web/intake/queue.html", contacts=contacts, now=now(), page=page, more=more
+    )
 
 
 def _detail(request_id: int, status: int = 200, error: str = "") -> Any:

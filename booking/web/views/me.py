@@ -13,6 +13,7 @@ from booking.services.feeds import tokens as feed_tokens
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
+from booking.web.paging import one_page, page_arg
 from booking.web.policy import case_visibility
 from booking.web_support import get_db, now, settings
 
@@ -47,9 +48,14 @@ def my_meetings() -> Any:
     assert user is not None
     db = get_db()
     reps = overview_service.representative_for_user(db, user.id)
-    invitations = overview_service.meetings_of_representatives(
-        db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN
-    )
+    page = page_arg()
+    invitations, more = one_page(
+        overview_service.meetings_of_representatives(
+            db, [r.id for r in reps], now() - timedelta(days=1), limit=SHOWN + 1,
+            offset=(page - 1) * SHOWN,
+        ),
+        SHOWN,
+    )  # fmt: skip
     seen = {a.id: case_visibility(user, a.meeting.case, participant=True) for a in invitations}
     links: list[FeedLink] = []
     for rep in reps:
@@ -63,6 +69,7 @@ def my_meetings() -> Any:
         seen=seen,
         links=links,
         now=now(),
-        more=len(invitations) == SHOWN,
+        more=more,
         shown=SHOWN,
+        page=page,
     )

@@ -21,6 +21,7 @@ from booking.web import web_bp
 from booking.web.auth import current_user, requires
 from booking.web.forms.cases import OwnAnswerForm
 from booking.web.messages import service_message
+from booking.web.paging import page_arg
 from booking.web.policy import case_visibility
 from booking.web.views.admin.common import actor
 from booking.web_support import get_db, now, policies
@@ -35,16 +36,12 @@ def my_todo() -> Any:
     user = current_user()
     assert user is not None
     db = get_db()
-    todo = todo_for(db, user, now())
+    todo = todo_for(db, user, now(), page=page_arg())
     cases = {a.meeting.case for a in todo.unanswered}
-    cases |= {m.case for m in todo.minutes_to_approve + todo.minutes_to_write}
+    cases |= {m.case for m in [*todo.minutes_to_approve, *todo.minutes_to_write]}
     cases |= {p.case for p in todo.points}
-    seen = {
-        c.id: case_visibility(
-            user, c, participant=overview_service.user_is_invited(db, user.id, c.id)
-        )
-        for c in cases
-    }
+    invited = overview_service.invited_case_ids(db, user.id, [c.id for c in cases])
+    seen = {c.id: case_visibility(user, c, participant=c.id in invited) for c in cases}
     return render_template("web/me/todo.html", todo=todo, seen=seen, answer_form=OwnAnswerForm)
 
 

@@ -16,6 +16,7 @@ from booking.services.errors import Invalid
 from booking.services.followup import points as followups
 from booking.web import web_bp
 from booking.web.auth import requires
+from booking.web.paging import one_page, page_arg
 from booking.web.views.followup.common import (
     STATUS_LABELS,
     attempt,
@@ -25,6 +26,9 @@ from booking.web.views.followup.common import (
     local_today,
 )
 from booking.web_support import get_db, now
+
+# Overdue points per page.
+OVERDUE = 100
 
 
 def _point_form() -> followups.PointInput:
@@ -126,6 +130,11 @@ def followup_case_close(case_id: int) -> BaseResponse:
 @requires("edit_cases")
 def followup_overdue() -> str:
     today = local_today()
+    page = page_arg()
+    points, more = one_page(
+        followups.overdue(get_db(), today, limit=OVERDUE + 1, offset=(page - 1) * OVERDUE),
+        OVERDUE,
+    )
     return render_template(
-        "followup/overdue.html", points=followups.overdue(get_db(), today), today=today
+        "followup/overdue.html", points=points, today=today, page=page, more=more
     )
