@@ -4,6 +4,7 @@ next one; the last page links back and not on."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -70,3 +71,28 @@ def test_the_request_queue_and_ones_own_contacts_come_a_page_at_a_time(
     client = login_as("coordinator")
     _pages(client, "/intake", ["Alfa AB", "Beta AB"], ["Gamma AB"])  # oldest first
     _pages(client, "/intake/mine", ["Gamma AB", "Beta AB"], ["Alfa AB"])  # newest first
+
+
+def test_forum_afternoons_come_a_page_at_a_time_and_by_forum(
+    login_as: LoginAs, seeded: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county's dozens of forums: /admin/sessions shows a page of afternoons, of one forum or
+    all, and its page links keep the forum chosen."""
+    monkeypatch.setattr("booking.web.views.admin.sessions.SESSIONS_SHOWN", 3)
+    client = login_as("coordinator")
+
+    def rows(url: str) -> list[str]:  # the afternoons listed: one table row each
+        html = client.get(url).get_data(as_text=True)
+        return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+
+    first, second = rows("/admin/sessions"), rows("/admin/sessions?page=2")
+    assert len(first) == 3 == len(second) and not set(first) & set(second)
+    text = page_text(client, "/admin/sessions")
+    assert "Nästa sida" in text and "Föregående sida" not in text
+    assert "Föregående sida" in page_text(client, "/admin/sessions?page=2")
+
+    orsa = rows("/admin/sessions?forum=orsa")
+    assert len(orsa) == 3 and all("Orsa" in row and "Mora" not in row for row in orsa)
+    html = client.get("/admin/sessions?forum=orsa").get_data(as_text=True)
+    assert re.search(r'href="/admin/sessions\?(forum=orsa&amp;page=2|page=2&amp;forum=orsa)"', html)
+    assert client.get("/admin/sessions?forum=nowhere").status_code == 404

@@ -61,8 +61,17 @@ class Overview:
     replies: dict[int, ReplyCount]
 
 
-def coming_sessions(db: DbSession, forum_ids: list[int], start: date, end: date) -> Overview:
-    """Sessions of the forums in [start, end], slots with their meeting and case loaded."""
+def coming_sessions(
+    db: DbSession,
+    forum_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Overview:
+    """Sessions of the forums in [start, end], slots with their meeting and case loaded; with
+    ``limit``, that many from ``offset`` on (a page of a list)."""
     sessions = list(
         db.scalars(
             select(Session)
@@ -75,7 +84,9 @@ def coming_sessions(db: DbSession, forum_ids: list[int], start: date, end: date)
                 selectinload(Session.forum),
                 selectinload(Session.slots).selectinload(Slot.meeting).selectinload(Meeting.case),
             )
-            .order_by(Session.local_date, Session.forum_id)
+            .order_by(Session.local_date, Session.forum_id, Session.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
     meeting_ids = [

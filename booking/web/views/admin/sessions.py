@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from booking.domain.vocabulary import SessionKind, SessionStatus
@@ -19,10 +19,12 @@ from booking.web.auth import requires
 from booking.web.forms.admin import CancelSessionForm, EvaluationForm, ExtraSessionForm
 from booking.web.forms.fields import options
 from booking.web.messages import service_message
+from booking.web.paging import one_page, page_arg
 from booking.web.views.admin.common import actor
 from booking.web_support import get_db, now
 
 SESSION_MONTHS = 6
+SESSIONS_SHOWN = 40
 
 
 def _sessions_page(
@@ -34,16 +36,32 @@ def _sessions_page(
 ) -> Any:
     db = get_db()
     forums = overview_service.forums(db)
+    chosen = request.args.get("forum", "all") or "all"
+    selected = forums if chosen == "all" else [f for f in forums if f.slug == chosen]
+    if not selected and chosen != "all":
+        abort(404)
+    page = page_arg()
     today = now().date()
+    # A county holds dozens of forums: a page of afternoons at a time, not six months of all.
     data = overview_service.coming_sessions(
-        db, [f.id for f in forums], today, today + relativedelta(months=SESSION_MONTHS)
+        db,
+        [f.id for f in selected],
+        today,
+        today + relativedelta(months=SESSION_MONTHS),
+        limit=SESSIONS_SHOWN + 1,
+        offset=(page - 1) * SESSIONS_SHOWN,
     )
+    sessions, more = one_page(data.sessions, SESSIONS_SHOWN)
     extra_form = extra_form or ExtraSessionForm(formdata=None)
     extra_form.forum.choices = options([(f.slug, f.name) for f in forums])
     return (
         render_template(
             "web/admin/sessions.html",
-            data=data,
+            sessions=sessions,
+            forums=forums,
+            chosen=chosen,
+            page=page,
+            more=more,
             extra_form=extra_form,
             cancel_form=cancel_form,
             cancel_id=cancel_id,
