@@ -196,6 +196,14 @@ def _rank(rep: Rep, world: World, preferred: int | None) -> tuple[int, int, int,
     return (0 if rep.id == preferred else 1, int(rep.is_deputy), world.load.get(rep.id, 0), rep.id)
 
 
+def load_matters(depts: Iterable[Dept]) -> set[int]:
+    """The representatives whose load can decide a ranking: ``_rank`` compares loads only of
+    two representatives of one department with the same deputy flag, so nobody else's load
+    needs counting (counting reads a person's whole history of meetings)."""
+    groups: Counter[tuple[int, bool]] = Counter((d.id, r.is_deputy) for d in depts for r in d.reps)
+    return {r.id for d in depts for r in d.reps if groups[(d.id, r.is_deputy)] > 1}
+
+
 def eligible(dept: Dept, cand: Candidate, world: World) -> tuple[list[Rep], str | None]:
     """Representatives of ``dept`` who can attend ``cand`` (best first), or the reason none can."""
     reasons: list[str] = []

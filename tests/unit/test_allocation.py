@@ -3,6 +3,7 @@ deputies last, chosen representatives, calendar free/busy, and why nothing fits.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -120,6 +121,31 @@ def test_load_is_spread_and_deputies_come_last() -> None:
     assert first([BYGG], world).assignments == {1: 12}
     equal = alloc.World(load={11: 2, 12: 2, 13: 0})
     assert first([BYGG], equal).assignments == {1: 11}  # equal load: lowest id, deputy last
+
+
+def test_only_the_load_that_can_decide_is_counted() -> None:
+    """Loads are compared only between two of one department with the same deputy flag
+    (``alloc.load_matters``): counting the others' would change no ranking. Checked by ranking
+    random departments with every load and with only the loads that matter."""
+    rng = random.Random(16)
+    for _ in range(300):
+        depts = [
+            dept(d, *(rep(d * 10 + i, d, is_deputy=rng.random() < 0.4) for i in range(n)))
+            for d, n in enumerate(rng.choices(range(4), k=rng.randint(1, 4)), start=1)
+        ]
+        every = {r.id: rng.randint(0, 3) for d in depts for r in d.reps}
+        matters = alloc.load_matters(depts)
+        some = {rep_id: n for rep_id, n in every.items() if rep_id in matters}
+        preferred = {d.id: d.reps[0].id for d in depts if d.reps and rng.random() < 0.3}
+        full = alloc.check_slot(depts, SLOTS[0], alloc.World(load=every), preferred=preferred)
+        part = alloc.check_slot(depts, SLOTS[0], alloc.World(load=some), preferred=preferred)
+        assert full.assignments == part.assignments
+        for d in depts:  # and the whole order, not only the first
+            by_every = sorted(d.reps, key=lambda r: alloc._rank(r, alloc.World(load=every), None))
+            by_some = sorted(d.reps, key=lambda r: alloc._rank(r, alloc.World(load=some), None))
+            assert by_every == by_some
+    assert alloc.load_matters([dept(1, rep(11, 1), rep(12, 1, is_deputy=True))]) == set()
+    assert alloc.load_matters([BYGG]) == {11, 12}
 
 
 def test_chosen_and_preferred_representatives() -> None:

@@ -172,17 +172,6 @@ def load_context(
     rep_ids = list(reps)
     today = now.astimezone(tz).date()
 
-    conn = db.connection()
-    # Absences, and the load to spread: upcoming meetings per representative (counted in the
-    # database).
-    absent, ahead = _batches(conn.dialect.name).people.run(
-        conn, {"reps": rep_ids, "today": today, "exclude": list(exclude_meeting_ids), "now": now}
-    )
-    absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for rep_id, start, end in absent:
-        absences[rep_id].append((start, end))
-    load = {rep_id: int(n) for rep_id, n in ahead}
-
     depts = [
         alloc.Dept(
             id=d.id,
@@ -196,6 +185,24 @@ def load_context(
         )
         for d in sorted(departments.values(), key=lambda d: d.name)
     ]
+    conn = db.connection()
+    # Absences, and the load to spread: upcoming meetings per representative (counted in the
+    # database), only where it can decide between two people.
+    absent, ahead = _batches(conn.dialect.name).people.run(
+        conn,
+        {
+            "reps": rep_ids,
+            "load_reps": sorted(alloc.load_matters(depts)),
+            "today": today,
+            "exclude": list(exclude_meeting_ids),
+            "now": now,
+        },
+    )
+    absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for rep_id, start, end in absent:
+        absences[rep_id].append((start, end))
+    load = {rep_id: int(n) for rep_id, n in ahead}
+
     notice = policy_of(db).min_notice_working_days
     ctx = AllocationContext(
         case=case,

@@ -45,6 +45,8 @@ from booking.domain.vocabulary import MeetingStatus
 from booking.models import Attendee, Meeting, Representative, Session, Slot
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
+# The load is counted only for those whose load can decide (``allocation.load_matters``).
+_LOAD_REPS: BindParameter[Any] = bindparam("load_reps", expanding=True)
 _DEPTS: BindParameter[Any] = bindparam("depts", expanding=True)
 _EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
 _NOW: BindParameter[Any] = bindparam("now")
@@ -93,7 +95,7 @@ class HeldQueries(NamedTuple):
     """Representative → meetings ahead; (representative, start, end) of meetings in a window;
     (afternoon of the forum, department) → meetings the department attends there.
 
-    Parameters: load ``reps``, ``exclude``, ``now``; busy ``reps``, ``exclude``, ``lo``,
+    Parameters: load ``load_reps``, ``exclude``, ``now``; busy ``reps``, ``exclude``, ``lo``,
     ``hi``, ``earliest``; usage ``depts``, ``exclude``, ``forum``, ``lo``, ``hi``,
     ``first_day``, ``last_day`` (``window_params``)."""
 
@@ -145,7 +147,7 @@ def _lateral_queries() -> HeldQueries:
         .select_from(Representative)
         .join(rep_rows, true())
         .join(ahead, true())
-        .where(Representative.id.in_(_REPS))
+        .where(Representative.id.in_(_LOAD_REPS))
         .group_by(Representative.id),
         busy=_BUSY,
         usage=_USAGE,
@@ -156,7 +158,12 @@ def _join_queries() -> HeldQueries:
     return HeldQueries(
         load=select(Attendee.representative_id, func.count())
         .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(*_REP_ROWS, *_AHEAD)
+        .where(
+            Attendee.representative_id.in_(_LOAD_REPS),
+            Attendee.active.is_(True),
+            Attendee.meeting_id.not_in(_EXCLUDE),
+            *_AHEAD,
+        )
         .group_by(Attendee.representative_id),
         busy=_BUSY,
         usage=_USAGE,
