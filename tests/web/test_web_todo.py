@@ -129,18 +129,23 @@ def test_the_owner_marks_a_follow_up_point_done(
     assert "Inget att göra just nu" in page_text(client, "/me/todo")
 
 
+def _three_invitations_for_anna(db: Db) -> None:
+    """Anna invited to the meetings of "Bolag 1 AB" … "Bolag 3 AB", in that order in time."""
+    anna = _anna(db)
+    for i in range(3):
+        meeting = book_directly(
+            db, reference=f"F-2026-000{i + 1}", org_name=f"Bolag {i + 1} AB", slot_index=i
+        )
+        _invite(db, meeting, anna)
+
+
 def test_a_long_to_do_list_is_read_a_page_at_a_time(
     login_as: LoginAs, seeded: Db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page shows PER_PAGE invitations at a time, soonest first, with the whole count in
     the heading and page links (issue 16: thousands of unanswered invitations)."""
     monkeypatch.setattr("booking.services.todo.PER_PAGE", 2)
-    anna = _anna(seeded)
-    for i in range(3):
-        meeting = book_directly(
-            seeded, reference=f"F-2026-000{i + 1}", org_name=f"Bolag {i + 1} AB", slot_index=i
-        )
-        _invite(seeded, meeting, anna)
+    _three_invitations_for_anna(seeded)
     client = login_as("representative")
     first = page_text(client, "/me/todo")
     assert "Inbjudningar att svara på (3)" in first and "Sida 1 av 2" in first
@@ -160,12 +165,7 @@ def test_my_meetings_shows_a_bounded_page_with_links_to_the_next(
     """The page "Mina möten" lists SHOWN meetings at a time, soonest first, and links to the
     next page rather than listing every meeting ahead (issue 16)."""
     monkeypatch.setattr("booking.web.views.me.SHOWN", 2)
-    anna = _anna(seeded)
-    for i in range(3):
-        meeting = book_directly(
-            seeded, reference=f"F-2026-000{i + 1}", org_name=f"Bolag {i + 1} AB", slot_index=i
-        )
-        _invite(seeded, meeting, anna)
+    _three_invitations_for_anna(seeded)
     client = login_as("representative")
     first = page_text(client, "/me/meetings")
     assert "Bolag 1 AB" in first and "Bolag 2 AB" in first and "Bolag 3 AB" not in first
