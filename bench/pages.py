@@ -169,6 +169,8 @@ def make_cases(db: Db, count: int) -> None:
         db.add(case)
         if i % 250 == 249:
             db.flush()
+    db.flush()
+    world.hold_buckets(db)  # proposals read busy times from them, as from real bookings
     db.commit()
 
 

@@ -44,10 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as Db
 
-from booking.db import Base
+from booking.db import Base, conflict_insert
 from booking.domain.allocation import busy_buckets
 from booking.domain.cases import case_reference
-from booking.domain.vocabulary import CaseCategory, CaseStatus, SessionStatus
+from booking.domain.vocabulary import CaseCategory, CaseStatus, MeetingStatus, SessionStatus
 from booking.models import (
     Attendee,
     Case,
@@ -247,18 +247,31 @@ def book_in_bulk(db: Db, by_forum: dict[str, list[Department]], now: datetime) -
         if made % 250 == 0:
             db.flush()
     db.flush()
-    busy_rows = [
+    written = hold_buckets(db)
+    db.commit()
+    return written
+
+
+def hold_buckets(db: Db) -> int:
+    """The busy buckets of every active attendee of a meeting not cancelled, as a booking
+    writes them (``meetings.attendees.hold_time``): proposals read busy times from them. A
+    person booked twice at one time (bulk data is not checked) keeps the first."""
+    rows = [
         {"representative_id": rep_id, "bucket": b, "meeting_id": meeting_id}
         for meeting_id, starts, ends, rep_id in db.execute(
-            select(Meeting.id, Meeting.starts_at, Meeting.ends_at, Attendee.representative_id).join(
-                Attendee
-            )
+            select(Meeting.id, Meeting.starts_at, Meeting.ends_at, Attendee.representative_id)
+            .join(Attendee)
+            .where(Meeting.status != MeetingStatus.CANCELLED, Attendee.active.is_(True))
+            .order_by(Meeting.id)
         )
         for b in busy_buckets(starts, ends)
     ]
-    db.execute(insert(RepresentativeBusy), busy_rows)
-    db.commit()
-    return len(busy_rows)
+    for start in range(0, len(rows), 20_000):
+        db.execute(
+            conflict_insert(db, RepresentativeBusy).on_conflict_do_nothing(),
+            rows[start : start + 20_000],
+        )
+    return len(rows)
 
 
 def _unique_text(table_column: Column[object]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, event, func, select
@@ -31,6 +31,7 @@ from booking.services.errors import Conflict, Invalid, NotFound
 from booking.services.meetings.attendees import assign_attendee, release_attendee
 from booking.services.meetings.book import book
 from booking.services.meetings.changes import cancel_meeting, reschedule
+from booking.services.meetings.held import busy_interval, held_queries, window_params
 from booking.services.meetings.policy import policy_of
 from booking.services.meetings.proposals import propose
 from booking.services.scheduling.sessions import add_extra_session, get_forum
@@ -548,3 +549,47 @@ def test_adding_a_department_with_nobody_free_is_refused(seeded: Db, clock: Fixe
     seeded.expire_all()
     assert {d.slug for d in case.departments} == {"stadsbyggnad"}
     assert {a.department.slug for a in meeting.attendees if a.active} == {"stadsbyggnad"}
+
+
+def test_busy_from_the_buckets_is_busy_from_the_attendee_rows(
+    seeded: Db, clock: FixedClock
+) -> None:
+    """Proposals read busy times from the buckets (``held.busy``): after bookings, a move, an
+    assigned and a released attendee and a cancellation through the services, they give the
+    same intervals as the attendee rows of the meetings not cancelled."""
+    now = clock.now()
+    slots = first_slots(seeded, "mora", 4)
+    cases = [new_case(seeded, clock, slugs) for slugs in (("stadsbyggnad",), ("miljokontoret",))]
+    first = book(seeded, cases[0].id, {"slot": slots[0].id}, actor(seeded), now=now)
+    second = book(seeded, cases[1].id, {"slot": slots[1].id}, actor(seeded), now=now)
+    third = book(
+        seeded,
+        new_case(seeded, clock, ("stadsbyggnad",)).id,
+        {"slot": slots[3].id},
+        actor(seeded),
+        now=now,
+    )
+    reschedule(seeded, first.id, slots[2].id, actor(seeded), now=now)
+    sara = rep(seeded, "sara.nyberg@moraorsa.example")
+    attendee = assign_attendee(seeded, second, sara, required=True, now=now)
+    seeded.commit()
+    release_attendee(seeded, attendee)
+    seeded.commit()
+    cancel_meeting(seeded, third.id, "flyttas", actor(seeded), now=now)
+    seeded.expire_all()
+
+    rep_ids = list(seeded.scalars(select(Representative.id)))
+    lo, hi = now, now + timedelta(days=400)
+    params = {"reps": rep_ids, "exclude": [-1], **window_params(lo, hi, first.case.forum_id, UTC)}
+    conn = seeded.connection()
+    from_buckets = {
+        (rep_id, *busy_interval(s, e))
+        for rep_id, s, e in conn.execute(held_queries(conn.dialect.name).busy, params)
+    }
+    from_attendees = {
+        (a.representative_id, m.starts_at, m.ends_at)
+        for m in seeded.scalars(select(Meeting).where(Meeting.status != MeetingStatus.CANCELLED))
+        for a in m.attendees
+        if a.active
+    }
+    assert from_buckets == from_attendees and len(from_attendees) >= 2

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from booking.services.meetings.held import MAX_LENGTH, held_queries, window_params
+from booking.services.meetings.held import busy_interval, held_queries, window_params
 
 
 def test_postgresql_looks_each_meeting_of_the_load_up_from_its_attendee_row() -> None:
@@ -34,11 +34,21 @@ def test_sqlite_keeps_the_plain_join_for_the_load() -> None:
 
 
 @pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()])
-def test_busy_reads_only_meetings_that_start_in_reach_of_the_window(dialect: object) -> None:
+def test_busy_reads_the_window_from_the_buckets_of_each_person(dialect: object) -> None:
     sql = str(held_queries(dialect.name).busy.compile(dialect=dialect))  # type: ignore[attr-defined]
-    # Both bounds of meetings.starts_at, so the index gives a range, never every meeting.
-    assert "meetings.starts_at < " in sql and "meetings.starts_at > " in sql
-    assert "LATERAL" not in sql
+    # One table, one range of its (representative, bucket) index: no meetings, no history.
+    assert sql.split("FROM", 1)[1].split("WHERE", 1)[0].strip() == "representative_busy"
+    assert "representative_busy.representative_id IN" in sql
+    assert "representative_busy.bucket >= " in sql and "representative_busy.bucket < " in sql
+    assert "JOIN" not in sql
+
+
+def test_a_busy_row_covers_its_buckets() -> None:
+    first, last = (
+        datetime(2026, 12, 8, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 8, 12, 55, tzinfo=UTC),
+    )
+    assert busy_interval(first, last) == (first, datetime(2026, 12, 8, 13, 0, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()])
@@ -54,6 +64,6 @@ def test_window_params_cover_the_local_days_and_the_longest_meeting() -> None:
     hi = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # Wednesday 00:30 in Stockholm
     params = window_params(lo, hi, 7, ZoneInfo("Europe/Stockholm"))
     assert params["forum"] == 7 and (params["lo"], params["hi"]) == (lo, hi)
-    assert params["earliest"] == lo - MAX_LENGTH
+    assert params["first_bucket"] == datetime(2026, 3, 28, 23, 30, tzinfo=UTC)  # on a bucket
     assert params["first_day"] == date(2026, 3, 28)
     assert params["last_day"] == date(2026, 7, 2)

@@ -36,7 +36,7 @@ from booking.models import (
 from booking.services.batch import Batch
 from booking.services.errors import NotFound
 from booking.services.meetings.freebusy import FreeBusyAnswers
-from booking.services.meetings.held import HeldQueries, held_queries, window_params
+from booking.services.meetings.held import HeldQueries, busy_interval, held_queries, window_params
 from booking.services.meetings.policy import policy_of
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
@@ -233,8 +233,8 @@ def _held_params(ctx: AllocationContext, start: datetime, end: datetime) -> dict
 
 def _world(ctx: AllocationContext, held: Sequence[Any], used: Sequence[Any]) -> alloc.World:
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for rep_id, s, e in held:
-        busy[rep_id].append((s, e))
+    for rep_id, first, last in held:
+        busy[rep_id].append(busy_interval(first, last))
     for intervals in busy.values():
         intervals.sort()
     usage = {(sid, d): int(n) for sid, d, n in used}

@@ -18,11 +18,16 @@ years of meetings behind it must not cost a lookup per meeting it ever had (20,0
 two forums: 27,000 attendee rows of a case's departments, 40 ms a window; issue 16). So they
 are bounded by the window on both sides, on every database:
 
-* busy: the meetings overlapping (lo, hi) start after ``earliest`` (``lo`` less
-  ``MAX_LENGTH``, since a meeting is a slot or an afternoon of one day), a range of
-  ``ix_meetings_starts_at``; the planner joins that range with the representatives' attendee
-  rows from whichever side is smaller (both are index ranges, so neither is a scan of every
-  meeting);
+* busy: read from the five-minute buckets that hold each representative's time
+  (``representative_busy``, unique on (representative, bucket): the guard against double
+  bookings, written and deleted with every booking, move, release and cancellation). "This
+  person's meetings in the window" is one range of that index per person, whatever their
+  history or the installation's size, and a plan that needs no statistics: one table, one
+  index that matches both conditions. A meeting comes back as its first and last bucket in
+  the window, which is all ``allocation.overlaps`` looks at (it decides at bucket
+  granularity, as the unique buckets do). A plain join of attendee rows and meetings was
+  planned from the window's meetings on a database never analysed (50×: 15,550 meetings
+  probed, 162 ms), and from the attendee rows it reads each person's whole history;
 * usage: only the afternoons of the case's forum matter (a candidate slot is always one of
   them: ``check_slot_usable``), so the query starts from the forum's sessions of the window
   (``uq_session_forum_date``), their slots, the meetings in them (``meetings.slot_id`` is
@@ -41,8 +46,16 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.sql.selectable import LateralFromClause
 
+from booking.domain.allocation import BUCKET_MINUTES, bucket_floor
 from booking.domain.vocabulary import MeetingStatus
-from booking.models import Attendee, Meeting, Representative, Session, Slot
+from booking.models import (
+    Attendee,
+    Meeting,
+    Representative,
+    RepresentativeBusy,
+    Session,
+    Slot,
+)
 
 _REPS: BindParameter[Any] = bindparam("reps", expanding=True)
 # The load is counted only for those whose load can decide (``allocation.load_matters``).
@@ -52,36 +65,22 @@ _EXCLUDE: BindParameter[Any] = bindparam("exclude", expanding=True)
 _NOW: BindParameter[Any] = bindparam("now")
 _LO: BindParameter[Any] = bindparam("lo")
 _HI: BindParameter[Any] = bindparam("hi")
-_EARLIEST: BindParameter[Any] = bindparam("earliest")
+_FIRST_BUCKET: BindParameter[Any] = bindparam("first_bucket")
 _FORUM: BindParameter[Any] = bindparam("forum")
 _FIRST_DAY: BindParameter[Any] = bindparam("first_day")
 _LAST_DAY: BindParameter[Any] = bindparam("last_day")
-
-# Longer than any meeting: a meeting is a slot or an afternoon (evaluation), within one day.
-MAX_LENGTH = timedelta(days=2)
 
 # A meeting holds its attendees' time until it is cancelled (as the representative_busy rows
 # do, which only a cancellation, a move or a release deletes): held meetings count too, so this
 # is "not cancelled", not LIVE_MEETING.
 _HOLDS_TIME = Meeting.status != MeetingStatus.CANCELLED
-_REP_ROWS = (
-    Attendee.representative_id.in_(_REPS),
-    Attendee.active.is_(True),
-    Attendee.meeting_id.not_in(_EXCLUDE),
-)
 _DEPT_ROWS = (
     Attendee.department_id.in_(_DEPTS),
     Attendee.active.is_(True),
     Attendee.meeting_id.not_in(_EXCLUDE),
 )
-# Load to spread: the meetings ahead; busy: those overlapping (lo, hi); use: slots in [lo, hi).
+# Load to spread: the meetings ahead; use: the forum's slots in [lo, hi).
 _AHEAD = (_HOLDS_TIME, Meeting.starts_at > _NOW)
-_OVERLAPPING = (
-    _HOLDS_TIME,
-    Meeting.starts_at < _HI,
-    Meeting.ends_at > _LO,
-    Meeting.starts_at > _EARLIEST,
-)
 _FORUM_SLOT_IN_WINDOW = (
     Session.forum_id == _FORUM,
     Session.local_date >= _FIRST_DAY,
@@ -92,11 +91,12 @@ _FORUM_SLOT_IN_WINDOW = (
 
 
 class HeldQueries(NamedTuple):
-    """Representative → meetings ahead; (representative, start, end) of meetings in a window;
+    """Representative → meetings ahead; (representative, first bucket, last bucket) of each
+    meeting in a window (``busy_interval`` makes it an interval);
     (afternoon of the forum, department) → meetings the department attends there.
 
     Parameters: load ``load_reps``, ``exclude``, ``now``; busy ``reps``, ``exclude``, ``lo``,
-    ``hi``, ``earliest``; usage ``depts``, ``exclude``, ``forum``, ``lo``, ``hi``,
+    ``hi``, ``first_bucket``; usage ``depts``, ``exclude``, ``forum``, ``lo``, ``hi``,
     ``first_day``, ``last_day`` (``window_params``)."""
 
     load: Select[int, int]
@@ -124,9 +124,18 @@ def _attendee_rows(owner: ColumnElement[bool]) -> LateralFromClause:
 
 # The same on every database: both sides bounded by the window (module docstring).
 _BUSY = (
-    select(Attendee.representative_id, Meeting.starts_at, Meeting.ends_at)
-    .join(Meeting, Meeting.id == Attendee.meeting_id)
-    .where(*_REP_ROWS, *_OVERLAPPING)
+    select(
+        RepresentativeBusy.representative_id,
+        func.min(RepresentativeBusy.bucket),
+        func.max(RepresentativeBusy.bucket),
+    )
+    .where(
+        RepresentativeBusy.representative_id.in_(_REPS),
+        RepresentativeBusy.bucket >= _FIRST_BUCKET,
+        RepresentativeBusy.bucket < _HI,
+        RepresentativeBusy.meeting_id.not_in(_EXCLUDE),
+    )
+    .group_by(RepresentativeBusy.representative_id, RepresentativeBusy.meeting_id)
 )
 _USAGE = (
     select(Slot.session_id, Attendee.department_id, func.count(func.distinct(Meeting.id)))
@@ -183,13 +192,18 @@ def held_queries(dialect: str) -> HeldQueries:
 
 
 def window_params(lo: datetime, hi: datetime, forum_id: int, timezone: tzinfo) -> dict[str, Any]:
-    """The window parameters of ``busy`` and ``usage``: (lo, hi), the earliest start of a
-    meeting that can overlap it, and the forum's local days that can hold a slot in it."""
+    """The window parameters of ``busy`` and ``usage``: (lo, hi), the first bucket that can
+    overlap it, and the forum's local days that can hold a slot in it."""
     return {
         "lo": lo,
         "hi": hi,
-        "earliest": lo - MAX_LENGTH,
+        "first_bucket": bucket_floor(lo),
         "forum": forum_id,
         "first_day": lo.astimezone(timezone).date() - timedelta(days=1),
         "last_day": hi.astimezone(timezone).date() + timedelta(days=1),
     }
+
+
+def busy_interval(first_bucket: datetime, last_bucket: datetime) -> tuple[datetime, datetime]:
+    """A ``busy`` row's buckets as the interval they cover."""
+    return first_bucket, last_bucket + timedelta(minutes=BUCKET_MINUTES)
