@@ -3,13 +3,15 @@ cancel, status, history, and what each role may do and see."""
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session as Db
-from webhelpers import LoginAs, page_text, text_of
+from webhelpers import LoginAs, book_directly, page_text, text_of
 
 from booking.clock import FixedClock
 from booking.domain.vocabulary import CaseStatus, MeetingStatus
@@ -464,3 +466,45 @@ def test_history_says_who_answered_what_in_the_readers_language(
     history = text.split("Historik" if locale == "sv" else "History")[-1]
     assert f"{name}: {answered}" in history, history
     assert f"{name} {deputy.format(deputy=stand_in)}" in history
+
+
+def test_the_case_page_costs_the_same_whatever_the_number_of_departments(
+    app: Flask, login_as: LoginAs, seeded: Db
+) -> None:
+    """The convener and minute-taker lists name every active representative with their
+    department: read with the departments, not a query per department (a county's case page
+    made 126 statements, issue 16: each person's ``department`` was read again once the list
+    of departments was no longer held)."""
+    meeting = book_directly(seeded)
+    client = login_as("coordinator")
+    engine = app.extensions["engine"]
+
+    def statements(url: str) -> int:
+        count = [0]
+
+        def counted(*_args: object) -> None:
+            count[0] += 1
+
+        # The session's identity map holds objects weakly: collect garbage at every chance, as
+        # a busy worker does, so that an object the page no longer holds is read again.
+        threshold = gc.get_threshold()
+        event.listen(engine, "before_cursor_execute", counted)
+        gc.set_threshold(1)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            gc.set_threshold(*threshold)
+            event.remove(engine, "before_cursor_execute", counted)
+        return count[0]
+
+    page = f"/cases/{meeting.case_id}"
+    before = statements(page)
+    for n in range(12):
+        department = Department(slug=f"extra-{n}", name=f"Extra förvaltning {n}")
+        department.representatives = [
+            Representative(name=f"Person {n}", email=f"person{n}@kommun.example")
+        ]
+        seeded.add(department)
+    seeded.commit()
+    assert "Person 11, Extra förvaltning 11" in page_text(client, page)
+    assert statements(page) == before

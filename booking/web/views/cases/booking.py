@@ -22,9 +22,9 @@ from booking.web.forms.cases import (
 from booking.web.messages import booking_problem, service_message
 from booking.web.views.admin.common import actor
 from booking.web.views.cases.common import (
-    active_representatives,
     case_or_404,
     live_meeting_of,
+    representative_choices,
     when_text,
 )
 from booking.web_support import freebusy, get_db, now
@@ -53,7 +53,7 @@ def _proposal_page(case: Case, form: BookForm | None = None, status: int = 200) 
             problem=problem,
             others=others,
             form=form,
-            representatives=active_representatives(),
+            representatives=representative_choices(),
         ),
         status,
     )

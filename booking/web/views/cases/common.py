@@ -7,7 +7,7 @@ from flask import abort
 from booking.domain.visibility import Visibility
 from booking.domain.vocabulary import LIVE_MEETING, CaseStatus, Role
 from booking.i18n import long_date, time_range
-from booking.models import Case, Department, Meeting, Representative
+from booking.models import Case, Department, Meeting
 from booking.services.directory.admin import list_departments
 from booking.services.meetings import overview as overview_service
 from booking.web.auth import current_user
@@ -47,9 +47,17 @@ def all_departments() -> list[Department]:
     return list_departments(get_db())
 
 
-def active_representatives() -> list[Representative]:
-    """Everyone who may chair or keep the minutes: active representatives of active departments."""
-    return [r for d in all_departments() if d.active for r in d.representatives if r.active]
+def representative_choices() -> list[tuple[int, str]]:
+    """Everyone who may chair or keep the minutes, as (id, "name, department"): active
+    representatives of active departments. Named from the department at hand, not through
+    each person's ``department`` (a query per department: 108 on a county's case page)."""
+    return [
+        (r.id, f"{r.name}, {d.name}")
+        for d in all_departments()
+        if d.active
+        for r in d.representatives
+        if r.active
+    ]
 
 
 def when_text(meeting: Meeting) -> str:

@@ -39,9 +39,9 @@ from booking.web.views.admin.common import actor
 from booking.web.views.cases import documents as case_documents
 from booking.web.views.cases.common import (
     MANUAL_STATUSES,
-    active_representatives,
     case_or_404,
     live_meeting_of,
+    representative_choices,
     seen_of,
     when_text,
 )
@@ -164,9 +164,7 @@ def _preparation(
 
 def _roles_form(meeting: Meeting, formdata: bool = False) -> RolesForm:
     form = RolesForm() if formdata else RolesForm(formdata=None)
-    choices = [(0, _("Decide later"))] + [
-        (r.id, f"{r.name}, {r.department.name}") for r in active_representatives()
-    ]
+    choices = [(0, _("Decide later")), *representative_choices()]
     for select, current in (
         (form.convener_id, meeting.convener_id),
         (form.minute_taker_id, meeting.minute_taker_id),
