@@ -254,8 +254,7 @@ def window_between(
     """Free slots of scheduled sessions of the forum starting in [start, end), in time order,
     and ``world_between(start, end)``: one round trip."""
     conn = db.connection()
-    params = _held_params(ctx, start, end) | {
-        "forum": ctx.case.forum_id,
+    params = _held_params(ctx, start, end) | {  # "forum" is among the held parameters
         "not_before": ctx.not_before,
         "now": now,
         "start": start,

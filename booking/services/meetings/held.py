@@ -74,11 +74,9 @@ _LAST_DAY: BindParameter[Any] = bindparam("last_day")
 # do, which only a cancellation, a move or a release deletes): held meetings count too, so this
 # is "not cancelled", not LIVE_MEETING.
 _HOLDS_TIME = Meeting.status != MeetingStatus.CANCELLED
-_DEPT_ROWS = (
-    Attendee.department_id.in_(_DEPTS),
-    Attendee.active.is_(True),
-    Attendee.meeting_id.not_in(_EXCLUDE),
-)
+# An attendee row that holds its person's time: active, and not of a meeting being replaced.
+_LIVE_ROW = (Attendee.active.is_(True), Attendee.meeting_id.not_in(_EXCLUDE))
+_DEPT_ROWS = (Attendee.department_id.in_(_DEPTS), *_LIVE_ROW)
 # Load to spread: the meetings ahead; use: the forum's slots in [lo, hi).
 _AHEAD = (_HOLDS_TIME, Meeting.starts_at > _NOW)
 _FORUM_SLOT_IN_WINDOW = (
@@ -115,14 +113,12 @@ def _meeting_by_key(
 
 def _attendee_rows(owner: ColumnElement[bool]) -> LateralFromClause:
     """The live attendee rows of one representative or department (``owner``), by index."""
-    found = select(Attendee.meeting_id).where(
-        owner, Attendee.active.is_(True), Attendee.meeting_id.not_in(_EXCLUDE)
-    )
+    found = select(Attendee.meeting_id).where(owner, *_LIVE_ROW)
     # OFFSET keeps PostgreSQL from flattening this into a join it may plan as a full scan.
     return found.offset(0).lateral()
 
 
-# The same on every database: both sides bounded by the window (module docstring).
+# Busy and usage are the same on every database (module docstring).
 _BUSY = (
     select(
         RepresentativeBusy.representative_id,
@@ -167,12 +163,7 @@ def _join_queries() -> HeldQueries:
     return HeldQueries(
         load=select(Attendee.representative_id, func.count())
         .join(Meeting, Meeting.id == Attendee.meeting_id)
-        .where(
-            Attendee.representative_id.in_(_LOAD_REPS),
-            Attendee.active.is_(True),
-            Attendee.meeting_id.not_in(_EXCLUDE),
-            *_AHEAD,
-        )
+        .where(Attendee.representative_id.in_(_LOAD_REPS), *_LIVE_ROW, *_AHEAD)
         .group_by(Attendee.representative_id),
         busy=_BUSY,
         usage=_USAGE,

@@ -12,6 +12,7 @@ from booking.models import Meeting
 from booking.services.meetings import overview as overview_service
 from booking.web import web_bp
 from booking.web.auth import current_user, requires
+from booking.web.forum_filter import chosen_forums
 from booking.web.labels import case_title
 from booking.web.policy import can, case_visibility
 from booking.web_support import get_db, now
@@ -54,10 +55,7 @@ def participant_case_ids(meetings: list[Meeting]) -> set[int]:
 def overview() -> Any:
     db = get_db()
     forums = overview_service.forums(db)
-    chosen = request.args.get("forum", "all") or "all"
-    selected = forums if chosen == "all" else [f for f in forums if f.slug == chosen]
-    if not selected and chosen != "all":
-        abort(404)
+    chosen, selected = chosen_forums(forums)
     today = now().date()
     start = _date_arg("from", today)
     weeks = _int_arg("weeks", DEFAULT_WEEKS, 1, MAX_WEEKS)

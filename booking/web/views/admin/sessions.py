@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from booking.domain.vocabulary import SessionKind, SessionStatus
@@ -18,6 +18,7 @@ from booking.web import web_bp
 from booking.web.auth import requires
 from booking.web.forms.admin import CancelSessionForm, EvaluationForm, ExtraSessionForm
 from booking.web.forms.fields import options
+from booking.web.forum_filter import chosen_forums
 from booking.web.messages import service_message
 from booking.web.paging import one_page, page_arg
 from booking.web.views.admin.common import actor
@@ -36,10 +37,7 @@ def _sessions_page(
 ) -> Any:
     db = get_db()
     forums = overview_service.forums(db)
-    chosen = request.args.get("forum", "all") or "all"
-    selected = forums if chosen == "all" else [f for f in forums if f.slug == chosen]
-    if not selected and chosen != "all":
-        abort(404)
+    chosen, selected = chosen_forums(forums)
     page = page_arg()
     today = now().date()
     # A county holds dozens of forums: a page of afternoons at a time, not six months of all.
