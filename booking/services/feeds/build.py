@@ -337,7 +337,9 @@ def _meetings_feed(
         known.update((mid, (piece_digest(data), data)) for mid, data in rendered.items())
     ids = [mid for _, mid, _ in rows]
     digests = [known[mid][0] for mid in ids]
-    remembered = [(at, mid, d) for (at, mid, _), d in zip(rows, digests, strict=True)]
+    remembered: list[changes.Member] = [
+        (at, mid, d) for (at, mid, _), d in zip(rows, digests, strict=True)
+    ]
     changes.remember(key, stored, day, config, remembered)
     head = calendar_head(_header(db, kind, int(ident), config))
     return head, [known[mid][1] for mid in ids], digests, ids
